@@ -1,0 +1,143 @@
+//! `stackaudit scan`: merge flags into the config, run the pipeline, write
+//! the reports, exit with the gate's code.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::bail;
+
+use super::args::ScanArgs;
+use super::output::write_atomic;
+use super::progress::Spinner;
+use crate::config::{Config, DnsExpectation, DockerHostConfig, HttpTarget, TlsTarget, DEFAULT_FILE_NAME};
+use crate::gate::{suppress::DEFAULT_IGNORE_FILE, EXIT_ERROR};
+use crate::report::{Format, RenderOptions, Report};
+use crate::scan::{self, ScanRequest};
+
+pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
+    let formats = chosen_formats(&args)?;
+    let config = match load_config(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            // A broken config is a usage error: say where, exit 2.
+            eprintln!("error: {e}");
+            if let Some(loc) = &e.location {
+                eprintln!("  at {loc}");
+            }
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let request = build_request(&args, config)?;
+
+    let spinner = Spinner::new();
+    let report = scan::run(&request, &spinner);
+    spinner.finish();
+
+    emit(&report, &formats, args.output_dir.as_deref())?;
+    Ok(if args.exit_zero { 0 } else { report.gate.exit_code })
+}
+
+/// Which formats go where. Without `--output-dir`, stdout takes a table
+/// and at most one machine format.
+fn chosen_formats(args: &ScanArgs) -> anyhow::Result<Vec<Format>> {
+    let mut formats = args.format.clone();
+    formats.sort();
+    formats.dedup();
+    if formats.is_empty() {
+        formats = if args.output_dir.is_some() {
+            vec![Format::Table, Format::Json, Format::Html, Format::Sarif, Format::Junit]
+        } else {
+            vec![Format::Table]
+        };
+    }
+    if args.output_dir.is_none() && formats.iter().filter(|f| f.is_machine()).count() > 1 {
+        bail!("only one machine-readable format can go to stdout; use --output-dir to write several");
+    }
+    Ok(formats)
+}
+
+fn load_config(args: &ScanArgs) -> Result<Config, crate::diagnostics::ScanError> {
+    if let Some(path) = &args.config {
+        return Config::load(path);
+    }
+    let mut candidates = vec![PathBuf::from(DEFAULT_FILE_NAME)];
+    if let [only] = args.paths.as_slice() {
+        if only.is_dir() {
+            candidates.push(only.join(DEFAULT_FILE_NAME));
+        }
+    }
+    match candidates.into_iter().find(|c| c.is_file()) {
+        Some(path) => Config::load(&path),
+        None => Ok(Config::default()),
+    }
+}
+
+fn build_request(args: &ScanArgs, mut config: Config) -> anyhow::Result<ScanRequest> {
+    let paths: Vec<PathBuf> = if !args.paths.is_empty() {
+        args.paths.clone()
+    } else if !config.scan.paths.is_empty() {
+        config.scan.paths.iter().map(|p| config.resolve_path(p)).collect()
+    } else {
+        vec![PathBuf::from(".")]
+    };
+
+    if args.docker || !args.docker_host.is_empty() {
+        config.docker.enabled = true;
+    }
+    config.docker.all |= args.all;
+    config
+        .docker
+        .hosts
+        .extend(args.docker_host.iter().map(|uri| DockerHostConfig { uri: uri.clone(), ..Default::default() }));
+    for spec in &args.tls {
+        let (target, sni) = match spec.split_once(',') {
+            Some((t, s)) => (t.to_string(), Some(s.to_string())),
+            None => (spec.clone(), None),
+        };
+        config.tls.push(TlsTarget { target, sni, ..Default::default() });
+    }
+    for url in &args.url {
+        if url::Url::parse(url).is_err() {
+            bail!("--url {url:?} is not a valid URL");
+        }
+        config.http.push(HttpTarget { url: url.clone(), ..Default::default() });
+    }
+    config.dns.extend(args.domain.iter().map(|d| DnsExpectation { domain: d.clone(), ..Default::default() }));
+    if !args.nameserver.is_empty() {
+        config.resolver.nameservers = args.nameserver.clone();
+    }
+
+    let mut rule_dirs: Vec<PathBuf> = config.scan.rules.iter().map(|r| config.resolve_path(r)).collect();
+    rule_dirs.extend(args.rule_dirs.iter().cloned());
+    let ignore_file = args
+        .ignore_file
+        .clone()
+        .or_else(|| config.scan.ignore_file.as_deref().map(|p| config.resolve_path(p)))
+        .or_else(|| Some(PathBuf::from(DEFAULT_IGNORE_FILE)).filter(|p| p.is_file()));
+    let baseline = args.baseline.clone().or_else(|| config.scan.baseline.as_deref().map(|p| config.resolve_path(p)));
+    let fail_on = args.fail_on.unwrap_or(config.scan.fail_on);
+    Ok(ScanRequest { paths, config, rule_dirs, ignore_file, baseline, fail_on })
+}
+
+fn emit(report: &Report, formats: &[Format], output_dir: Option<&Path>) -> anyhow::Result<()> {
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let opts = RenderOptions { color };
+    // Files first: reports exist before the process exits, whatever happens
+    // on stdout.
+    for format in formats.iter().filter(|f| f.is_machine()) {
+        let text = format.render(report, &opts)?;
+        match (output_dir, format.file_name()) {
+            (Some(dir), Some(name)) => write_atomic(&dir.join(name), text.as_bytes())?,
+            _ => print!("{text}"),
+        }
+    }
+    if formats.contains(&Format::Table) {
+        let text = Format::Table.render(report, &opts)?;
+        if output_dir.is_none() && formats.iter().any(|f| f.is_machine()) {
+            eprint!("{text}");
+        } else {
+            print!("{text}");
+        }
+    }
+    Ok(())
+}

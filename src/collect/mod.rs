@@ -1,0 +1,64 @@
+//! Collectors: one module per source. Each turns targets into facts and
+//! records its own errors; none knows anything about rules.
+
+pub mod files;
+pub mod text;
+pub mod yaml;
+
+pub mod compose;
+pub mod dns;
+pub mod docker;
+pub mod dockerfile;
+pub mod firewall;
+pub mod http;
+pub mod kubernetes;
+pub mod nginx;
+pub mod secrets;
+pub mod tls;
+
+use crate::config::Config;
+use crate::diagnostics::{ScanError, Skipped};
+use crate::facts::Fact;
+use crate::findings::Finding;
+use crate::rules::RuleSet;
+
+/// What a collector produced.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub facts: Vec<Fact>,
+    pub errors: Vec<ScanError>,
+    pub skipped: Vec<Skipped>,
+    /// Findings a collector reports directly, for checks that are matches
+    /// rather than judgements over facts (secret patterns).
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    pub files: usize,
+    pub bytes: u64,
+}
+
+impl Collected {
+    pub fn merge(&mut self, other: Collected) {
+        self.facts.extend(other.facts);
+        self.errors.extend(other.errors);
+        self.skipped.extend(other.skipped);
+        self.findings.extend(other.findings);
+        self.stats.files += other.stats.files;
+        self.stats.bytes += other.stats.bytes;
+    }
+
+    pub fn error(&mut self, error: ScanError) {
+        self.errors.push(error);
+    }
+}
+
+/// What every collector may read.
+pub struct CollectContext<'a> {
+    pub config: &'a Config,
+    pub rules: &'a RuleSet,
+    /// Recognises secrets in literal values (environment, build args).
+    pub detector: &'a secrets::Detector,
+}

@@ -1,0 +1,37 @@
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::findings::Severity;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScanConfig {
+    /// Paths to scan when none are given on the command line.
+    pub paths: Vec<String>,
+    /// Glob patterns (gitignore syntax) of paths never to read.
+    pub exclude: Vec<String>,
+    /// Severity at or above which the gate fails (`--fail-on`).
+    pub fail_on: Severity,
+    /// Extra rule folders (`--rules`).
+    pub rules: Vec<String>,
+    /// Suppressions file (`--ignore-file`).
+    pub ignore_file: Option<String>,
+    /// Previous JSON report whose findings do not fail the gate (`--baseline`).
+    pub baseline: Option<String>,
+    /// Largest structured config file (compose, manifest, nginx) read, in bytes.
+    pub max_config_bytes: u64,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        Self {
+            paths: Vec::new(),
+            exclude: Vec::new(),
+            fail_on: Severity::High,
+            rules: Vec::new(),
+            ignore_file: None,
+            baseline: None,
+            max_config_bytes: crate::collect::text::DEFAULT_MAX_CONFIG_BYTES,
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Findings: a rule's verdict on one subject, with everything a reviewer or a
+//! CI gate needs and nothing secret.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::facts::{Location, Subject};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    #[default]
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] =
+        [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "info" => Ok(Severity::Info),
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            "critical" => Ok(Severity::Critical),
+            other => Err(format!("unknown severity {other:?} (expected critical, high, medium, low or info)")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Finding {
+    /// Stable fingerprint: rule, subject and offending key, never the line,
+    /// so it survives edits that move lines.
+    pub id: String,
+    pub rule_id: String,
+    pub severity: Severity,
+    pub title: String,
+    pub message: String,
+    pub subject: Subject,
+    /// What exactly is wrong within the subject: a capability, a mount, a port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Where in a file, when the fact came from one.
+    pub location: Option<Location>,
+    /// For subjects without a file (a TLS endpoint, a container): the config
+    /// or manifest that declared the target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared_in: Option<Location>,
+    /// What was observed, masked where it could be secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+    pub references: Vec<String>,
+    pub remediation: String,
+    pub suppressed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<Suppression>,
+    /// Present in the baseline report: known, so it does not fail the gate.
+    #[serde(default)]
+    pub baseline: bool,
+}
+
+/// Why a finding does not count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Suppression {
+    pub reason: String,
+    /// Where the suppression came from: the ignore file and line, a container
+    /// label, an inline comment.
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<NaiveDate>,
+}
+
+/// The fingerprint of a finding: a hash of what identifies it, independent of
+/// line numbers and message wording.
+pub fn fingerprint(rule_id: &str, subject: &Subject, key: Option<&str>) -> String {
+    let mut hasher = blake3::Hasher::new();
+    for part in [
+        rule_id,
+        subject.kind.as_str(),
+        subject.scope.as_deref().unwrap_or(""),
+        subject.name.as_str(),
+        key.unwrap_or(""),
+    ] {
+        hasher.update(part.as_bytes());
+        hasher.update(&[0]);
+    }
+    hasher.finalize().to_hex()[..32].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::FactKind;
+
+    #[test]
+    fn fingerprint_ignores_labels_but_not_scope() {
+        let a = Subject::scoped(FactKind::Workload, "app", "docker-compose.yml");
+        let b = a.clone().with_label("image", "x");
+        let c = Subject::scoped(FactKind::Workload, "app", "other/docker-compose.yml");
+        assert_eq!(fingerprint("r", &a, Some("k")), fingerprint("r", &b, Some("k")));
+        assert_ne!(fingerprint("r", &a, Some("k")), fingerprint("r", &c, Some("k")));
+        assert_ne!(fingerprint("r", &a, Some("k")), fingerprint("r", &a, Some("j")));
+    }
+
+    #[test]
+    fn severities_order_and_parse() {
+        assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Info);
+        assert_eq!("HIGH".parse::<Severity>(), Ok(Severity::High));
+        assert!("severe".parse::<Severity>().is_err());
+    }
+}

@@ -1,0 +1,31 @@
+//! A baseline is a previous JSON report: findings it already had are marked
+//! and do not fail the gate, so a team can adopt the gate without fixing
+//! everything on day one.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use crate::diagnostics::{ErrorKind, ScanError};
+use crate::findings::Finding;
+
+pub struct Baseline {
+    ids: HashSet<String>,
+}
+
+impl Baseline {
+    pub fn load(path: &Path) -> Result<Self, ScanError> {
+        let report = crate::report::json::load(path)
+            .map_err(|e| ScanError::new("baseline", path.display().to_string(), ErrorKind::Config, format!("{e:#}")))?;
+        Ok(Self { ids: report.findings.into_iter().map(|f| f.id).collect() })
+    }
+
+    /// Marks findings present in the baseline; returns how many.
+    pub fn apply(&self, findings: &mut [Finding]) -> usize {
+        let mut n = 0;
+        for f in findings.iter_mut().filter(|f| self.ids.contains(&f.id)) {
+            f.baseline = true;
+            n += 1;
+        }
+        n
+    }
+}

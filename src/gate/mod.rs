@@ -1,0 +1,77 @@
+//! The CI decision: suppressions and the baseline decide which findings
+//! count; the threshold decides whether they fail the job.
+//!
+//! Exit codes: 0 no counting finding at or above `--fail-on`; 1 at least one;
+//! 2 usage, config or rule error, or an incomplete scan (an error outranks
+//! findings). `--exit-zero` always exits 0 but still reports.
+
+pub mod baseline;
+pub mod suppress;
+
+use crate::findings::{Finding, Severity};
+use crate::report::{Gate, GateStatus};
+
+pub const EXIT_PASSED: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+/// Whether a finding counts towards the gate.
+pub fn counts(finding: &Finding) -> bool {
+    !finding.suppressed && !finding.baseline
+}
+
+pub fn decide(findings: &[Finding], errors: usize, fail_on: Severity) -> Gate {
+    let status = if errors > 0 {
+        GateStatus::Incomplete
+    } else if findings.iter().any(|f| counts(f) && f.severity >= fail_on) {
+        GateStatus::Failed
+    } else {
+        GateStatus::Passed
+    };
+    let exit_code = match status {
+        GateStatus::Passed => EXIT_PASSED,
+        GateStatus::Failed => EXIT_FINDINGS,
+        GateStatus::Incomplete => EXIT_ERROR,
+    };
+    Gate { fail_on, status, exit_code }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{FactKind, Subject};
+
+    fn finding(severity: Severity) -> Finding {
+        Finding {
+            id: "x".into(),
+            rule_id: "r".into(),
+            severity,
+            title: String::new(),
+            message: String::new(),
+            subject: Subject::new(FactKind::Workload, "app"),
+            key: None,
+            location: None,
+            declared_in: None,
+            evidence: None,
+            references: vec![],
+            remediation: String::new(),
+            suppressed: false,
+            suppression: None,
+            baseline: false,
+        }
+    }
+
+    #[test]
+    fn threshold_suppression_baseline_and_errors() {
+        let high = finding(Severity::High);
+        assert_eq!(decide(std::slice::from_ref(&high), 0, Severity::High).exit_code, EXIT_FINDINGS);
+        assert_eq!(decide(std::slice::from_ref(&high), 0, Severity::Critical).exit_code, EXIT_PASSED);
+        let mut suppressed = high.clone();
+        suppressed.suppressed = true;
+        assert_eq!(decide(&[suppressed], 0, Severity::Info).exit_code, EXIT_PASSED);
+        let mut known = high.clone();
+        known.baseline = true;
+        assert_eq!(decide(&[known], 0, Severity::Info).exit_code, EXIT_PASSED);
+        assert_eq!(decide(&[high], 1, Severity::High).status, GateStatus::Incomplete);
+    }
+}

@@ -1,0 +1,26 @@
+//! stackaudit: a security and compliance audit scanner for containerised web
+//! stacks.
+//!
+//! One pipeline, one direction: [`collect`] turns targets into [`facts`];
+//! [`rules`] judge facts and produce [`findings`]; [`gate`] decides the CI
+//! outcome and [`report`] renders it. [`scan`] runs the whole pipeline.
+
+pub mod collect;
+pub mod config;
+pub mod diagnostics;
+pub mod facts;
+pub mod findings;
+pub mod gate;
+pub mod mask;
+pub mod report;
+pub mod rules;
+pub mod scan;
+
+pub mod cli;
+
+/// Installs the process-wide rustls crypto provider (ring). Called once at
+/// start-up, before any TLS client exists, so every TLS user in the process
+/// (reqwest, bollard, the TLS probe) agrees on one provider.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -1,0 +1,143 @@
+//! The JSON report's shape. `reports/report.schema.json` is generated from
+//! these types and a test fails when the two drift.
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostics::{ScanError, Skipped};
+use crate::facts::Fact;
+use crate::findings::{Finding, Severity};
+
+/// Bumped on any change a consumer could notice; minor for additions.
+pub const SCHEMA_VERSION: &str = "1.0.0";
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Report {
+    pub schema_version: String,
+    pub tool: Tool,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub targets: Targets,
+    pub summary: Summary,
+    pub gate: Gate,
+    /// Sorted by severity (highest first), then rule, then location.
+    pub findings: Vec<Finding>,
+    /// Everything that kept the scan from being complete.
+    pub errors: Vec<ScanError>,
+    /// Files deliberately not read (too large, binary).
+    #[serde(default)]
+    pub skipped: Vec<Skipped>,
+    /// Things a reviewer should know that are not findings: expired
+    /// suppressions, suppressions that matched nothing.
+    #[serde(default)]
+    pub notices: Vec<Notice>,
+    /// The evidence behind the findings: every fact collected.
+    #[serde(default)]
+    pub facts: Vec<Fact>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl Default for Tool {
+    fn default() -> Self {
+        Self { name: env!("CARGO_PKG_NAME").to_string(), version: env!("CARGO_PKG_VERSION").to_string() }
+    }
+}
+
+/// What was scanned.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Targets {
+    pub paths: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
+    /// Files read by the file collectors.
+    pub files_scanned: usize,
+    /// Network targets and Docker hosts audited.
+    #[serde(default)]
+    pub endpoints: Vec<String>,
+}
+
+/// Counts of findings. The per-severity counts are of findings that count
+/// towards the gate (not suppressed, not in the baseline).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+pub struct Summary {
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
+    /// All findings, including suppressed and baseline ones.
+    pub total: usize,
+    pub suppressed: usize,
+    pub baseline: usize,
+    pub errors: usize,
+}
+
+impl Summary {
+    pub fn of(findings: &[Finding], errors: usize) -> Self {
+        let mut s = Summary { total: findings.len(), errors, ..Default::default() };
+        for f in findings {
+            if f.suppressed {
+                s.suppressed += 1;
+            } else if f.baseline {
+                s.baseline += 1;
+            } else {
+                *s.count_mut(f.severity) += 1;
+            }
+        }
+        s
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        match severity {
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+            Severity::Info => self.info,
+        }
+    }
+
+    fn count_mut(&mut self, severity: Severity) -> &mut usize {
+        match severity {
+            Severity::Critical => &mut self.critical,
+            Severity::High => &mut self.high,
+            Severity::Medium => &mut self.medium,
+            Severity::Low => &mut self.low,
+            Severity::Info => &mut self.info,
+        }
+    }
+}
+
+/// The CI decision recorded with the report.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+pub struct Gate {
+    pub fail_on: Severity,
+    pub status: GateStatus,
+    /// The process exit code (before `--exit-zero`).
+    pub exit_code: u8,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum GateStatus {
+    /// No counting finding at or above the threshold.
+    Passed,
+    /// At least one.
+    Failed,
+    /// The scan did not complete (errors); outranks findings.
+    Incomplete,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+pub struct Notice {
+    pub kind: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}

@@ -1,0 +1,248 @@
+//! Evaluating expression rules over facts.
+//!
+//! A fact is converted to a CEL value once and every rule for its kind runs
+//! against it; facts are spread over the cores with rayon. An expression that
+//! fails, or returns something other than a boolean or a list, is an error:
+//! a rule that cannot be evaluated never passes silently.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, OnceLock};
+
+use cel::objects::Key;
+use cel::{Context, Env, Value};
+use rayon::prelude::*;
+
+use crate::config::Policy;
+use crate::diagnostics::{ErrorKind, ScanError};
+use crate::facts::{Fact, FactData, FactKind, Location};
+use crate::findings::{fingerprint, Finding};
+
+use super::load::RuleSet;
+use super::model::{Logic, Rule};
+
+/// The CEL environment rules compile and run in: the standard library plus
+/// the string, list and math extensions.
+pub fn environment() -> Arc<Env> {
+    static ENV: OnceLock<Arc<Env>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Env::stdlib();
+        // Registering the bundled extensions can only fail on a name clash
+        // inside the cel crate itself; without them rules still work.
+        let _ = env.add_extension(cel::extensions::strings);
+        let _ = env.add_extension(cel::extensions::lists);
+        let _ = env.add_extension(cel::extensions::math);
+        Arc::new(env)
+    })
+    .clone()
+}
+
+/// Findings of one fact, and evaluation errors keyed by rule ID.
+type FactOutcome = (Vec<Finding>, Vec<(String, ScanError)>);
+
+/// One reason a rule fired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub key: Option<String>,
+    pub evidence: Option<String>,
+}
+
+/// Rules grouped by the kind of fact they read, ready to run.
+pub struct Engine {
+    by_kind: HashMap<FactKind, Vec<Arc<Rule>>>,
+    policy: Value,
+}
+
+impl Engine {
+    pub fn new(rules: &RuleSet, policy: &Policy) -> Result<Self, ScanError> {
+        let policy = cel::to_value(policy).map_err(|e| {
+            ScanError::new("rules", "policy", ErrorKind::Config, format!("policy cannot be converted: {e}"))
+        })?;
+        let mut by_kind = rules.by_kind();
+        for rules in by_kind.values_mut() {
+            rules.retain(|r| matches!(r.logic, Logic::Expression { .. }));
+        }
+        Ok(Self { by_kind, policy })
+    }
+
+    /// Runs every expression rule over every fact.
+    pub fn evaluate(&self, facts: &[Fact]) -> (Vec<Finding>, Vec<ScanError>) {
+        let env = environment();
+        let per_fact: Vec<FactOutcome> = facts
+            .par_iter()
+            .map_init(
+                || {
+                    let mut root = Context::with_env(env.clone());
+                    root.add_variable_from_value("policy", self.policy.clone());
+                    root
+                },
+                |root, fact| self.evaluate_fact(root, fact),
+            )
+            .collect();
+
+        let mut findings = Vec::new();
+        // One error per rule, with a count: a broken rule over 10,000
+        // workloads should read as one problem, not 10,000.
+        let mut errors: BTreeMap<String, (ScanError, usize)> = BTreeMap::new();
+        for (f, e) in per_fact {
+            findings.extend(f);
+            for (rule_id, err) in e {
+                errors.entry(rule_id).and_modify(|(_, n)| *n += 1).or_insert((err, 1));
+            }
+        }
+        let errors = errors
+            .into_values()
+            .map(|(mut err, n)| {
+                if n > 1 {
+                    err.message = format!("{} (and {} more subjects)", err.message, n - 1);
+                }
+                err
+            })
+            .collect();
+        (findings, errors)
+    }
+
+    fn evaluate_fact(&self, root: &Context, fact: &Fact) -> FactOutcome {
+        let mut findings = Vec::new();
+        let mut errors = Vec::new();
+        let Some(rules) = self.by_kind.get(&fact.kind()) else {
+            return (findings, errors);
+        };
+        let value = match fact.data.to_cel() {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push((
+                    String::new(),
+                    ScanError::new(
+                        "rules",
+                        fact.subject.display(),
+                        ErrorKind::Rule,
+                        format!("fact cannot be evaluated: {e}"),
+                    ),
+                ));
+                return (findings, errors);
+            }
+        };
+        let mut ctx = root.new_inner_scope();
+        ctx.add_variable_from_value(fact.kind().as_str(), value);
+        for rule in rules {
+            match run_rule(rule, &ctx) {
+                Ok(hits) => findings.extend(hits.into_iter().map(|hit| make_finding(rule, fact, hit))),
+                Err(msg) => errors.push((
+                    rule.meta.id.clone(),
+                    ScanError::new(
+                        "rules",
+                        format!("{} on {}", rule.meta.id, fact.subject.display()),
+                        ErrorKind::Rule,
+                        format!("rule cannot be evaluated: {msg}"),
+                    )
+                    .at(Location::line(&rule.meta.path, rule.meta.logic_line)),
+                )),
+            }
+        }
+        (findings, errors)
+    }
+}
+
+/// Runs one rule against a fact value bound in `ctx`.
+pub(super) fn run_rule(rule: &Rule, ctx: &Context) -> Result<Vec<Hit>, String> {
+    let Logic::Expression { program, .. } = &rule.logic else {
+        return Ok(Vec::new());
+    };
+    let value = program.execute(ctx).map_err(|e| e.to_string())?;
+    hits_from_value(value)
+}
+
+/// Evaluates a single fact against a single rule (inline tests).
+pub(super) fn evaluate_one(rule: &Rule, data: &FactData, policy: &Policy) -> Result<Vec<Hit>, String> {
+    let mut ctx = Context::with_env(environment());
+    ctx.add_variable_from_value("policy", cel::to_value(policy).map_err(|e| e.to_string())?);
+    ctx.add_variable_from_value(data.kind().as_str(), data.to_cel().map_err(|e| e.to_string())?);
+    run_rule(rule, &ctx)
+}
+
+fn hits_from_value(value: Value) -> Result<Vec<Hit>, String> {
+    match value {
+        Value::Bool(true) => Ok(vec![Hit { key: None, evidence: None }]),
+        Value::Bool(false) | Value::Null => Ok(Vec::new()),
+        Value::List(items) => items.iter().map(hit_from_item).collect(),
+        other => Err(format!("expression returned {}, expected a bool or a list", type_name(&other))),
+    }
+}
+
+fn hit_from_item(item: &Value) -> Result<Hit, String> {
+    match item {
+        Value::Map(map) => {
+            let get = |name: &str| map.map.get(&Key::String(Arc::new(name.to_string()))).map(scalar_text);
+            let key = get("key").flatten();
+            if key.is_none() {
+                return Err("a list element map needs a `key`".into());
+            }
+            Ok(Hit { key, evidence: get("evidence").flatten() })
+        }
+        other => Ok(Hit { key: scalar_text(other), evidence: None }),
+    }
+}
+
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.to_string()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::UInt(u) => Some(u.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Null => None,
+        other => Some(format!("{other:?}")),
+    }
+}
+
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::List(_) => "a list",
+        Value::Map(_) => "a map",
+        Value::Int(_) | Value::UInt(_) => "an integer",
+        Value::Float(_) => "a float",
+        Value::String(_) => "a string",
+        Value::Bytes(_) => "bytes",
+        _ => "a value of another type",
+    }
+}
+
+/// Turns a hit into a finding: message filled in, located at the offending
+/// setting when the collector recorded where it is.
+pub fn make_finding(rule: &Rule, fact: &Fact, hit: Hit) -> Finding {
+    let meta = &rule.meta;
+    let location = locate(fact, meta.field.as_deref(), hit.key.as_deref());
+    let subject_text = fact.subject.display();
+    let message = meta
+        .message
+        .replace("{subject}", &subject_text)
+        .replace("{key}", hit.key.as_deref().unwrap_or(""))
+        .replace("{evidence}", hit.evidence.as_deref().unwrap_or(""));
+    Finding {
+        id: fingerprint(&meta.id, &fact.subject, hit.key.as_deref()),
+        rule_id: meta.id.clone(),
+        severity: meta.severity,
+        title: meta.title.clone(),
+        message,
+        subject: fact.subject.clone(),
+        key: hit.key,
+        location,
+        declared_in: fact.declared_in.clone(),
+        evidence: hit.evidence,
+        references: meta.references.clone(),
+        remediation: meta.remediation.clone(),
+        suppressed: false,
+        suppression: None,
+        baseline: false,
+    }
+}
+
+/// `<field>.<key>`, then `<field>`, then where the subject was declared.
+fn locate(fact: &Fact, field: Option<&str>, key: Option<&str>) -> Option<Location> {
+    if let (Some(field), Some(key)) = (field, key) {
+        if let Some(loc) = fact.locations.get(&format!("{field}.{key}")) {
+            return Some(loc.clone());
+        }
+    }
+    fact.location_of(field).cloned()
+}

@@ -1,0 +1,190 @@
+//! Loading rule files: parse, validate, compile. A broken file is an error
+//! naming the file and line; the other rules still load.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::config::line_col;
+use crate::diagnostics::{ErrorKind, ScanError};
+use crate::facts::{FactKind, Location};
+
+use super::model::{Logic, Rule, RuleFile, RuleMeta};
+use super::pattern::CompiledPattern;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+}
+
+/// The rule files compiled into the binary, as `(path, contents)`.
+pub fn builtin_sources() -> &'static [(&'static str, &'static str)] {
+    embedded::BUILTIN_RULES
+}
+
+/// Every loaded rule, with the problems met while loading.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Arc<Rule>>,
+    pub errors: Vec<ScanError>,
+}
+
+impl RuleSet {
+    /// The built-in rules.
+    pub fn builtin() -> Self {
+        let mut set = RuleSet::default();
+        for (path, text) in builtin_sources() {
+            set.add_source(path, text);
+        }
+        set
+    }
+
+    /// Adds a rule from text; a rule with an ID already loaded is an error
+    /// (IDs are what suppressions and baselines refer to).
+    pub fn add_source(&mut self, path: &str, text: &str) {
+        match load_rule_source(path, text) {
+            Ok(rule) => {
+                if let Some(existing) = self.get(&rule.meta.id) {
+                    self.errors.push(
+                        ScanError::new(
+                            "rules",
+                            path,
+                            ErrorKind::Rule,
+                            format!("duplicate rule id {:?}, already defined in {}", rule.meta.id, existing.meta.path),
+                        )
+                        .at(Location::line(path, 1)),
+                    );
+                } else {
+                    self.rules.push(Arc::new(rule));
+                }
+            }
+            Err(e) => self.errors.push(e),
+        }
+    }
+
+    /// Adds every `*.toml` under `dir`, recursively, in path order.
+    pub fn add_dir(&mut self, dir: &Path) {
+        let (sources, errors) = load_dir(dir);
+        self.errors.extend(errors);
+        for (path, text) in sources {
+            self.add_source(&path, &text);
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Arc<Rule>> {
+        self.rules.iter().find(|r| r.meta.id == id)
+    }
+
+    pub fn by_kind(&self) -> HashMap<FactKind, Vec<Arc<Rule>>> {
+        let mut map: HashMap<FactKind, Vec<Arc<Rule>>> = HashMap::new();
+        for rule in &self.rules {
+            map.entry(rule.meta.kind).or_default().push(rule.clone());
+        }
+        map
+    }
+}
+
+/// Reads the rule files of a folder.
+pub fn load_dir(dir: &Path) -> (Vec<(String, String)>, Vec<ScanError>) {
+    let mut sources = Vec::new();
+    let mut errors = Vec::new();
+    let display = dir.display().to_string();
+    if !dir.is_dir() {
+        errors.push(ScanError::new(
+            "rules",
+            display,
+            ErrorKind::Config,
+            "rule folder does not exist or is not a folder",
+        ));
+        return (sources, errors);
+    }
+    let mut paths = Vec::new();
+    for entry in ignore::WalkBuilder::new(dir).standard_filters(false).build() {
+        match entry {
+            Ok(e)
+                if e.file_type().is_some_and(|t| t.is_file()) && e.path().extension().is_some_and(|x| x == "toml") =>
+            {
+                paths.push(e.into_path())
+            }
+            Ok(_) => {}
+            Err(e) => errors.push(ScanError::new("rules", &display, ErrorKind::Io, e.to_string())),
+        }
+    }
+    paths.sort();
+    for path in paths {
+        let shown = path.display().to_string();
+        match crate::collect::text::read_text(&path, 1024 * 1024) {
+            Ok(text) => sources.push((shown, text)),
+            Err(e) => errors.push(e.into_scan_error("rules", &shown)),
+        }
+    }
+    (sources, errors)
+}
+
+/// Parses and compiles one rule file.
+pub fn load_rule_source(path: &str, text: &str) -> Result<Rule, ScanError> {
+    let err_at = |line: u32, col: u32, msg: String| {
+        ScanError::new("rules", path, ErrorKind::Rule, msg).at(Location::at(path, line, col))
+    };
+    let file: RuleFile = toml::from_str(text).map_err(|e| {
+        let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+        err_at(line, col, format!("invalid rule file: {}", e.message()))
+    })?;
+    let key_line = |key: &str| -> u32 {
+        text.lines()
+            .position(|l| {
+                let t = l.trim_start();
+                t.starts_with(key) && t[key.len()..].trim_start().starts_with(['=', ']'])
+            })
+            .map_or(1, |i| i as u32 + 1)
+    };
+
+    if file.id.is_empty() || !file.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        return Err(err_at(key_line("id"), 1, format!("rule id {:?} must be kebab-case (a-z, 0-9, -)", file.id)));
+    }
+    let kind = FactKind::parse(&file.kind).ok_or_else(|| {
+        let known: Vec<&str> = FactKind::ALL.iter().map(|k| k.as_str()).collect();
+        err_at(key_line("kind"), 1, format!("unknown fact kind {:?}; known kinds: {}", file.kind, known.join(", ")))
+    })?;
+
+    let (logic, logic_line) = match (&file.expression, &file.secret) {
+        (Some(expr), None) => {
+            let line = key_line("expression");
+            let program = compile_expression(expr)
+                .map_err(|msg| err_at(line, 1, format!("expression does not compile: {msg}")))?;
+            (Logic::Expression { source: expr.clone(), program }, line)
+        }
+        (None, Some(spec)) => {
+            let line = key_line("[secret");
+            let compiled = CompiledPattern::compile(spec.clone())
+                .map_err(|msg| err_at(line, 1, format!("invalid secret pattern: {msg}")))?;
+            (Logic::Secret(Box::new(compiled)), line)
+        }
+        (Some(_), Some(_)) => {
+            return Err(err_at(1, 1, "a rule has either `expression` or `[secret]`, not both".into()))
+        }
+        (None, None) => return Err(err_at(1, 1, "a rule needs an `expression` or a `[secret]` table".into())),
+    };
+
+    Ok(Rule {
+        meta: RuleMeta {
+            id: file.id,
+            title: file.title,
+            severity: file.severity,
+            kind,
+            field: file.field,
+            message: file.message,
+            rationale: file.rationale,
+            remediation: file.remediation,
+            references: file.references,
+            tags: file.tags,
+            path: path.to_string(),
+            logic_line,
+        },
+        logic,
+        tests: file.tests,
+    })
+}
+
+pub(super) fn compile_expression(source: &str) -> Result<cel::Program, String> {
+    super::eval::environment().compile(source).map_err(|e| e.to_string().replace('\n', "; "))
+}

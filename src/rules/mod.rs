@@ -1,0 +1,14 @@
+//! Rules are data: TOML files under `rules/` (built in) and any folder given
+//! with `--rules`. Each holds metadata, either a CEL expression over one kind
+//! of fact or a secret pattern, and inline tests that must pass.
+
+mod eval;
+mod load;
+mod model;
+pub mod pattern;
+mod selftest;
+
+pub use eval::{Engine, Hit};
+pub use load::{builtin_sources, load_dir, load_rule_source, RuleSet};
+pub use model::{Logic, Rule, RuleFile, RuleMeta, RuleTest};
+pub use selftest::{run_all as self_test_all, self_test, TestFailure};

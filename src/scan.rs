@@ -1,0 +1,188 @@
+//! The whole pipeline: collect → facts → rules → findings → gate → report.
+
+use std::path::PathBuf;
+
+use chrono::Utc;
+
+use crate::collect::files::{discover, Discovery};
+use crate::collect::secrets::Detector;
+use crate::collect::{self, CollectContext, Collected};
+use crate::config::Config;
+use crate::diagnostics::ScanError;
+use crate::findings::{Finding, Severity};
+use crate::gate::{self, baseline::Baseline, suppress::Suppressions};
+use crate::report::{Report, Summary, Targets, Tool, SCHEMA_VERSION};
+use crate::rules::{Engine, RuleSet};
+
+/// Everything a scan needs, already merged from config file and flags.
+#[derive(Debug, Clone, Default)]
+pub struct ScanRequest {
+    pub paths: Vec<PathBuf>,
+    pub config: Config,
+    /// Extra rule folders, beyond the built-in rules.
+    pub rule_dirs: Vec<PathBuf>,
+    pub ignore_file: Option<PathBuf>,
+    pub baseline: Option<PathBuf>,
+    pub fail_on: Severity,
+}
+
+/// Progress callbacks, so the CLI can show a spinner without the pipeline
+/// knowing about terminals.
+pub trait Progress: Sync {
+    fn stage(&self, _name: &str) {}
+}
+
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
+    let started_at = Utc::now();
+    let config = &request.config;
+
+    progress.stage("loading rules");
+    let mut rules = RuleSet::builtin();
+    for dir in &request.rule_dirs {
+        rules.add_dir(dir);
+    }
+    let mut errors: Vec<ScanError> = std::mem::take(&mut rules.errors);
+    let detector = Detector::new(&rules);
+    let ctx = CollectContext { config, rules: &rules, detector: &detector };
+
+    progress.stage("discovering files");
+    let discovery = discover(&request.paths, &config.scan.exclude);
+
+    progress.stage("collecting");
+    let mut collected = collect_all(&discovery, &ctx);
+    errors.extend(discovery.errors.iter().cloned());
+    errors.append(&mut collected.errors);
+
+    progress.stage("evaluating rules");
+    let mut findings = std::mem::take(&mut collected.findings);
+    match Engine::new(&rules, &config.policy) {
+        Ok(engine) => {
+            let (f, e) = engine.evaluate(&collected.facts);
+            findings.extend(f);
+            errors.extend(e);
+        }
+        Err(e) => errors.push(e),
+    }
+    sort_and_dedupe(&mut findings);
+
+    let mut notices = Vec::new();
+    if let Some(path) = &request.ignore_file {
+        match Suppressions::load(path) {
+            Ok(s) => notices.extend(s.apply(&mut findings, Utc::now().date_naive())),
+            Err(e) => errors.push(e),
+        }
+    }
+    if let Some(path) = &request.baseline {
+        match Baseline::load(path) {
+            Ok(b) => {
+                b.apply(&mut findings);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+
+    let summary = Summary::of(&findings, errors.len());
+    let gate = gate::decide(&findings, errors.len(), request.fail_on);
+    let targets = Targets {
+        paths: request.paths.iter().map(|p| crate::collect::files::display_path(p)).collect(),
+        config: config.source.as_ref().map(|p| p.display().to_string()),
+        files_scanned: collected.stats.files,
+        endpoints: endpoints(config),
+    };
+    Report {
+        schema_version: SCHEMA_VERSION.to_string(),
+        tool: Tool::default(),
+        started_at,
+        finished_at: Utc::now(),
+        targets,
+        summary,
+        gate,
+        findings,
+        errors,
+        skipped: collected.skipped,
+        notices,
+        facts: collected.facts,
+    }
+}
+
+/// File collectors on one thread (each spreads over cores itself), network
+/// collectors concurrently on the async runtime.
+fn collect_all(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
+    std::thread::scope(|scope| {
+        let files = scope.spawn(|| {
+            let mut out = Collected::default();
+            out.merge(collect::compose::collect(discovery, ctx));
+            out.merge(collect::dockerfile::collect(discovery, ctx));
+            out.merge(collect::kubernetes::collect(discovery, ctx));
+            out.merge(collect::nginx::collect(discovery, ctx));
+            out.merge(collect::secrets::collect(discovery, ctx));
+            out
+        });
+        let mut out = Collected::default();
+        match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+            Ok(runtime) => {
+                let (docker, tls, http, dns, firewall) = runtime.block_on(async {
+                    tokio::join!(
+                        collect::docker::collect(ctx),
+                        collect::tls::collect(ctx),
+                        collect::http::collect(ctx),
+                        collect::dns::collect(ctx),
+                        collect::firewall::collect(ctx),
+                    )
+                });
+                for part in [docker, tls, http, dns, firewall] {
+                    out.merge(part);
+                }
+            }
+            Err(e) => out.error(ScanError::new(
+                "runtime",
+                "async runtime",
+                crate::diagnostics::ErrorKind::Io,
+                format!("cannot start the network runtime: {e}"),
+            )),
+        }
+        match files.join() {
+            Ok(f) => out.merge(f),
+            Err(_) => out.error(ScanError::new(
+                "files",
+                "file collectors",
+                crate::diagnostics::ErrorKind::Io,
+                "a file collector crashed; file results are missing",
+            )),
+        }
+        out
+    })
+}
+
+/// Highest severity first, then rule, then where; one finding per
+/// fingerprint.
+pub fn sort_and_dedupe(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.rule_id.cmp(&b.rule_id))
+            .then_with(|| a.location.cmp(&b.location))
+            .then_with(|| a.subject.cmp(&b.subject))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    let mut seen = std::collections::HashSet::new();
+    findings.retain(|f| seen.insert(f.id.clone()));
+}
+
+fn endpoints(config: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    out.extend(config.tls.iter().map(|t| format!("tls://{}", t.target)));
+    out.extend(config.http.iter().map(|h| h.url.clone()));
+    out.extend(config.dns.iter().map(|d| format!("dns:{}", d.domain)));
+    if config.docker.enabled {
+        if config.docker.hosts.is_empty() {
+            out.push("docker:default".into());
+        }
+        out.extend(config.docker.hosts.iter().map(|h| format!("docker:{}", h.uri)));
+    }
+    out.extend(config.firewall.scan.iter().map(|s| format!("scan:{}", s.host)));
+    out
+}
