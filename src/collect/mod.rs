@@ -1,6 +1,7 @@
 //! Collectors: one module per source. Each turns targets into facts and
 //! records its own errors; none knows anything about rules.
 
+pub mod dotenv;
 pub mod files;
 pub mod text;
 pub mod yaml;
