@@ -35,7 +35,8 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<u8> {
             rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
             let width = rules.iter().map(|r| r.meta.id.len()).max().unwrap_or(0);
             for r in rules {
-                println!("{:<width$}  {:<8}  {:<17}  {}", r.meta.id, r.meta.severity, r.meta.kind, r.meta.title);
+                let kinds: Vec<&str> = r.kinds().iter().map(|k| k.as_str()).collect();
+                println!("{:<width$}  {:<8}  {:<17}  {}", r.meta.id, r.meta.severity, kinds.join(","), r.meta.title);
             }
             Ok(if broken { EXIT_ERROR } else { 0 })
         }
@@ -46,7 +47,8 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<u8> {
             };
             let m = &rule.meta;
             println!("{} — {}\n", m.id, m.title);
-            println!("severity:  {}\napplies to: {} facts\ndefined in: {}\n", m.severity, m.kind, m.path);
+            let kinds: Vec<&str> = rule.kinds().iter().map(|k| k.as_str()).collect();
+            println!("severity:   {}\napplies to: {} facts\ndefined in: {}\n", m.severity, kinds.join(", "), m.path);
             println!("Why it matters\n  {}\n", m.rationale.trim().replace('\n', "\n  "));
             println!("How to fix\n  {}\n", m.remediation.trim().replace('\n', "\n  "));
             if !m.references.is_empty() {
@@ -57,8 +59,10 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<u8> {
                 println!();
             }
             match &rule.logic {
-                Logic::Expression { source, .. } => {
-                    println!("Expression\n  {}", source.trim().replace('\n', "\n  "))
+                Logic::Expression(checks) => {
+                    for c in checks {
+                        println!("Expression over {} facts\n  {}\n", c.kind, c.source.trim().replace('\n', "\n  "));
+                    }
                 }
                 Logic::Secret(p) => println!("Pattern\n  {}", p.spec.pattern),
             }
@@ -78,7 +82,7 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<u8> {
             for f in &failures {
                 eprintln!("FAIL {f}");
             }
-            let tests: usize = set.rules.iter().map(|r| r.tests.len().max(1)).sum();
+            let tests: usize = set.rules.iter().map(|r| r.test_count()).sum();
             println!("{} rules, {} tests, {} failures", set.rules.len(), tests, failures.len());
             Ok(if broken {
                 EXIT_ERROR

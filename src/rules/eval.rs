@@ -18,7 +18,7 @@ use crate::facts::{Fact, FactData, FactKind, Location};
 use crate::findings::{fingerprint, Finding};
 
 use super::load::RuleSet;
-use super::model::{Logic, Rule};
+use super::model::{Check, Logic, Rule};
 
 /// The CEL environment rules compile and run in: the standard library plus
 /// the string, list and math extensions.
@@ -48,7 +48,7 @@ pub struct Hit {
 
 /// Rules grouped by the kind of fact they read, ready to run.
 pub struct Engine {
-    by_kind: HashMap<FactKind, Vec<Arc<Rule>>>,
+    by_kind: HashMap<FactKind, Vec<(Arc<Rule>, usize)>>,
     policy: Value,
 }
 
@@ -57,11 +57,7 @@ impl Engine {
         let policy = cel::to_value(policy).map_err(|e| {
             ScanError::new("rules", "policy", ErrorKind::Config, format!("policy cannot be converted: {e}"))
         })?;
-        let mut by_kind = rules.by_kind();
-        for rules in by_kind.values_mut() {
-            rules.retain(|r| matches!(r.logic, Logic::Expression { .. }));
-        }
-        Ok(Self { by_kind, policy })
+        Ok(Self { by_kind: rules.by_kind(), policy })
     }
 
     /// Runs every expression rule over every fact.
@@ -124,9 +120,13 @@ impl Engine {
         };
         let mut ctx = root.new_inner_scope();
         ctx.add_variable_from_value(fact.kind().as_str(), value);
-        for rule in rules {
-            match run_rule(rule, &ctx) {
-                Ok(hits) => findings.extend(hits.into_iter().map(|hit| make_finding(rule, fact, hit))),
+        for (rule, index) in rules {
+            let Logic::Expression(checks) = &rule.logic else { continue };
+            let check = &checks[*index];
+            match run_check(check, &ctx) {
+                Ok(hits) => {
+                    findings.extend(hits.into_iter().map(|hit| make_finding(rule, check_field(check), fact, hit)))
+                }
                 Err(msg) => errors.push((
                     rule.meta.id.clone(),
                     ScanError::new(
@@ -135,7 +135,7 @@ impl Engine {
                         ErrorKind::Rule,
                         format!("rule cannot be evaluated: {msg}"),
                     )
-                    .at(Location::line(&rule.meta.path, rule.meta.logic_line)),
+                    .at(Location::line(&rule.meta.path, check.line)),
                 )),
             }
         }
@@ -143,21 +143,28 @@ impl Engine {
     }
 }
 
-/// Runs one rule against a fact value bound in `ctx`.
-pub(super) fn run_rule(rule: &Rule, ctx: &Context) -> Result<Vec<Hit>, String> {
-    let Logic::Expression { program, .. } = &rule.logic else {
-        return Ok(Vec::new());
-    };
-    let value = program.execute(ctx).map_err(|e| e.to_string())?;
+/// Runs one check against a fact value bound in `ctx`.
+pub(super) fn run_check(check: &Check, ctx: &Context) -> Result<Vec<Hit>, String> {
+    let value = check.program.execute(ctx).map_err(|e| e.to_string())?;
     hits_from_value(value)
 }
 
-/// Evaluates a single fact against a single rule (inline tests).
-pub(super) fn evaluate_one(rule: &Rule, data: &FactData, policy: &Policy) -> Result<Vec<Hit>, String> {
+/// Evaluates a single fact against a single check (inline tests).
+pub(super) fn evaluate_one(check: &Check, data: &FactData, policy: &Policy) -> Result<Vec<Hit>, String> {
     let mut ctx = Context::with_env(environment());
     ctx.add_variable_from_value("policy", cel::to_value(policy).map_err(|e| e.to_string())?);
     ctx.add_variable_from_value(data.kind().as_str(), data.to_cel().map_err(|e| e.to_string())?);
-    run_rule(rule, &ctx)
+    run_check(check, &ctx)
+}
+
+/// Where and how a check's findings are placed and worded.
+pub struct FindingShape<'a> {
+    pub field: Option<&'a str>,
+    pub message: Option<&'a str>,
+}
+
+fn check_field(check: &Check) -> FindingShape<'_> {
+    FindingShape { field: check.field.as_deref(), message: check.message.as_deref() }
 }
 
 fn hits_from_value(value: Value) -> Result<Vec<Hit>, String> {
@@ -209,12 +216,13 @@ fn type_name(value: &Value) -> &'static str {
 
 /// Turns a hit into a finding: message filled in, located at the offending
 /// setting when the collector recorded where it is.
-pub fn make_finding(rule: &Rule, fact: &Fact, hit: Hit) -> Finding {
+pub fn make_finding(rule: &Rule, shape: FindingShape<'_>, fact: &Fact, hit: Hit) -> Finding {
     let meta = &rule.meta;
-    let location = locate(fact, meta.field.as_deref(), hit.key.as_deref());
+    let location = locate(fact, shape.field, hit.key.as_deref());
     let subject_text = fact.subject.display();
-    let message = meta
+    let message = shape
         .message
+        .unwrap_or(&meta.message)
         .replace("{subject}", &subject_text)
         .replace("{key}", hit.key.as_deref().unwrap_or(""))
         .replace("{evidence}", hit.evidence.as_deref().unwrap_or(""));

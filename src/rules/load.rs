@@ -9,7 +9,7 @@ use crate::config::line_col;
 use crate::diagnostics::{ErrorKind, ScanError};
 use crate::facts::{FactKind, Location};
 
-use super::model::{Logic, Rule, RuleFile, RuleMeta};
+use super::model::{Check, Logic, Rule, RuleFile, RuleMeta};
 use super::pattern::CompiledPattern;
 
 mod embedded {
@@ -74,10 +74,16 @@ impl RuleSet {
         self.rules.iter().find(|r| r.meta.id == id)
     }
 
-    pub fn by_kind(&self) -> HashMap<FactKind, Vec<Arc<Rule>>> {
-        let mut map: HashMap<FactKind, Vec<Arc<Rule>>> = HashMap::new();
+    /// Expression checks grouped by the kind of fact they read, as
+    /// `(rule, index of the check)`.
+    pub fn by_kind(&self) -> HashMap<FactKind, Vec<(Arc<Rule>, usize)>> {
+        let mut map: HashMap<FactKind, Vec<(Arc<Rule>, usize)>> = HashMap::new();
         for rule in &self.rules {
-            map.entry(rule.meta.kind).or_default().push(rule.clone());
+            if let Logic::Expression(checks) = &rule.logic {
+                for (i, check) in checks.iter().enumerate() {
+                    map.entry(check.kind).or_default().push((rule.clone(), i));
+                }
+            }
         }
         map
     }
@@ -141,28 +147,72 @@ pub fn load_rule_source(path: &str, text: &str) -> Result<Rule, ScanError> {
     if file.id.is_empty() || !file.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
         return Err(err_at(key_line("id"), 1, format!("rule id {:?} must be kebab-case (a-z, 0-9, -)", file.id)));
     }
-    let kind = FactKind::parse(&file.kind).ok_or_else(|| {
-        let known: Vec<&str> = FactKind::ALL.iter().map(|k| k.as_str()).collect();
-        err_at(key_line("kind"), 1, format!("unknown fact kind {:?}; known kinds: {}", file.kind, known.join(", ")))
-    })?;
+    let parse_kind = |kind: &str, line: u32| {
+        FactKind::parse(kind).ok_or_else(|| {
+            let known: Vec<&str> = FactKind::ALL.iter().map(|k| k.as_str()).collect();
+            err_at(line, 1, format!("unknown fact kind {kind:?}; known kinds: {}", known.join(", ")))
+        })
+    };
+    let compile = |expr: &str, line: u32| {
+        compile_expression(expr).map_err(|msg| err_at(line, 1, format!("expression does not compile: {msg}")))
+    };
 
-    let (logic, logic_line) = match (&file.expression, &file.secret) {
-        (Some(expr), None) => {
-            let line = key_line("expression");
-            let program = compile_expression(expr)
-                .map_err(|msg| err_at(line, 1, format!("expression does not compile: {msg}")))?;
-            (Logic::Expression { source: expr.clone(), program }, line)
-        }
-        (None, Some(spec)) => {
+    let single = file.kind.is_some() || file.expression.is_some();
+    let logic = match (&file.secret, single, file.check.is_empty()) {
+        (Some(spec), _, true) => {
+            if file.kind.as_deref().is_some_and(|k| k != "secret") || file.expression.is_some() {
+                return Err(err_at(1, 1, "a secret rule has `kind = \"secret\"` (or none) and no expression".into()));
+            }
             let line = key_line("[secret");
             let compiled = CompiledPattern::compile(spec.clone())
                 .map_err(|msg| err_at(line, 1, format!("invalid secret pattern: {msg}")))?;
-            (Logic::Secret(Box::new(compiled)), line)
+            Logic::Secret(Box::new(compiled))
         }
-        (Some(_), Some(_)) => {
-            return Err(err_at(1, 1, "a rule has either `expression` or `[secret]`, not both".into()))
+        (None, true, true) => {
+            let (Some(kind), Some(expr)) = (&file.kind, &file.expression) else {
+                return Err(err_at(1, 1, "a rule needs both `kind` and `expression`".into()));
+            };
+            let line = key_line("expression");
+            Logic::Expression(vec![Check {
+                kind: parse_kind(kind, key_line("kind"))?,
+                field: file.field.clone(),
+                message: None,
+                source: expr.clone(),
+                program: compile(expr, line)?,
+                tests: file.tests.clone(),
+                line,
+            }])
         }
-        (None, None) => return Err(err_at(1, 1, "a rule needs an `expression` or a `[secret]` table".into())),
+        (None, false, false) => {
+            if !file.tests.is_empty() || file.field.is_some() {
+                return Err(err_at(1, 1, "with [[check]] tables, `field` and `tests` go inside each check".into()));
+            }
+            let check_lines = lines_of(text, "[[check]]");
+            let mut checks = Vec::new();
+            for (i, c) in file.check.iter().enumerate() {
+                let line = check_lines.get(i).copied().unwrap_or(1);
+                if checks.iter().any(|x: &Check| x.kind.as_str() == c.kind) {
+                    return Err(err_at(line, 1, format!("two checks for kind {:?}", c.kind)));
+                }
+                checks.push(Check {
+                    kind: parse_kind(&c.kind, line)?,
+                    field: c.field.clone(),
+                    message: c.message.clone(),
+                    source: c.expression.clone(),
+                    program: compile(&c.expression, line)?,
+                    tests: c.tests.clone(),
+                    line,
+                });
+            }
+            Logic::Expression(checks)
+        }
+        _ => {
+            return Err(err_at(
+                1,
+                1,
+                "a rule has exactly one of: `kind` + `expression`, `[[check]]` tables, or a `[secret]` table".into(),
+            ))
+        }
     };
 
     Ok(Rule {
@@ -170,21 +220,70 @@ pub fn load_rule_source(path: &str, text: &str) -> Result<Rule, ScanError> {
             id: file.id,
             title: file.title,
             severity: file.severity,
-            kind,
-            field: file.field,
             message: file.message,
             rationale: file.rationale,
             remediation: file.remediation,
             references: file.references,
             tags: file.tags,
             path: path.to_string(),
-            logic_line,
         },
         logic,
-        tests: file.tests,
     })
+}
+
+/// 1-based lines whose trimmed text is `header`.
+fn lines_of(text: &str, header: &str) -> Vec<u32> {
+    text.lines().enumerate().filter(|(_, l)| l.trim() == header).map(|(i, _)| i as u32 + 1).collect()
 }
 
 pub(super) fn compile_expression(source: &str) -> Result<cel::Program, String> {
     super::eval::environment().compile(source).map_err(|e| e.to_string().replace('\n', "; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MULTI: &str = r#"
+id = "hsts-missing"
+title = "t"
+severity = "medium"
+message = "m"
+rationale = "r"
+remediation = "r"
+
+[[check]]
+kind = "workload"
+expression = "workload.privileged"
+field = "privileged"
+
+[[check.tests]]
+name = "fires"
+expect = true
+fact = { privileged = true }
+
+[[check]]
+kind = "image"
+expression = "image.final_stage"
+message = "other wording"
+"#;
+
+    #[test]
+    fn one_rule_id_can_check_several_kinds() {
+        let rule = load_rule_source("multi.toml", MULTI).unwrap();
+        assert_eq!(rule.kinds(), vec![FactKind::Workload, FactKind::Image]);
+        let Logic::Expression(checks) = &rule.logic else { panic!("expression rule") };
+        assert_eq!(checks[1].line, 19);
+        assert_eq!(checks[1].message.as_deref(), Some("other wording"));
+        // The image check has no tests: the self-test says so.
+        let failures = crate::rules::self_test(&rule);
+        assert_eq!(failures.len(), 2, "{failures:?}");
+    }
+
+    #[test]
+    fn mixing_forms_is_an_error() {
+        let text = MULTI.replace("remediation = \"r\"\n", "remediation = \"r\"\nkind = \"workload\"\n");
+        let err = load_rule_source("multi.toml", &text).unwrap_err();
+        assert!(err.message.contains("exactly one of"), "{err}");
+    }
 }

@@ -8,7 +8,7 @@ mod model;
 pub mod pattern;
 mod selftest;
 
-pub use eval::{make_finding, Engine, Hit};
+pub use eval::{make_finding, Engine, FindingShape, Hit};
 pub use load::{builtin_sources, load_dir, load_rule_source, RuleSet};
-pub use model::{Logic, Rule, RuleFile, RuleMeta, RuleTest};
+pub use model::{Check, CheckFile, Logic, Rule, RuleFile, RuleMeta, RuleTest};
 pub use selftest::{run_all as self_test_all, self_test, TestFailure};

@@ -8,7 +8,11 @@ use crate::findings::Severity;
 
 use super::pattern::{CompiledPattern, SecretPatternSpec};
 
-/// One rule file, as written.
+/// One rule file, as written. A rule reads one kind of fact with the
+/// top-level `kind`/`expression`/`field`/`tests`, or several kinds with one
+/// `[[check]]` table each: the same concept observed in a file and on the
+/// wire (`hsts-missing` for an nginx server and for an HTTP response) keeps
+/// one ID.
 ///
 /// ```toml
 /// id = "workload-runs-as-root"
@@ -27,20 +31,26 @@ pub struct RuleFile {
     pub title: String,
     pub severity: Severity,
     /// The fact kind the expression reads (`workload`, `tls_endpoint`, ...).
-    pub kind: String,
+    #[serde(default)]
+    pub kind: Option<String>,
     /// CEL over the fact (bound to a variable named after `kind`) and
     /// `policy`. True, or a non-empty list, means the rule fires: a list
     /// gives one finding per element, each a string key or a map with `key`
     /// and optional `evidence`.
     #[serde(default)]
     pub expression: Option<String>,
-    /// For secret rules: what to look for in text.
-    #[serde(default)]
-    pub secret: Option<SecretPatternSpec>,
     /// The fact's `locations` key that says where the offending setting is;
     /// a hit's key is tried first as `<field>.<key>`.
     #[serde(default)]
     pub field: Option<String>,
+    #[serde(default)]
+    pub tests: Vec<RuleTest>,
+    /// One check per fact kind, instead of the top-level form.
+    #[serde(default)]
+    pub check: Vec<CheckFile>,
+    /// For secret rules: what to look for in text.
+    #[serde(default)]
+    pub secret: Option<SecretPatternSpec>,
     /// `{subject}`, `{key}` and `{evidence}` are replaced.
     pub message: String,
     pub rationale: String,
@@ -49,6 +59,19 @@ pub struct RuleFile {
     pub references: Vec<String>,
     #[serde(default)]
     pub tags: Vec<String>,
+}
+
+/// A `[[check]]` table: the rule's expression for one kind of fact.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckFile {
+    pub kind: String,
+    pub expression: String,
+    #[serde(default)]
+    pub field: Option<String>,
+    /// Overrides the rule's message for this kind of fact.
+    #[serde(default)]
+    pub message: Option<String>,
     #[serde(default)]
     pub tests: Vec<RuleTest>,
 }
@@ -84,8 +107,6 @@ pub struct RuleMeta {
     pub id: String,
     pub title: String,
     pub severity: Severity,
-    pub kind: FactKind,
-    pub field: Option<String>,
     pub message: String,
     pub rationale: String,
     pub remediation: String,
@@ -93,27 +114,51 @@ pub struct RuleMeta {
     pub tags: Vec<String>,
     /// The file the rule was loaded from (`rules/...` for built-in rules).
     pub path: String,
-    /// Line of `expression` (or `[secret]`) in that file.
-    pub logic_line: u32,
 }
 
-pub enum Logic {
-    Expression { source: String, program: cel::Program },
-    Secret(Box<CompiledPattern>),
+/// A compiled expression over one kind of fact.
+pub struct Check {
+    pub kind: FactKind,
+    pub field: Option<String>,
+    pub message: Option<String>,
+    pub source: String,
+    pub program: cel::Program,
+    pub tests: Vec<RuleTest>,
+    /// Line of the expression in the rule file.
+    pub line: u32,
 }
 
-impl std::fmt::Debug for Logic {
+impl std::fmt::Debug for Check {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Logic::Expression { source, .. } => f.debug_tuple("Expression").field(source).finish(),
-            Logic::Secret(p) => f.debug_tuple("Secret").field(p).finish(),
-        }
+        f.debug_struct("Check").field("kind", &self.kind).field("source", &self.source).finish()
     }
+}
+
+#[derive(Debug)]
+pub enum Logic {
+    Expression(Vec<Check>),
+    Secret(Box<CompiledPattern>),
 }
 
 #[derive(Debug)]
 pub struct Rule {
     pub meta: RuleMeta,
     pub logic: Logic,
-    pub tests: Vec<RuleTest>,
+}
+
+impl Rule {
+    /// The fact kinds the rule reads.
+    pub fn kinds(&self) -> Vec<FactKind> {
+        match &self.logic {
+            Logic::Expression(checks) => checks.iter().map(|c| c.kind).collect(),
+            Logic::Secret(_) => vec![FactKind::Secret],
+        }
+    }
+
+    pub fn test_count(&self) -> usize {
+        match &self.logic {
+            Logic::Expression(checks) => checks.iter().map(|c| c.tests.len()).sum(),
+            Logic::Secret(p) => p.spec.examples.len() + p.spec.negative_examples.len(),
+        }
+    }
 }

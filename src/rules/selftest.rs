@@ -8,7 +8,7 @@ use crate::config::Policy;
 use crate::facts::FactData;
 
 use super::eval::evaluate_one;
-use super::model::{Logic, Rule};
+use super::model::{Check, Logic, Rule};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestFailure {
@@ -41,22 +41,24 @@ pub fn self_test(rule: &Rule) -> Vec<TestFailure> {
             }
             failures.extend(pattern.self_test().into_iter().map(|m| fail("examples", m)));
         }
-        Logic::Expression { .. } => {
-            let (mut positive, mut negative) = (false, false);
-            for test in &rule.tests {
-                match run_test(rule, test) {
-                    Ok(fired) => {
-                        positive |= fired;
-                        negative |= !fired;
+        Logic::Expression(checks) => {
+            for check in checks {
+                let (mut positive, mut negative) = (false, false);
+                for test in &check.tests {
+                    match run_test(check, test) {
+                        Ok(fired) => {
+                            positive |= fired;
+                            negative |= !fired;
+                        }
+                        Err(message) => failures.push(fail(&test.name, message)),
                     }
-                    Err(message) => failures.push(fail(&test.name, message)),
                 }
-            }
-            if !positive || !negative {
-                failures.push(fail(
-                    "coverage",
-                    "a rule needs at least one test where it fires and one where it does not".into(),
-                ));
+                if !positive || !negative {
+                    failures.push(fail(
+                        &format!("coverage ({})", check.kind),
+                        "each check needs at least one test where it fires and one where it does not".into(),
+                    ));
+                }
             }
         }
     }
@@ -64,14 +66,14 @@ pub fn self_test(rule: &Rule) -> Vec<TestFailure> {
 }
 
 /// Runs one test; `Ok(fired)` when the verdict is as expected.
-fn run_test(rule: &Rule, test: &super::model::RuleTest) -> Result<bool, String> {
-    let data = FactData::from_partial(rule.meta.kind, test.fact.clone())
-        .map_err(|e| format!("test fact is not a valid {}: {}", rule.meta.kind, e.message()))?;
+fn run_test(check: &Check, test: &super::model::RuleTest) -> Result<bool, String> {
+    let data = FactData::from_partial(check.kind, test.fact.clone())
+        .map_err(|e| format!("test fact is not a valid {}: {}", check.kind, e.message()))?;
     let policy = match &test.policy {
         None => Policy::default(),
         Some(overrides) => merged_policy(overrides)?,
     };
-    let hits = evaluate_one(rule, &data, &policy).map_err(|e| format!("evaluation failed: {e}"))?;
+    let hits = evaluate_one(check, &data, &policy).map_err(|e| format!("evaluation failed: {e}"))?;
     let fired = !hits.is_empty();
     if let Some(expected) = &test.expect_keys {
         let got: BTreeSet<String> = hits.iter().filter_map(|h| h.key.clone()).collect();
