@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::diagnostics::ScanError;
 use crate::findings::{Finding, Severity};
 use crate::gate::{self, baseline::Baseline, suppress::Suppressions};
-use crate::report::{Report, Summary, Targets, Tool, SCHEMA_VERSION};
+use crate::report::{Report, RuleInfo, Summary, Targets, Tool, SCHEMA_VERSION};
 use crate::rules::{Engine, RuleSet};
 
 /// Everything a scan needs, already merged from config file and flags.
@@ -84,6 +84,7 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
         }
     }
 
+    let rules_used = rule_infos(&findings, &rules);
     let summary = Summary::of(&findings, errors.len());
     let gate = gate::decide(&findings, errors.len(), request.fail_on);
     let targets = Targets {
@@ -105,7 +106,15 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
         skipped: collected.skipped,
         notices,
         facts: collected.facts,
+        rules: rules_used,
     }
+}
+
+/// The metadata of each rule that produced a finding, so the report can be
+/// re-rendered in any format without the rule files.
+fn rule_infos(findings: &[Finding], rules: &RuleSet) -> Vec<RuleInfo> {
+    let ids: std::collections::BTreeSet<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+    ids.into_iter().filter_map(|id| rules.get(id)).map(|rule| RuleInfo::from(&rule.meta)).collect()
 }
 
 /// File collectors on one thread (each spreads over cores itself), network

@@ -11,7 +11,7 @@ pub mod junit;
 pub mod sarif;
 pub mod table;
 
-pub use model::{Gate, GateStatus, Notice, Report, Summary, Targets, Tool, SCHEMA_VERSION};
+pub use model::{Gate, GateStatus, Notice, Report, RuleInfo, Summary, Targets, Tool, SCHEMA_VERSION};
 
 use std::str::FromStr;
 

@@ -10,7 +10,7 @@ use crate::facts::Fact;
 use crate::findings::{Finding, Severity};
 
 /// Bumped on any change a consumer could notice; minor for additions.
-pub const SCHEMA_VERSION: &str = "1.0.0";
+pub const SCHEMA_VERSION: &str = "1.1.0";
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
@@ -35,6 +35,65 @@ pub struct Report {
     /// The evidence behind the findings: every fact collected.
     #[serde(default)]
     pub facts: Vec<Fact>,
+    /// The rules behind the findings (one entry per rule ID that produced a
+    /// finding, sorted by ID), so SARIF, HTML and JUnit can be re-rendered
+    /// from this report alone, custom rules included.
+    #[serde(default)]
+    pub rules: Vec<RuleInfo>,
+}
+
+/// What a reader needs to know about a rule, copied from its rule file.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+pub struct RuleInfo {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    /// Why the rule matters.
+    pub rationale: String,
+    pub remediation: String,
+    #[serde(default)]
+    pub references: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+impl From<&crate::rules::RuleMeta> for RuleInfo {
+    fn from(meta: &crate::rules::RuleMeta) -> Self {
+        Self {
+            id: meta.id.clone(),
+            title: meta.title.clone(),
+            severity: meta.severity,
+            rationale: meta.rationale.trim().to_string(),
+            remediation: meta.remediation.trim().to_string(),
+            references: meta.references.clone(),
+            tags: meta.tags.clone(),
+        }
+    }
+}
+
+impl Report {
+    /// The rule behind `rule_id`: from the report's own rule list, or, for
+    /// reports written before it existed, what the findings themselves say.
+    pub fn rule_info(&self, rule_id: &str) -> Option<RuleInfo> {
+        if let Some(info) = self.rules.iter().find(|r| r.id == rule_id) {
+            return Some(info.clone());
+        }
+        self.findings.iter().find(|f| f.rule_id == rule_id).map(|f| RuleInfo {
+            id: f.rule_id.clone(),
+            title: f.title.clone(),
+            severity: f.severity,
+            rationale: String::new(),
+            remediation: f.remediation.clone(),
+            references: f.references.clone(),
+            tags: Vec::new(),
+        })
+    }
+
+    /// Every rule that produced a finding, sorted by ID, each once.
+    pub fn rules_used(&self) -> Vec<RuleInfo> {
+        let ids: std::collections::BTreeSet<&str> = self.findings.iter().map(|f| f.rule_id.as_str()).collect();
+        ids.into_iter().filter_map(|id| self.rule_info(id)).collect()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
