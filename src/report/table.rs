@@ -135,7 +135,9 @@ fn summary_lines(out: &mut String, p: &Painter, report: &Report, width: usize) {
         GateStatus::Failed => ("FAILED", "1;31", format!("{over} finding(s) at or above {}", gate.fail_on)),
         GateStatus::Incomplete => ("INCOMPLETE", "1;33", "errors kept the scan from completing".to_string()),
     };
-    let _ = writeln!(out, "Gate: {} ({detail}; exit {})", p.paint(code, word), gate.exit_code);
+    let mut line = String::new();
+    wrap_into(&mut line, &format!("Gate: {word} ({detail}; exit {})", gate.exit_code), "", "  ", width);
+    out.push_str(&line.replacen(word, &p.paint(code, word), 1));
 }
 
 /// Cuts `text` to `width` characters, marking the cut with `…`.
