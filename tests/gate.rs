@@ -42,12 +42,8 @@ fn threshold_decides_between_passed_and_failed_and_errors_outrank_findings() {
     // Only what counts decides: drop the critical and the high ones, and
     // --fail-on high passes although a high finding is still listed (in the
     // baseline).
-    let rest: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| !(gate::counts(f) && f.severity >= Severity::High))
-        .cloned()
-        .collect();
+    let rest: Vec<_> =
+        report.findings.iter().filter(|f| !(gate::counts(f) && f.severity >= Severity::High)).cloned().collect();
     assert!(rest.iter().any(|f| f.severity == Severity::High && f.baseline));
     assert_eq!(gate::decide(&rest, 0, Severity::High).status, GateStatus::Passed);
     assert_eq!(gate::decide(&rest, 0, Severity::Medium).status, GateStatus::Failed);
@@ -350,7 +346,8 @@ fn compose_finding_suppressed_by_rule_subject_and_path_passes_until_expiry() {
     needs_compose_collector!();
     let ignore = "[[ignore]]\nrule = \"workload-privileged\"\nsubject = \"ap*\"\npath = \"proj/**\"\nreason = \"needs /dev/fuse until the storage migration\"\nexpires = 2099-12-31\n";
     let dir = privileged_project(&[("ignore.toml", ignore)]);
-    let (code, json) = support::scan_json(dir.path(), &["proj", "--fail-on", "critical", "--ignore-file", "ignore.toml"]);
+    let (code, json) =
+        support::scan_json(dir.path(), &["proj", "--fail-on", "critical", "--ignore-file", "ignore.toml"]);
     assert_eq!(code, 0, "{json}");
     let f = privileged_finding(&json);
     assert_eq!(f["suppressed"], true);
@@ -358,7 +355,8 @@ fn compose_finding_suppressed_by_rule_subject_and_path_passes_until_expiry() {
     assert_eq!(f["suppression"]["source"], "ignore.toml:1");
 
     std::fs::write(dir.path().join("ignore.toml"), ignore.replace("2099-12-31", "2021-01-01")).unwrap();
-    let (code, json) = support::scan_json(dir.path(), &["proj", "--fail-on", "critical", "--ignore-file", "ignore.toml"]);
+    let (code, json) =
+        support::scan_json(dir.path(), &["proj", "--fail-on", "critical", "--ignore-file", "ignore.toml"]);
     assert_eq!(code, 1, "an expired suppression stops suppressing");
     assert_eq!(privileged_finding(&json)["suppressed"], false);
     assert_eq!(json["notices"][0]["kind"], "suppression-expired");

@@ -8,6 +8,11 @@
 //! known. A last suite, `stackaudit`, holds the gate decision as a test case
 //! (so a clean scan is one passing test, not an empty report that some CI
 //! tools reject) and one `<error>` test case per scan error.
+//!
+//! Only elements and attributes of the common JUnit schema (Jenkins xUnit's
+//! `junit-10.xsd`, which Jenkins, GitLab and Azure DevOps all read) are
+//! written: file and line go into the failure text, not into `file`/`line`
+//! attributes that schema does not have.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -37,12 +42,11 @@ pub fn render(report: &Report) -> String {
     let totals = Counts::of(suites.iter().flat_map(|s| &s.cases));
     let _ = writeln!(
         out,
-        "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{duration}\" timestamp=\"{timestamp}\">",
+        "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{duration}\">",
         attr(&format!("{} {}", report.tool.name, report.tool.version)),
         totals.tests,
         totals.failures,
         totals.errors,
-        totals.skipped,
     );
     for (id, suite) in suites.iter().enumerate() {
         let counts = Counts::of(&suite.cases);
@@ -73,7 +77,6 @@ struct Suite {
 struct Case {
     classname: String,
     name: String,
-    file: Option<(String, Option<u32>)>,
     outcome: Outcome,
 }
 
@@ -110,14 +113,12 @@ impl Counts {
 
 impl Case {
     fn write(&self, out: &mut String) {
-        let _ = write!(out, "    <testcase classname=\"{}\" name=\"{}\"", attr(&self.classname), attr(&self.name));
-        if let Some((path, line)) = &self.file {
-            let _ = write!(out, " file=\"{}\"", attr(path));
-            if let Some(line) = line {
-                let _ = write!(out, " line=\"{line}\"");
-            }
-        }
-        out.push_str(" time=\"0\"");
+        let _ = write!(
+            out,
+            "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"",
+            attr(&self.classname),
+            attr(&self.name)
+        );
         match &self.outcome {
             Outcome::Passed => out.push_str("/>\n"),
             Outcome::Skipped { message } => {
@@ -138,8 +139,6 @@ impl Case {
 }
 
 fn finding_case(rule_id: &str, subject: String, findings: &[&Finding]) -> Case {
-    let first = findings[0];
-    let file = first.location.as_ref().or(first.declared_in.as_ref()).map(|l| (l.path.clone(), l.line));
     let counting: Vec<&&Finding> = findings.iter().filter(|f| crate::gate::counts(f)).collect();
     let outcome = if let Some(worst) = counting.iter().max_by_key(|f| f.severity) {
         let message = if counting.len() == 1 {
@@ -162,7 +161,7 @@ fn finding_case(rule_id: &str, subject: String, findings: &[&Finding]) -> Case {
         reasons.dedup();
         Outcome::Skipped { message: reasons.join("; ") }
     };
-    Case { classname: rule_id.to_string(), name: subject, file, outcome }
+    Case { classname: rule_id.to_string(), name: subject, outcome }
 }
 
 fn finding_body(f: &Finding) -> String {
@@ -205,24 +204,28 @@ fn gate_case(report: &Report) -> Case {
             Outcome::Failure {
                 message: format!("{over} finding(s) at or above {}", gate.fail_on),
                 kind: "gate".to_string(),
-                body: format!("The gate fails on findings at or above {} (exit code {}).", gate.fail_on, gate.exit_code),
+                body: format!(
+                    "The gate fails on findings at or above {} (exit code {}).",
+                    gate.fail_on, gate.exit_code
+                ),
             }
         }
         GateStatus::Incomplete => Outcome::Failure {
             message: format!("the scan is incomplete: {} error(s)", report.errors.len()),
             kind: "gate".to_string(),
-            body: format!("Errors kept the scan from completing (exit code {}); see the error test cases.", gate.exit_code),
+            body: format!(
+                "Errors kept the scan from completing (exit code {}); see the error test cases.",
+                gate.exit_code
+            ),
         },
     };
-    Case { classname: "stackaudit".to_string(), name: format!("gate (fail on {})", gate.fail_on), file: None, outcome }
+    Case { classname: "stackaudit".to_string(), name: format!("gate (fail on {})", gate.fail_on), outcome }
 }
 
 fn error_case(e: &ScanError) -> Case {
-    let file = e.location.as_ref().map(|l| (l.path.clone(), l.line));
     Case {
         classname: format!("stackaudit.{}", e.source),
         name: e.target.clone(),
-        file,
         outcome: Outcome::Error {
             message: e.message.clone(),
             kind: serde_json::to_value(e.kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),

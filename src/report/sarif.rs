@@ -23,7 +23,8 @@ use crate::diagnostics::ScanError;
 use crate::facts::Location;
 use crate::findings::{Finding, Severity};
 
-pub const SCHEMA_URI: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+pub const SCHEMA_URI: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 pub const INFORMATION_URI: &str = "https://github.com/stackaudit/stackaudit";
 /// The uriBaseId relative paths are resolved against: the scan's working folder.
 pub const SRCROOT: &str = "%SRCROOT%";
@@ -252,7 +253,8 @@ fn result_location(report: &Report, f: &Finding) -> Value {
 
 /// Piped input has no file to point at.
 fn is_file(location: &Location) -> bool {
-    !location.path.is_empty() && !(location.path.starts_with('<') && location.path.ends_with('>'))
+    let pseudo = location.path.starts_with('<') && location.path.ends_with('>');
+    !location.path.is_empty() && !pseudo
 }
 
 fn fallback_location(report: &Report) -> Value {
@@ -288,8 +290,23 @@ fn percent_encode_path(path: &str) -> String {
         let keep = b.is_ascii_alphanumeric()
             || matches!(
                 b,
-                b'/' | b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';'
-                    | b'=' | b':' | b'@'
+                b'/' | b'-'
+                    | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'@'
             );
         if keep {
             out.push(b as char);

@@ -22,8 +22,10 @@ pub fn sample() -> Report {
 
 /// The sample with attacker-controlled text in every field a scanned file or
 /// target can influence.
-pub const SCRIPT_PAYLOAD: &str = "<script>document.title='pwned-script';document.documentElement.setAttribute('data-pwned','script')</script>";
-pub const ATTR_PAYLOAD: &str = "\"><img src=x onerror=\"document.title='pwned-img';document.documentElement.setAttribute('data-pwned','img')\">";
+pub const SCRIPT_PAYLOAD: &str =
+    "<script>document.title='pwned-script';document.documentElement.setAttribute('data-pwned','script')</script>";
+pub const ATTR_PAYLOAD: &str =
+    "\"><img src=x onerror=\"document.title='pwned-img';document.documentElement.setAttribute('data-pwned','img')\">";
 pub const SINGLE_QUOTE_PAYLOAD: &str = "'><svg onload='document.documentElement.setAttribute(\"data-pwned\",\"svg\")'>";
 
 pub fn hostile() -> Report {

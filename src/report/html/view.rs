@@ -199,11 +199,9 @@ fn gate(report: &Report) -> Gate {
     let over: usize = Severity::ALL.iter().filter(|s| **s >= g.fail_on).map(|s| report.summary.count(*s)).sum();
     let (status, label, detail) = match g.status {
         GateStatus::Passed => ("passed", "Passed", format!("No counting finding at or above {fail_on}.")),
-        GateStatus::Failed => (
-            "failed",
-            "Failed",
-            format!("{over} finding{} at or above {fail_on}.", if over == 1 { "" } else { "s" }),
-        ),
+        GateStatus::Failed => {
+            ("failed", "Failed", format!("{over} finding{} at or above {fail_on}.", if over == 1 { "" } else { "s" }))
+        }
         GateStatus::Incomplete => (
             "incomplete",
             "Incomplete",
