@@ -34,7 +34,11 @@ fn json_snapshot_and_round_trip() {
     insta::assert_snapshot!("json", text);
     // The fixture is itself a report as written: rendering it changes nothing.
     let fixture = std::fs::read_to_string(fixture_path("sample.json")).unwrap();
-    assert_eq!(text, fixture, "json::render(load(x)) must reproduce x");
+    assert!(
+        text == fixture,
+        "json::render(load(x)) must reproduce x; after a deliberate model change regenerate the fixture with \
+         `stackaudit report tests/fixtures/reports/sample.json --format json`"
+    );
 }
 
 #[test]
