@@ -57,6 +57,21 @@ pub struct RuleInfo {
     pub tags: Vec<String>,
 }
 
+impl RuleInfo {
+    /// What a finding itself says about its rule (no rationale or tags).
+    fn from_finding(f: &Finding) -> Self {
+        Self {
+            id: f.rule_id.clone(),
+            title: f.title.clone(),
+            severity: f.severity,
+            rationale: String::new(),
+            remediation: f.remediation.clone(),
+            references: f.references.clone(),
+            tags: Vec::new(),
+        }
+    }
+}
+
 impl From<&crate::rules::RuleMeta> for RuleInfo {
     fn from(meta: &crate::rules::RuleMeta) -> Self {
         Self {
@@ -78,21 +93,22 @@ impl Report {
         if let Some(info) = self.rules.iter().find(|r| r.id == rule_id) {
             return Some(info.clone());
         }
-        self.findings.iter().find(|f| f.rule_id == rule_id).map(|f| RuleInfo {
-            id: f.rule_id.clone(),
-            title: f.title.clone(),
-            severity: f.severity,
-            rationale: String::new(),
-            remediation: f.remediation.clone(),
-            references: f.references.clone(),
-            tags: Vec::new(),
-        })
+        self.findings.iter().find(|f| f.rule_id == rule_id).map(RuleInfo::from_finding)
     }
 
     /// Every rule that produced a finding, sorted by ID, each once.
     pub fn rules_used(&self) -> Vec<RuleInfo> {
-        let ids: std::collections::BTreeSet<&str> = self.findings.iter().map(|f| f.rule_id.as_str()).collect();
-        ids.into_iter().filter_map(|id| self.rule_info(id)).collect()
+        let mut first: std::collections::BTreeMap<&str, &Finding> = std::collections::BTreeMap::new();
+        for f in &self.findings {
+            first.entry(f.rule_id.as_str()).or_insert(f);
+        }
+        first
+            .into_values()
+            .map(|f| match self.rules.iter().find(|r| r.id == f.rule_id) {
+                Some(info) => info.clone(),
+                None => RuleInfo::from_finding(f),
+            })
+            .collect()
     }
 }
 

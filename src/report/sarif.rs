@@ -16,6 +16,8 @@
 //! - `partialFingerprints` carries the finding's stable fingerprint, so alerts
 //!   survive edits that move lines.
 
+use std::collections::HashMap;
+
 use serde_json::{json, Map, Value};
 
 use super::{Report, RuleInfo};
@@ -44,7 +46,15 @@ pub fn render(report: &Report) -> anyhow::Result<String> {
 /// The SARIF log as a JSON value.
 pub fn log(report: &Report) -> Value {
     let rules = report.rules_used();
-    let results: Vec<Value> = report.findings.iter().map(|f| result(report, &rules, f)).collect();
+    let index: HashMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+    // baselineState is all-or-nothing within a run: only when the scan had
+    // a baseline does "new" mean anything.
+    let had_baseline = report.findings.iter().any(|f| f.baseline);
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| result(report, index.get(f.rule_id.as_str()).copied(), had_baseline, f))
+        .collect();
     json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -185,8 +195,7 @@ fn markdown_escape(text: &str) -> String {
     out
 }
 
-fn result(report: &Report, rules: &[RuleInfo], f: &Finding) -> Value {
-    let index = rules.iter().position(|r| r.id == f.rule_id);
+fn result(report: &Report, index: Option<usize>, had_baseline: bool, f: &Finding) -> Value {
     let mut result = json!({
         "ruleId": f.rule_id,
         "level": level(f.severity),
@@ -205,9 +214,7 @@ fn result(report: &Report, rules: &[RuleInfo], f: &Finding) -> Value {
     } else if f.suppressed {
         result["suppressions"] = json!([{ "kind": "external", "status": "accepted" }]);
     }
-    // baselineState is all-or-nothing within a run: only when the scan had
-    // a baseline does "new" mean anything.
-    if report.findings.iter().any(|f| f.baseline) {
+    if had_baseline {
         result["baselineState"] = json!(if f.baseline { "unchanged" } else { "new" });
     }
     result

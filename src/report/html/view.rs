@@ -131,7 +131,8 @@ pub struct SuppressionRow {
 pub fn build(report: &Report) -> View {
     let s = &report.summary;
     let platforms = workload_platforms(report);
-    let findings: Vec<FindingRow> = report.findings.iter().map(|f| finding_row(report, &platforms, f)).collect();
+    let rationales: HashMap<String, String> = report.rules_used().into_iter().map(|r| (r.id, r.rationale)).collect();
+    let findings: Vec<FindingRow> = report.findings.iter().map(|f| finding_row(&rationales, &platforms, f)).collect();
 
     let mut rules: BTreeMap<&str, usize> = BTreeMap::new();
     let mut sources: BTreeMap<(&str, &str), usize> = BTreeMap::new();
@@ -231,7 +232,11 @@ fn workload_platforms(report: &Report) -> HashMap<(Option<&str>, &str), String> 
         .collect()
 }
 
-fn finding_row(report: &Report, platforms: &HashMap<(Option<&str>, &str), String>, f: &Finding) -> FindingRow {
+fn finding_row(
+    rationales: &HashMap<String, String>,
+    platforms: &HashMap<(Option<&str>, &str), String>,
+    f: &Finding,
+) -> FindingRow {
     let kind = f.subject.kind.as_str();
     let platform = match f.subject.kind {
         FactKind::Workload => platforms
@@ -244,7 +249,6 @@ fn finding_row(report: &Report, platforms: &HashMap<(Option<&str>, &str), String
         Some(p) => (format!("{kind}:{p}"), format!("{} ({p})", kind.replace('_', " "))),
         None => (kind.to_string(), kind.replace('_', " ")),
     };
-    let rule = report.rule_info(&f.rule_id);
     let status = if f.suppressed {
         "suppressed"
     } else if f.baseline {
@@ -267,7 +271,7 @@ fn finding_row(report: &Report, platforms: &HashMap<(Option<&str>, &str), String
         location: f.location.as_ref().map(Location::to_string),
         declared_in: f.declared_in.as_ref().map(Location::to_string),
         evidence: f.evidence.clone(),
-        rationale: rule.map(|r| r.rationale).unwrap_or_default(),
+        rationale: rationales.get(&f.rule_id).cloned().unwrap_or_default(),
         remediation: f.remediation.trim().to_string(),
         references: f
             .references
