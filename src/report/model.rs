@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostics::{ScanError, Skipped};
 use crate::facts::Fact;
 use crate::findings::{Finding, Severity};
+use crate::history::Diff;
 
 /// Bumped on any change a consumer could notice; minor for additions.
 pub const SCHEMA_VERSION: &str = "1.0.0";
@@ -35,6 +36,9 @@ pub struct Report {
     /// The evidence behind the findings: every fact collected.
     #[serde(default)]
     pub facts: Vec<Fact>,
+    /// What changed since the previous run (`--previous`, `--history`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<Diff>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
