@@ -282,3 +282,20 @@ fn a_run_killed_mid_write_leaves_the_previous_report_intact() {
     // A killed run may leave its temporary file, never a file with the final name.
     assert!(leftovers.iter().all(|e| e.file_name().to_string_lossy().ends_with(".tmp")));
 }
+
+#[test]
+fn the_cronjob_example_passes_our_own_rules_at_medium_and_above() {
+    let root = support::root();
+    let (code, json) = support::scan_json(&root, &["examples/scheduled/cronjob.yaml", "--fail-on", "medium"]);
+    let workloads = json["facts"].as_array().unwrap().iter().filter(|f| f["kind"] == "workload").count();
+    assert_eq!(workloads, 1, "the CronJob's container was read as a workload");
+    let blocking: Vec<_> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| matches!(f["severity"].as_str(), Some("critical" | "high" | "medium")))
+        .map(|f| f["rule_id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(blocking.is_empty(), "{blocking:?}");
+    assert_eq!(code, 0, "{json}");
+}
