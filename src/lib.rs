@@ -11,6 +11,7 @@ pub mod diagnostics;
 pub mod facts;
 pub mod findings;
 pub mod gate;
+pub mod history;
 pub mod mask;
 pub mod report;
 pub mod rules;

@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::diagnostics::ScanError;
 use crate::findings::{Finding, Severity};
 use crate::gate::{self, baseline::Baseline, suppress::Suppressions};
+use crate::history::diff_reports;
 use crate::report::{Report, RuleInfo, Summary, Targets, Tool, SCHEMA_VERSION};
 use crate::rules::{Engine, RuleSet};
 
@@ -24,6 +25,10 @@ pub struct ScanRequest {
     pub ignore_file: Option<PathBuf>,
     pub baseline: Option<PathBuf>,
     pub fail_on: Severity,
+    /// A previous JSON report to compare with.
+    pub previous: Option<PathBuf>,
+    /// Gate only on findings the previous report did not have.
+    pub fail_on_new: bool,
 }
 
 /// Progress callbacks, so the CLI can show a spinner without the pipeline
@@ -85,8 +90,22 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
     }
 
     let rules_used = rule_infos(&findings, &rules);
+    let diff = request.previous.as_deref().and_then(|path| match crate::report::json::load(path) {
+        Ok(previous) => Some(diff_reports(&previous, &crate::collect::files::display_path(path), &findings)),
+        Err(e) => {
+            errors.push(ScanError::new(
+                "history",
+                path.display().to_string(),
+                crate::diagnostics::ErrorKind::Config,
+                format!("cannot compare with the previous report: {e:#}"),
+            ));
+            None
+        }
+    });
+
     let summary = Summary::of(&findings, errors.len());
-    let gate = gate::decide(&findings, errors.len(), request.fail_on);
+    let new_only = if request.fail_on_new { diff.as_ref() } else { None };
+    let gate = gate::decide(&findings, errors.len(), request.fail_on, new_only);
     let targets = Targets {
         paths: request.paths.iter().map(|p| crate::collect::files::display_path(p)).collect(),
         config: config.source.as_ref().map(|p| p.display().to_string()),
@@ -107,6 +126,7 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
         notices,
         facts: collected.facts,
         rules: rules_used,
+        diff,
     }
 }
 

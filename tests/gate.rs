@@ -35,7 +35,7 @@ fn threshold_decides_between_passed_and_failed_and_errors_outrank_findings() {
         (Severity::Info, GateStatus::Failed),
     ];
     for (fail_on, status) in expected {
-        let g = gate::decide(&report.findings, 0, fail_on);
+        let g = gate::decide(&report.findings, 0, fail_on, None);
         assert_eq!(g.status, status, "fail on {fail_on}");
         assert_eq!(g.exit_code, gate::EXIT_FINDINGS);
     }
@@ -45,9 +45,9 @@ fn threshold_decides_between_passed_and_failed_and_errors_outrank_findings() {
     let rest: Vec<_> =
         report.findings.iter().filter(|f| !(gate::counts(f) && f.severity >= Severity::High)).cloned().collect();
     assert!(rest.iter().any(|f| f.severity == Severity::High && f.baseline));
-    assert_eq!(gate::decide(&rest, 0, Severity::High).status, GateStatus::Passed);
-    assert_eq!(gate::decide(&rest, 0, Severity::Medium).status, GateStatus::Failed);
-    let incomplete = gate::decide(&rest, 1, Severity::Critical);
+    assert_eq!(gate::decide(&rest, 0, Severity::High, None).status, GateStatus::Passed);
+    assert_eq!(gate::decide(&rest, 0, Severity::Medium, None).status, GateStatus::Failed);
+    let incomplete = gate::decide(&rest, 1, Severity::Critical, None);
     assert_eq!((incomplete.status, incomplete.exit_code), (GateStatus::Incomplete, gate::EXIT_ERROR));
 }
 
@@ -130,7 +130,7 @@ fn a_baseline_is_a_previous_json_report() {
     findings[0].id = "a-finding-that-is-new".into();
     assert_eq!(baseline.apply(&mut findings), findings.len() - 1);
     assert!(!findings[0].baseline && findings[1..].iter().all(|f| f.baseline));
-    assert_eq!(gate::decide(&findings, 0, Severity::Critical).status, GateStatus::Failed, "the new one counts");
+    assert_eq!(gate::decide(&findings, 0, Severity::Critical, None).status, GateStatus::Failed, "the new one counts");
 
     let not_a_report = dir.path().join("notes.json");
     std::fs::write(&not_a_report, "[1, 2, 3]").unwrap();

@@ -22,7 +22,7 @@ fn clean() -> Report {
     r.facts.clear();
     r.rules.clear();
     r.summary = Summary::of(&[], 0);
-    r.gate = stackaudit::gate::decide(&[], 0, Severity::High);
+    r.gate = stackaudit::gate::decide(&[], 0, Severity::High, None);
     r
 }
 

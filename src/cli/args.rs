@@ -36,6 +36,8 @@ pub enum Command {
     Rules(RulesCommand),
     /// Re-render a saved JSON report in another format.
     Report(ReportArgs),
+    /// Compare two JSON reports: findings new, resolved and unchanged.
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Args)]
@@ -80,6 +82,19 @@ pub struct ScanArgs {
     /// Always exit 0, still writing every report.
     #[arg(long)]
     pub exit_zero: bool,
+
+    /// Compare with a previous JSON report: findings new, resolved, unchanged.
+    #[arg(long, value_name = "OLD.json", help_heading = "Scheduled audits")]
+    pub previous: Option<PathBuf>,
+
+    /// Keep each run's JSON report in DIR (with retention) and compare with
+    /// the newest one there.
+    #[arg(long, value_name = "DIR", help_heading = "Scheduled audits")]
+    pub history: Option<PathBuf>,
+
+    /// Fail only on findings the previous run did not have.
+    #[arg(long, help_heading = "Scheduled audits")]
+    pub fail_on_new: bool,
 
     /// Audit the running containers of the Docker host(s).
     #[arg(long, help_heading = "Live targets")]
@@ -147,4 +162,29 @@ pub struct ReportArgs {
     /// Write here instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier report.
+    #[arg(value_name = "OLD.json")]
+    pub old: PathBuf,
+    /// The later report.
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+    /// `table` (a summary) or `json` (the diff section).
+    #[arg(short, long, value_name = "FORMAT", default_value = "table")]
+    pub format: DiffFormat,
+    /// Exit 1 when NEW has findings OLD did not, at or above --fail-on.
+    #[arg(long)]
+    pub fail_on_new: bool,
+    /// Severity threshold for --fail-on-new.
+    #[arg(long, value_name = "SEVERITY", default_value = "high")]
+    pub fail_on: Severity,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Json,
 }

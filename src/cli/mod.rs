@@ -2,6 +2,7 @@
 //! codes; each subcommand lives in its own file.
 
 mod args;
+mod diff_cmd;
 mod output;
 mod progress;
 mod report_cmd;
@@ -31,6 +32,7 @@ pub fn main() -> ExitCode {
         Command::Scan(args) => scan_cmd::run(*args),
         Command::Rules(cmd) => rules_cmd::run(cmd),
         Command::Report(args) => report_cmd::run(args),
+        Command::Diff(args) => diff_cmd::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

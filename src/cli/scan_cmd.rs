@@ -11,6 +11,7 @@ use super::output::write_atomic;
 use super::progress::Spinner;
 use crate::config::{Config, DnsExpectation, DockerHostConfig, HttpTarget, TlsTarget, DEFAULT_FILE_NAME};
 use crate::gate::{suppress::DEFAULT_IGNORE_FILE, EXIT_ERROR};
+use crate::history::{self, lock::HistoryLock};
 use crate::report::{Format, RenderOptions, Report};
 use crate::scan::{self, ScanRequest};
 
@@ -27,14 +28,59 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
             return Ok(EXIT_ERROR);
         }
     };
-    let request = build_request(&args, config)?;
+    let history_dir = args.history.clone().or_else(|| config.history.dir.as_deref().map(|d| config.resolve_path(d)));
+    let retention = config.history.retention.clone();
+    let lock_wait = std::time::Duration::from_secs(config.history.lock_timeout_secs);
+    let mut request = build_request(&args, config)?;
+
+    // Held until the run's report is in the history folder and retention is
+    // applied; released when this function returns (or the process dies).
+    let _lock = match &history_dir {
+        Some(dir) => match HistoryLock::acquire(dir, lock_wait) {
+            Ok(lock) => Some(lock),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return Ok(EXIT_ERROR);
+            }
+        },
+        None => None,
+    };
+    if request.previous.is_none() {
+        if let Some(dir) = &history_dir {
+            request.previous = history::store::list(dir)?.into_iter().next().map(|e| e.path);
+        }
+    }
 
     let spinner = Spinner::new();
     let report = scan::run(&request, &spinner);
     spinner.finish();
 
-    emit(&report, &formats, args.output_dir.as_deref())?;
+    let last_success = last_success(&report, args.output_dir.as_deref(), history_dir.as_deref());
+    emit(&report, &formats, args.output_dir.as_deref(), last_success)?;
+    if let Some(dir) = &history_dir {
+        let path = dir.join(history::store::file_name(report.started_at));
+        write_atomic(&path, crate::report::json::render(&report)?.as_bytes())?;
+        history::store::prune(dir, &retention)?;
+    }
     Ok(if args.exit_zero { 0 } else { report.gate.exit_code })
+}
+
+/// For the metrics file of an incomplete run: when the last complete run
+/// finished, from the previous metrics file or the history folder.
+fn last_success(report: &Report, output_dir: Option<&Path>, history_dir: Option<&Path>) -> Option<i64> {
+    if report.errors.is_empty() {
+        return Some(report.finished_at.timestamp());
+    }
+    let from_prom = output_dir
+        .and_then(|d| std::fs::read_to_string(d.join("stackaudit.prom")).ok())
+        .and_then(|t| crate::report::prom::previous_last_success(&t));
+    from_prom.or_else(|| {
+        let entries = history::store::list(history_dir?).ok()?;
+        entries.iter().find_map(|e| {
+            let r = crate::report::json::load(&e.path).ok()?;
+            r.errors.is_empty().then(|| r.finished_at.timestamp())
+        })
+    })
 }
 
 /// Which formats go where. Without `--output-dir`, stdout takes a table
@@ -116,12 +162,26 @@ fn build_request(args: &ScanArgs, mut config: Config) -> anyhow::Result<ScanRequ
         .or_else(|| Some(PathBuf::from(DEFAULT_IGNORE_FILE)).filter(|p| p.is_file()));
     let baseline = args.baseline.clone().or_else(|| config.scan.baseline.as_deref().map(|p| config.resolve_path(p)));
     let fail_on = args.fail_on.unwrap_or(config.scan.fail_on);
-    Ok(ScanRequest { paths, config, rule_dirs, ignore_file, baseline, fail_on })
+    Ok(ScanRequest {
+        paths,
+        config,
+        rule_dirs,
+        ignore_file,
+        baseline,
+        fail_on,
+        previous: args.previous.clone(),
+        fail_on_new: args.fail_on_new,
+    })
 }
 
-fn emit(report: &Report, formats: &[Format], output_dir: Option<&Path>) -> anyhow::Result<()> {
+fn emit(
+    report: &Report,
+    formats: &[Format],
+    output_dir: Option<&Path>,
+    last_success_timestamp: Option<i64>,
+) -> anyhow::Result<()> {
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let opts = RenderOptions { color };
+    let opts = RenderOptions { color, last_success_timestamp };
     // Files first: reports exist before the process exits, whatever happens
     // on stdout.
     for format in formats.iter().filter(|f| f.is_machine()) {

@@ -2,11 +2,21 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Keeping each run's report for drift detection (`--history`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct HistoryConfig {
+    /// Folder keeping one JSON report per run (`--history`).
     pub dir: Option<String>,
     pub retention: Retention,
+    /// How long a run waits for an overlapping run's lock on the folder
+    /// before giving up (exit 2).
+    pub lock_timeout_secs: u64,
+}
+
+impl Default for HistoryConfig {
+    fn default() -> Self {
+        Self { dir: None, retention: Retention::default(), lock_timeout_secs: 60 }
+    }
 }
 
 /// Grandfather-father-son retention, the guide's backup policy by default.

@@ -9,6 +9,7 @@ pub mod baseline;
 pub mod suppress;
 
 use crate::findings::{Finding, Severity};
+use crate::history::Diff;
 use crate::report::{Gate, GateStatus};
 
 pub const EXIT_PASSED: u8 = 0;
@@ -20,10 +21,14 @@ pub fn counts(finding: &Finding) -> bool {
     !finding.suppressed && !finding.baseline
 }
 
-pub fn decide(findings: &[Finding], errors: usize, fail_on: Severity) -> Gate {
+/// `new_only`: with `--fail-on-new`, the diff whose new findings alone may
+/// fail the gate.
+pub fn decide(findings: &[Finding], errors: usize, fail_on: Severity, new_only: Option<&Diff>) -> Gate {
+    let new_ids = new_only.map(Diff::new_ids);
+    let eligible = |f: &Finding| new_ids.as_ref().is_none_or(|ids| ids.contains(f.id.as_str()));
     let status = if errors > 0 {
         GateStatus::Incomplete
-    } else if findings.iter().any(|f| counts(f) && f.severity >= fail_on) {
+    } else if findings.iter().any(|f| counts(f) && eligible(f) && f.severity >= fail_on) {
         GateStatus::Failed
     } else {
         GateStatus::Passed
@@ -64,14 +69,55 @@ mod tests {
     #[test]
     fn threshold_suppression_baseline_and_errors() {
         let high = finding(Severity::High);
-        assert_eq!(decide(std::slice::from_ref(&high), 0, Severity::High).exit_code, EXIT_FINDINGS);
-        assert_eq!(decide(std::slice::from_ref(&high), 0, Severity::Critical).exit_code, EXIT_PASSED);
+        assert_eq!(decide(std::slice::from_ref(&high), 0, Severity::High, None).exit_code, EXIT_FINDINGS);
+        assert_eq!(decide(std::slice::from_ref(&high), 0, Severity::Critical, None).exit_code, EXIT_PASSED);
         let mut suppressed = high.clone();
         suppressed.suppressed = true;
-        assert_eq!(decide(&[suppressed], 0, Severity::Info).exit_code, EXIT_PASSED);
+        assert_eq!(decide(&[suppressed], 0, Severity::Info, None).exit_code, EXIT_PASSED);
         let mut known = high.clone();
         known.baseline = true;
-        assert_eq!(decide(&[known], 0, Severity::Info).exit_code, EXIT_PASSED);
-        assert_eq!(decide(&[high], 1, Severity::High).status, GateStatus::Incomplete);
+        assert_eq!(decide(&[known], 0, Severity::Info, None).exit_code, EXIT_PASSED);
+        assert_eq!(decide(&[high], 1, Severity::High, None).status, GateStatus::Incomplete);
+    }
+}
+
+#[cfg(test)]
+mod fail_on_new_tests {
+    use super::*;
+    use crate::facts::{FactKind, Subject};
+    use crate::history::{Diff, PreviousRun};
+
+    #[test]
+    fn only_new_findings_fail_the_gate() {
+        let mk = |id: &str| Finding {
+            id: id.into(),
+            rule_id: "r".into(),
+            severity: Severity::High,
+            title: String::new(),
+            message: String::new(),
+            subject: Subject::new(FactKind::Workload, "app"),
+            key: None,
+            location: None,
+            declared_in: None,
+            evidence: None,
+            references: vec![],
+            remediation: String::new(),
+            suppressed: false,
+            suppression: None,
+            baseline: false,
+        };
+        let old = mk("old");
+        let diff = |new: &[&str]| Diff {
+            previous: PreviousRun { path: "p".into(), started_at: Default::default(), finished_at: Default::default() },
+            new: new.iter().map(|s| s.to_string()).collect(),
+            unchanged: vec!["old".into()],
+            resolved: vec![],
+        };
+        assert_eq!(decide(std::slice::from_ref(&old), 0, Severity::High, Some(&diff(&[]))).exit_code, EXIT_PASSED);
+        assert_eq!(
+            decide(&[old.clone(), mk("fresh")], 0, Severity::High, Some(&diff(&["fresh"]))).exit_code,
+            EXIT_FINDINGS
+        );
+        assert_eq!(decide(&[old], 0, Severity::High, None).exit_code, EXIT_FINDINGS);
     }
 }

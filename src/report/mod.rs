@@ -8,6 +8,7 @@ pub mod schema;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod prom;
 pub mod sarif;
 pub mod table;
 
@@ -28,6 +29,8 @@ pub enum Format {
     Sarif,
     /// JUnit XML for CI test dashboards.
     Junit,
+    /// Prometheus text exposition for node_exporter's textfile collector.
+    Prom,
 }
 
 impl Format {
@@ -39,6 +42,7 @@ impl Format {
             Format::Html => Some("stackaudit.html"),
             Format::Sarif => Some("stackaudit.sarif"),
             Format::Junit => Some("stackaudit.junit.xml"),
+            Format::Prom => Some("stackaudit.prom"),
         }
     }
 
@@ -53,6 +57,7 @@ impl Format {
             Format::Html => html::render(report),
             Format::Sarif => sarif::render(report),
             Format::Junit => Ok(junit::render(report)),
+            Format::Prom => Ok(prom::render(report, opts.last_success_timestamp)),
         }
     }
 }
@@ -67,4 +72,6 @@ impl FromStr for Format {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RenderOptions {
     pub color: bool,
+    /// For `prom`: when the newest complete run finished, if not this one.
+    pub last_success_timestamp: Option<i64>,
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostics::{ScanError, Skipped};
 use crate::facts::Fact;
 use crate::findings::{Finding, Severity};
+use crate::history::Diff;
 
 /// Bumped on any change a consumer could notice; minor for additions.
 pub const SCHEMA_VERSION: &str = "1.1.0";
@@ -40,6 +41,9 @@ pub struct Report {
     /// from this report alone, custom rules included.
     #[serde(default)]
     pub rules: Vec<RuleInfo>,
+    /// What changed since the previous run (`--previous`, `--history`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<Diff>,
 }
 
 /// What a reader needs to know about a rule, copied from its rule file.
