@@ -77,6 +77,17 @@ fn diff_reports_new_resolved_and_unchanged_by_fingerprint() {
     assert_eq!(diff["resolved"][0]["id"], gone.id.as_str());
     assert_eq!(diff["unchanged"].as_array().unwrap().len(), 1);
 
+    // A report that carries the diff shows it in the table and the HTML page.
+    let mut with_diff = report(vec![fresh.clone()], 5);
+    with_diff.diff = Some(serde_json::from_value(diff.clone()).unwrap());
+    let opts = stackaudit::report::RenderOptions::default();
+    let html = stackaudit::report::Format::Html.render(&with_diff, &opts).unwrap();
+    assert!(html.contains("Changes since the previous run") && html.contains("badge-new"), "diff section missing");
+    assert!(html.contains("workload-no-pids-limit"), "the resolved finding is listed");
+    let text = stackaudit::report::Format::Table.render(&with_diff, &opts).unwrap();
+    assert!(text.contains("CHANGES since old.json") && text.contains("1 new, 1 resolved, 1 unchanged"), "{text}");
+    assert!(text.contains("resolved: medium   workload-no-pids-limit") && text.contains("[new]"), "{text}");
+
     let table = support::run_in(dir.path(), &["diff", "old.json", "new.json"]);
     let text = support::stdout(&table);
     assert!(text.contains("1 new, 1 resolved, 1 unchanged"), "{text}");

@@ -29,6 +29,7 @@ pub fn render_with_width(report: &Report, color: bool, width: usize) -> String {
     let p = Painter { color };
     let mut out = String::new();
 
+    let new_ids = report.diff.as_ref().map(|d| d.new_ids()).unwrap_or_default();
     let counting: Vec<&Finding> = report.findings.iter().filter(|f| crate::gate::counts(f)).collect();
     for severity in Severity::ALL {
         let group: Vec<&&Finding> = counting.iter().filter(|f| f.severity == severity).collect();
@@ -38,7 +39,7 @@ pub fn render_with_width(report: &Report, color: bool, width: usize) -> String {
         let heading = format!("{} ({})", severity.as_str().to_uppercase(), group.len());
         let _ = writeln!(out, "{}", p.severity(severity, &heading));
         for f in group {
-            finding_block(&mut out, &p, f, width);
+            finding_block(&mut out, &p, f, new_ids.contains(f.id.as_str()), width);
         }
         out.push('\n');
     }
@@ -85,6 +86,23 @@ pub fn render_with_width(report: &Report, color: bool, width: usize) -> String {
         out.push('\n');
     }
 
+    if let Some(diff) = &report.diff {
+        let heading = format!(
+            "CHANGES since {} ({}): {} new, {} resolved, {} unchanged",
+            diff.previous.path,
+            diff.previous.finished_at.format("%Y-%m-%d %H:%M UTC"),
+            diff.new.len(),
+            diff.resolved.len(),
+            diff.unchanged.len()
+        );
+        wrap_into(&mut out, &heading, "", "  ", width);
+        for f in &diff.resolved {
+            let line = format!("  resolved: {:<8} {}  {}", f.severity, f.rule_id, f.subject.display());
+            let _ = writeln!(out, "{}", p.dim(&truncate(&line, width)));
+        }
+        out.push('\n');
+    }
+
     if report.findings.is_empty() && report.errors.is_empty() {
         let _ = writeln!(out, "No findings.\n");
     }
@@ -92,8 +110,9 @@ pub fn render_with_width(report: &Report, color: bool, width: usize) -> String {
     out
 }
 
-fn finding_block(out: &mut String, p: &Painter, f: &Finding, width: usize) {
-    let head = format!("  {}  {}", f.rule_id, f.subject.display());
+fn finding_block(out: &mut String, p: &Painter, f: &Finding, is_new: bool, width: usize) {
+    let marker = if is_new { "  [new]" } else { "" };
+    let head = format!("  {}  {}{marker}", f.rule_id, f.subject.display());
     let _ = writeln!(out, "{}", p.bold(&truncate(&head, width)));
     let place = match (&f.location, &f.declared_in) {
         (Some(l), _) => Some(format!("at {l}")),

@@ -31,6 +31,26 @@ pub struct View {
     pub findings: Vec<FindingRow>,
     pub rules: Vec<Choice>,
     pub sources: Vec<Choice>,
+    /// What changed since the previous run, when the scan compared.
+    pub diff: Option<DiffView>,
+}
+
+#[derive(Serialize)]
+pub struct DiffView {
+    pub previous_path: String,
+    pub previous_finished_at: String,
+    pub new_count: usize,
+    pub unchanged_count: usize,
+    pub resolved: Vec<ResolvedRow>,
+}
+
+#[derive(Serialize)]
+pub struct ResolvedRow {
+    pub severity: &'static str,
+    pub rule_id: String,
+    pub subject: String,
+    pub location: Option<String>,
+    pub message: String,
 }
 
 #[derive(Serialize)]
@@ -112,6 +132,8 @@ pub struct FindingRow {
     /// `open`, `suppressed` or `baseline`.
     pub status: &'static str,
     pub suppression: Option<SuppressionRow>,
+    /// Not present in the previous run.
+    pub is_new: bool,
 }
 
 #[derive(Serialize)]
@@ -132,7 +154,12 @@ pub fn build(report: &Report) -> View {
     let s = &report.summary;
     let platforms = workload_platforms(report);
     let rationales: HashMap<String, String> = report.rules_used().into_iter().map(|r| (r.id, r.rationale)).collect();
-    let findings: Vec<FindingRow> = report.findings.iter().map(|f| finding_row(&rationales, &platforms, f)).collect();
+    let new_ids = report.diff.as_ref().map(|d| d.new_ids()).unwrap_or_default();
+    let findings: Vec<FindingRow> = report
+        .findings
+        .iter()
+        .map(|f| FindingRow { is_new: new_ids.contains(f.id.as_str()), ..finding_row(&rationales, &platforms, f) })
+        .collect();
 
     let mut rules: BTreeMap<&str, usize> = BTreeMap::new();
     let mut sources: BTreeMap<(&str, &str), usize> = BTreeMap::new();
@@ -191,6 +218,23 @@ pub fn build(report: &Report) -> View {
             .map(|((value, label), count)| Choice { value: value.into(), label: label.into(), count })
             .collect(),
         findings,
+        diff: report.diff.as_ref().map(|d| DiffView {
+            previous_path: d.previous.path.clone(),
+            previous_finished_at: d.previous.finished_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            new_count: d.new.len(),
+            unchanged_count: d.unchanged.len(),
+            resolved: d
+                .resolved
+                .iter()
+                .map(|f| ResolvedRow {
+                    severity: f.severity.as_str(),
+                    rule_id: f.rule_id.clone(),
+                    subject: f.subject.display(),
+                    location: f.location.as_ref().map(Location::to_string),
+                    message: f.message.clone(),
+                })
+                .collect(),
+        }),
     }
 }
 
@@ -287,6 +331,7 @@ fn finding_row(
             source: s.source.clone(),
             expires: s.expires.map(|d| d.to_string()),
         }),
+        is_new: false,
     }
 }
 
