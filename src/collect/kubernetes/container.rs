@@ -168,7 +168,7 @@ pub fn container_facts(input: &ContainerInput<'_, '_>, errors: &mut Vec<ObjectEr
         }
         s
     };
-    let origin = node.get("name").map_or_else(|| node.location(input.display), |n| n.location(input.display));
+    let origin = position(node).location(input.display);
     let mut facts = Vec::with_capacity(2);
     if let (Some(reference), Some(image_node)) = (image, image_node) {
         let mut fact = Fact::new(
@@ -196,13 +196,22 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn set(&mut self, key: &str, node: &Node) {
-        self.locations.insert(key.to_string(), node.location(self.display));
+        self.locations.insert(key.to_string(), position(node).location(self.display));
     }
 
     /// Records `node`, or the container itself when the setting is absent.
     fn at(&mut self, key: &str, node: Option<&Node>) {
-        let loc = node.unwrap_or(self.fallback).location(self.display);
+        let loc = position(node.unwrap_or(self.fallback)).location(self.display);
         self.locations.insert(key.to_string(), loc);
+    }
+}
+
+/// Where a node is in the file, for a finding: a mapping points at its first
+/// key (the parser places a block mapping's start after that key).
+pub fn position(node: &Node) -> &Node {
+    match node.as_map() {
+        Some([(first, _), ..]) => first,
+        _ => node,
     }
 }
 

@@ -19,7 +19,7 @@ pub fn object_fact(display: &str, obj: &Object<'_>, pod: Option<&PodTemplate<'_>
     let spec = node.get("spec");
     let mut locations = BTreeMap::new();
     let mut at = |key: &str, n: Option<&Node>| {
-        let loc = n.map_or_else(|| Location::at(display, obj.line, obj.col), |n| n.location(display));
+        let loc = n.map_or_else(|| Location::at(display, obj.line, obj.col), |n| super::container::position(n).location(display));
         locations.insert(key.to_string(), loc);
     };
     at("namespace", node.path(&["metadata", "namespace"]));
