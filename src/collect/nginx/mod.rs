@@ -1,4 +1,5 @@
-//! nginx collector (to be filled in).
+//! nginx collector.
+pub mod ciphers;
 
 use super::files::Discovery;
 use super::{CollectContext, Collected};
