@@ -82,9 +82,8 @@ pub fn container_facts(input: &ContainerInput<'_, '_>, errors: &mut Vec<ObjectEr
     // no_new_privs is set only for an explicit `false`, and never for a
     // privileged container or one with CAP_SYS_ADMIN (the API docs).
     let escalation = bool_setting(&mut b, "allowPrivilegeEscalation", "no_new_privileges");
-    let no_new_privileges = escalation == Some(false)
-        && !privileged
-        && !capabilities.add.iter().any(|c| c == "SYS_ADMIN" || c == "ALL");
+    let no_new_privileges =
+        escalation == Some(false) && !privileged && !capabilities.add.iter().any(|c| c == "SYS_ADMIN" || c == "ALL");
 
     let limits = limits(node, &mut b, &mut err);
 
@@ -103,8 +102,12 @@ pub fn container_facts(input: &ContainerInput<'_, '_>, errors: &mut Vec<ObjectEr
 
     let spec = pod.spec;
     let host_bool = |key: &str| spec.get(key).and_then(Node::as_bool).unwrap_or(false);
-    let host_namespaces =
-        HostNamespaces { network: host_bool("hostNetwork"), pid: host_bool("hostPID"), ipc: host_bool("hostIPC"), ..Default::default() };
+    let host_namespaces = HostNamespaces {
+        network: host_bool("hostNetwork"),
+        pid: host_bool("hostPID"),
+        ipc: host_bool("hostIPC"),
+        ..Default::default()
+    };
     for (key, field) in [("hostNetwork", "network"), ("hostPID", "pid"), ("hostIPC", "ipc")] {
         b.at(&format!("host_namespaces.{field}"), spec.get(key));
     }
@@ -113,9 +116,11 @@ pub fn container_facts(input: &ContainerInput<'_, '_>, errors: &mut Vec<ObjectEr
     let ports = ports(node, host_namespaces.network, &mut b);
     let environment = environment(node, input.detector, &mut b);
 
-    let probe = ["livenessProbe", "readinessProbe", "startupProbe"].iter().find_map(|k| node.get(k).filter(|p| !p.is_null()));
+    let probe =
+        ["livenessProbe", "readinessProbe", "startupProbe"].iter().find_map(|k| node.get(k).filter(|p| !p.is_null()));
     b.at("healthcheck", probe);
-    let healthcheck = Healthcheck { defined: probe.is_some(), disabled: false, source: probe.map(|_| "probe".to_string()) };
+    let healthcheck =
+        Healthcheck { defined: probe.is_some(), disabled: false, source: probe.map(|_| "probe".to_string()) };
 
     // A sidecar (an init container with `restartPolicy: Always`) keeps running.
     let sidecar = node.get("restartPolicy").and_then(Node::as_str) == Some("Always");
@@ -336,7 +341,10 @@ fn environment(node: &Node, detector: &Detector, b: &mut Builder<'_>) -> Vec<Env
         for (key, kind) in [("secretRef", "secret"), ("configMapRef", "configmap")] {
             if let Some(name) = source.get(key).and_then(|r| r.get("name")).and_then(Node::as_str) {
                 let prefix = source.get("prefix").and_then(Node::as_str).unwrap_or("");
-                let label = format!("envFrom:{kind}/{name}{}", if prefix.is_empty() { String::new() } else { format!(" prefix {prefix}") });
+                let label = format!(
+                    "envFrom:{kind}/{name}{}",
+                    if prefix.is_empty() { String::new() } else { format!(" prefix {prefix}") }
+                );
                 b.set(&format!("environment.{label}"), source);
                 out.push(EnvVar { name: label, value: EnvValue::External, secret: None });
             }

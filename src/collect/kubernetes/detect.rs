@@ -66,7 +66,8 @@ mod tests {
 
     #[test]
     fn compose_names() {
-        for name in ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.prod.yaml", "compose.override.yml"]
+        for name in
+            ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.prod.yaml", "compose.override.yml"]
         {
             assert!(is_compose_name(name), "{name}");
         }

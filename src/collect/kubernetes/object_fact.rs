@@ -19,7 +19,10 @@ pub fn object_fact(display: &str, obj: &Object<'_>, pod: Option<&PodTemplate<'_>
     let spec = node.get("spec");
     let mut locations = BTreeMap::new();
     let mut at = |key: &str, n: Option<&Node>| {
-        let loc = n.map_or_else(|| Location::at(display, obj.line, obj.col), |n| super::container::position(n).location(display));
+        let loc = n.map_or_else(
+            || Location::at(display, obj.line, obj.col),
+            |n| super::container::position(n).location(display),
+        );
         locations.insert(key.to_string(), loc);
     };
     at("namespace", node.path(&["metadata", "namespace"]));
@@ -42,9 +45,9 @@ pub fn object_fact(display: &str, obj: &Object<'_>, pod: Option<&PodTemplate<'_>
     if obj.kind == "HorizontalPodAutoscaler" {
         let min = spec.and_then(|s| s.get("minReplicas"));
         at("autoscaler.min_replicas", min);
-        let target = spec.and_then(|s| s.get("scaleTargetRef")).and_then(|t| {
-            Some(format!("{}/{}", t.get("kind")?.as_str()?, t.get("name")?.as_str()?))
-        });
+        let target = spec
+            .and_then(|s| s.get("scaleTargetRef"))
+            .and_then(|t| Some(format!("{}/{}", t.get("kind")?.as_str()?, t.get("name")?.as_str()?)));
         let min_replicas = min.and_then(Node::as_i64);
         data.autoscaler = Some(Autoscaler {
             min_replicas,
@@ -65,7 +68,9 @@ pub fn object_fact(display: &str, obj: &Object<'_>, pod: Option<&PodTemplate<'_>
             .unwrap_or("default");
         data.service_account_token = Some(match setting.and_then(Node::as_bool) {
             Some(v) => ServiceAccountToken { service_account: account.into(), automounted: v, source: "pod".into() },
-            None => ServiceAccountToken { service_account: account.into(), automounted: true, source: "default".into() },
+            None => {
+                ServiceAccountToken { service_account: account.into(), automounted: true, source: "default".into() }
+            }
         });
         data.pod_labels = labels(pod.meta.and_then(|m| m.get("labels")));
     }
@@ -94,7 +99,13 @@ pub fn object_fact(display: &str, obj: &Object<'_>, pod: Option<&PodTemplate<'_>
                     fingerprint: mask::fingerprint(&decoded),
                 });
                 at(&format!("secret_data.{key}"), Some(value_node));
-                data.secret_data.push(SecretEntry { key: key.to_string(), field: field.into(), literal, public, secret });
+                data.secret_data.push(SecretEntry {
+                    key: key.to_string(),
+                    field: field.into(),
+                    literal,
+                    public,
+                    secret,
+                });
             }
         }
     }

@@ -90,7 +90,10 @@ pub fn flatten<'a>(doc: &'a Node, out: &mut Flattened<'a>) {
     if let Some(known) = builtin_kinds(&group) {
         if !known.contains(&kind) {
             let group_name = if group.is_empty() { "the core API group (v1)" } else { group.as_str() };
-            out.errors.push(err(kind_node, format!("unknown kind {kind:?} in {group_name}; known kinds: {}", known.join(", "))));
+            out.errors.push(err(
+                kind_node,
+                format!("unknown kind {kind:?} in {group_name}; known kinds: {}", known.join(", ")),
+            ));
             return;
         }
     } else if !(group.ends_with(".k8s.io") && !is_crd_group(&group)) {

@@ -128,8 +128,9 @@ mod tests {
 
     #[test]
     fn non_root_without_uid_and_nothing_at_all() {
-        let doc = parse_single("spec:\n  containers:\n  - name: a\n    securityContext: {runAsNonRoot: true}\n  - name: b\n")
-            .unwrap();
+        let doc =
+            parse_single("spec:\n  containers:\n  - name: a\n    securityContext: {runAsNonRoot: true}\n  - name: b\n")
+                .unwrap();
         let pod = template(&doc);
         let containers = pod.spec.get("containers").unwrap().as_seq().unwrap();
         assert!(!user(&containers[0], &pod).value.runs_as_root);

@@ -132,7 +132,10 @@ fn alias(name: &str) -> Option<Pred> {
             s.enc != Null
                 && (matches!(s.au, Au::Null | Au::Dss)
                     || s.export
-                    || matches!(s.enc, Camellia | Aria | AriaGcm | AesCcm | AesCcm8 | Rc4 | TripleDes | Des | Rc2 | Idea | Seed))
+                    || matches!(
+                        s.enc,
+                        Camellia | Aria | AriaGcm | AesCcm | AesCcm8 | Rc4 | TripleDes | Des | Rc2 | Idea | Seed
+                    ))
         },
         "HIGH" => |s| s.strength() == Strength::High,
         "MEDIUM" => |s| s.strength() == Strength::Medium,
