@@ -92,13 +92,19 @@ fn collect_text(display: &str, text: &str, ctx: &CollectContext<'_>) -> Collecte
     let error = |line: u32, col: u32, message: String| {
         ScanError::new(SOURCE, display, ErrorKind::Malformed, message).at(Location::at(display, line, col))
     };
+    // Helm/Go templates are YAML only once rendered; a template that happens
+    // to parse still holds `{{ }}` where names and values should be.
+    let templated = display != STDIN && detect::has_template_syntax(text);
+    let skip_template = |out: &mut Collected| {
+        out.skipped.push(Skipped {
+            path: display.to_string(),
+            reason: "Helm/Go template syntax: render it first (`helm template CHART | stackaudit scan -`)".into(),
+        });
+    };
     let docs = match yaml::parse_documents(text) {
         Ok(docs) => docs,
-        Err(_) if detect::has_template_syntax(text) && display != STDIN => {
-            out.skipped.push(Skipped {
-                path: display.to_string(),
-                reason: "Helm/Go template syntax: render it first (`helm template CHART | stackaudit scan -`)".into(),
-            });
+        Err(_) if templated => {
+            skip_template(&mut out);
             return out;
         }
         // One broken document should not hide the others: parse them one
@@ -118,6 +124,11 @@ fn collect_text(display: &str, text: &str, ctx: &CollectContext<'_>) -> Collecte
     }
     if flat.objects.is_empty() && flat.errors.is_empty() && flat.custom.is_empty() && out.errors.is_empty() {
         // YAML that merely mentions apiVersion and kind somewhere.
+        out.stats = Default::default();
+        return out;
+    }
+    if templated && (!flat.errors.is_empty() || !flat.foreign.is_empty()) {
+        skip_template(&mut out);
         out.stats = Default::default();
         return out;
     }
