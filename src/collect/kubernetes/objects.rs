@@ -96,7 +96,7 @@ pub fn flatten<'a>(doc: &'a Node, out: &mut Flattened<'a>) {
             ));
             return;
         }
-    } else if !(group.ends_with(".k8s.io") && !is_crd_group(&group)) {
+    } else if !group.ends_with(".k8s.io") || is_crd_group(&group) {
         out.custom.push(format!("{api_version} {kind} (line {})", kind_node.line));
         return;
     }

@@ -203,7 +203,7 @@ fn permitted_at(suite: &Suite, level: u8) -> bool {
         && suite.mac != Mac::Md5
         && suite.strength_bits() >= min_bits
         && !(level >= 2 && suite.enc == Enc::Rc4)
-        && !(level >= 3 && !suite.forward_secret())
+        && (level < 3 || suite.forward_secret())
         && !(min_bits > 160 && suite.mac == Mac::Sha1)
 }
 
