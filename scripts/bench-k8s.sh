@@ -130,7 +130,8 @@ CK_CMD="$CHECKOV -d $CORPUS --framework kubernetes --quiet --compact -o json > $
 hyperfine --warmup 2 --runs "$RUNS" --export-json "$WORK/stackaudit.hyperfine.json" -n stackaudit "$SA_CMD"
 hyperfine --warmup 0 --runs "$CHECKOV_RUNS" -i --export-json "$WORK/checkov.hyperfine.json" -n checkov "$CK_CMD"
 
-peak() { /usr/bin/time -v sh -c "$1" 2>&1 >/dev/null | awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}'; }
+# Checkov exits 1 when checks fail; only the peak memory matters here.
+peak() { { /usr/bin/time -v sh -c "$1" 2>&1 >/dev/null || true; } | awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}'; }
 SA_RSS=$(peak "$SA_CMD")
 CK_RSS=$(peak "$CK_CMD")
 
