@@ -39,6 +39,9 @@ pub struct Workload {
     /// Variable names and how each is set; values never leave the collector.
     pub environment: Vec<EnvVar>,
     pub healthcheck: Healthcheck,
+    /// The container runs a task to completion and exits (a Kubernetes init
+    /// container, Job or CronJob): health checks do not apply to it.
+    pub run_to_completion: bool,
     pub restart_policy: Option<String>,
     pub networks: Vec<String>,
     pub labels: BTreeMap<String, String>,

@@ -1,0 +1,364 @@
+//! One container of a pod template as a `workload` fact (and its image as an
+//! `image` fact), with the location of every setting rules point at.
+
+use std::collections::BTreeMap;
+
+use crate::collect::secrets::Detector;
+use crate::collect::yaml::Node;
+use crate::facts::image::{Image, ImageRef};
+use crate::facts::workload::{
+    Capabilities, EnvValue, EnvVar, Healthcheck, HostNamespaces, Limits, Mount, MountKind, Platform, PortBinding,
+    SecurityProfiles, Workload,
+};
+use crate::facts::{Fact, FactData, FactKind, Location, Subject};
+
+use super::objects::{Object, ObjectError};
+use super::pod::{ContainerType, PodTemplate};
+use super::{quantity, security};
+
+/// What a container's facts are built with.
+pub struct ContainerInput<'a, 'b> {
+    pub display: &'b str,
+    pub object: &'b Object<'a>,
+    pub pod: &'b PodTemplate<'a>,
+    pub node: &'a Node,
+    pub container_type: ContainerType,
+    pub detector: &'b Detector,
+    /// `helm template`'s `# Source:` for the object, when there is one.
+    pub helm_source: Option<&'b str>,
+}
+
+/// Builds the workload and image facts of one container.
+pub fn container_facts(input: &ContainerInput<'_, '_>, errors: &mut Vec<ObjectError>) -> Vec<Fact> {
+    let node = input.node;
+    let mut err = |n: &Node, message: String| errors.push(ObjectError { line: n.line, col: n.col, message });
+    let Some(name) = node.get("name").and_then(Node::as_str) else {
+        err(node, format!("a container of {} has no name", input.object.reference()));
+        return Vec::new();
+    };
+    let mut b = Builder { display: input.display, locations: BTreeMap::new(), fallback: node };
+    let pod = input.pod;
+    let sc = node.get("securityContext");
+    let sc_get = |key: &str| sc.and_then(|s| s.get(key)).filter(|n| !n.is_null());
+
+    let image_node = node.get("image");
+    let image = image_node.and_then(Node::as_str).map(ImageRef::parse);
+    if image.is_none() && input.container_type != ContainerType::Ephemeral {
+        err(node, format!("container {name:?} of {} has no image", input.object.reference()));
+    }
+    b.at("image", image_node);
+
+    let user = security::user(node, pod);
+    b.at("user", user.node);
+
+    let caps_node = sc_get("capabilities");
+    let list = |key: &str| -> Vec<(String, &Node)> {
+        caps_node
+            .and_then(|c| c.get(key))
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|n| n.as_str().map(|s| (Capabilities::normalise(s), n)))
+            .collect()
+    };
+    let (add, drop) = (list("add"), list("drop"));
+    for (cap, n) in &add {
+        b.set(&format!("capabilities.add.{cap}"), n);
+    }
+    for (cap, n) in &drop {
+        b.set(&format!("capabilities.drop.{cap}"), n);
+    }
+    b.at("capabilities.add", caps_node.and_then(|c| c.get("add")).or(caps_node).or(sc));
+    b.at("capabilities.drop", caps_node.and_then(|c| c.get("drop")).or(caps_node).or(sc));
+    let capabilities = Capabilities::new(add.iter().map(|c| c.0.clone()), drop.iter().map(|c| c.0.clone()));
+
+    let bool_setting = |b: &mut Builder, key: &str, field: &str| -> Option<bool> {
+        let n = sc_get(key);
+        b.at(field, n.or(sc));
+        n.and_then(Node::as_bool)
+    };
+    let read_only_rootfs = bool_setting(&mut b, "readOnlyRootFilesystem", "read_only_rootfs").unwrap_or(false);
+    let privileged = bool_setting(&mut b, "privileged", "privileged").unwrap_or(false);
+    // no_new_privs is set only for an explicit `false`, and never for a
+    // privileged container or one with CAP_SYS_ADMIN (the API docs).
+    let escalation = bool_setting(&mut b, "allowPrivilegeEscalation", "no_new_privileges");
+    let no_new_privileges =
+        escalation == Some(false) && !privileged && !capabilities.add.iter().any(|c| c == "SYS_ADMIN" || c == "ALL");
+
+    let limits = limits(node, &mut b, &mut err);
+
+    let mut security = SecurityProfiles::default();
+    let seccomp = security::seccomp(node, name, pod);
+    b.at("security.seccomp", seccomp.node);
+    security.seccomp = Some(seccomp.value);
+    if let Some(a) = security::apparmor(node, name, pod) {
+        b.at("security.apparmor", a.node);
+        security.apparmor = Some(a.value);
+    }
+    if let Some(s) = security::selinux(node, pod) {
+        b.at("security.selinux", s.node);
+        security.selinux = Some(s.value);
+    }
+
+    let spec = pod.spec;
+    let host_bool = |key: &str| spec.get(key).and_then(Node::as_bool).unwrap_or(false);
+    let host_namespaces = HostNamespaces {
+        network: host_bool("hostNetwork"),
+        pid: host_bool("hostPID"),
+        ipc: host_bool("hostIPC"),
+        ..Default::default()
+    };
+    for (key, field) in [("hostNetwork", "network"), ("hostPID", "pid"), ("hostIPC", "ipc")] {
+        b.at(&format!("host_namespaces.{field}"), spec.get(key));
+    }
+
+    let mounts = mounts(node, spec, &mut b, &mut err);
+    let ports = ports(node, host_namespaces.network, &mut b);
+    let environment = environment(node, input.detector, &mut b);
+
+    let probe =
+        ["livenessProbe", "readinessProbe", "startupProbe"].iter().find_map(|k| node.get(k).filter(|p| !p.is_null()));
+    b.at("healthcheck", probe);
+    let healthcheck =
+        Healthcheck { defined: probe.is_some(), disabled: false, source: probe.map(|_| "probe".to_string()) };
+
+    // A sidecar (an init container with `restartPolicy: Always`) keeps running.
+    let sidecar = node.get("restartPolicy").and_then(Node::as_str) == Some("Always");
+    let run_to_completion = match input.container_type {
+        ContainerType::Init => !sidecar,
+        ContainerType::Ephemeral => true,
+        ContainerType::Container => pod.run_to_completion,
+    };
+    let labels = pod
+        .meta
+        .and_then(|m| m.get("labels"))
+        .map(|l| l.entries().filter_map(|(k, v)| Some((k.to_string(), v.as_str()?.to_string()))).collect())
+        .unwrap_or_default();
+
+    let workload = Workload {
+        platform: Platform::Kubernetes,
+        image: image.clone(),
+        build_dockerfile: None,
+        user: user.value,
+        capabilities,
+        read_only_rootfs,
+        privileged,
+        no_new_privileges,
+        limits,
+        security,
+        host_namespaces,
+        mounts,
+        devices: Vec::new(),
+        ports,
+        environment,
+        healthcheck,
+        run_to_completion,
+        restart_policy: spec.get("restartPolicy").and_then(Node::as_str).map(str::to_string),
+        networks: Vec::new(),
+        labels,
+        runtime: None,
+    };
+
+    let subject_name = format!("{}/{name}", input.object.reference());
+    let subject = |kind: FactKind| {
+        let mut s = Subject::scoped(kind, &subject_name, input.display);
+        if let Some(ns) = &input.object.namespace {
+            s = s.with_label("namespace", ns);
+        }
+        if input.container_type != ContainerType::Container {
+            s = s.with_label("container_type", input.container_type.label());
+        }
+        if let Some(src) = input.helm_source {
+            s = s.with_label("helm_source", src);
+        }
+        s
+    };
+    let origin = position(node).location(input.display);
+    let mut facts = Vec::with_capacity(2);
+    if let (Some(reference), Some(image_node)) = (image, image_node) {
+        let mut fact = Fact::new(
+            subject(FactKind::Image).with_label("image", &reference.raw),
+            FactData::Image(Image { reference, used_by: "kubernetes".into(), final_stage: false }),
+        );
+        fact.origin = Some(image_node.location(input.display));
+        fact.locations.insert("image".into(), image_node.location(input.display));
+        facts.push(fact);
+    }
+    let mut fact = Fact::new(subject(FactKind::Workload), FactData::Workload(workload));
+    fact.origin = Some(origin);
+    fact.locations = b.locations;
+    facts.insert(0, fact);
+    facts
+}
+
+/// Collects the locations of settings; a setting that is absent points at
+/// the container.
+struct Builder<'a> {
+    display: &'a str,
+    locations: BTreeMap<String, Location>,
+    fallback: &'a Node,
+}
+
+impl Builder<'_> {
+    fn set(&mut self, key: &str, node: &Node) {
+        self.locations.insert(key.to_string(), position(node).location(self.display));
+    }
+
+    /// Records `node`, or the container itself when the setting is absent.
+    fn at(&mut self, key: &str, node: Option<&Node>) {
+        let loc = position(node.unwrap_or(self.fallback)).location(self.display);
+        self.locations.insert(key.to_string(), loc);
+    }
+}
+
+/// Where a node is in the file, for a finding: a mapping points at its first
+/// key (the parser places a block mapping's start after that key).
+pub fn position(node: &Node) -> &Node {
+    match node.as_map() {
+        Some([(first, _), ..]) => first,
+        _ => node,
+    }
+}
+
+fn limits(node: &Node, b: &mut Builder<'_>, err: &mut impl FnMut(&Node, String)) -> Limits {
+    let resources = node.get("resources");
+    let limits_node = resources.and_then(|r| r.get("limits"));
+    let mut read = |key: &str, field: &str| -> Option<&Node> {
+        let n = limits_node.and_then(|l| l.get(key)).filter(|n| !n.is_null());
+        b.at(field, n.or(limits_node).or(resources));
+        n
+    };
+    let memory_node = read("memory", "limits.memory");
+    let cpu_node = read("cpu", "limits.cpus");
+    let memory_bytes = memory_node.and_then(|n| {
+        let parsed = n.as_str().and_then(quantity::memory_bytes);
+        if parsed.is_none() {
+            err(n, format!("invalid memory quantity {:?}", n.as_str().unwrap_or_default()));
+        }
+        parsed
+    });
+    let cpus = cpu_node.and_then(|n| {
+        let parsed = n.as_str().and_then(quantity::cpus);
+        if parsed.is_none() {
+            err(n, format!("invalid cpu quantity {:?}", n.as_str().unwrap_or_default()));
+        }
+        parsed
+    });
+    // Kubernetes has no per-container process limit: the kubelet's
+    // `podPidsLimit` sets it for every pod of a node.
+    Limits { memory_bytes, cpus, pids: None }
+}
+
+fn mounts(node: &Node, spec: &Node, b: &mut Builder<'_>, err: &mut impl FnMut(&Node, String)) -> Vec<Mount> {
+    let list_node = node.get("volumeMounts");
+    b.at("mounts", list_node);
+    let volumes = spec.get("volumes").and_then(Node::as_seq).unwrap_or_default();
+    let mut out = Vec::new();
+    for vm in list_node.and_then(Node::as_seq).unwrap_or_default() {
+        let (Some(volume_name), Some(target)) =
+            (vm.get("name").and_then(Node::as_str), vm.get("mountPath").and_then(Node::as_str))
+        else {
+            err(vm, "a volumeMount needs `name` and `mountPath`".into());
+            continue;
+        };
+        let Some(volume) = volumes.iter().find(|v| v.get("name").and_then(Node::as_str) == Some(volume_name)) else {
+            err(vm, format!("volumeMount {target:?} refers to volume {volume_name:?}, which the pod does not define"));
+            continue;
+        };
+        let (kind, source) = if let Some(host) = volume.get("hostPath") {
+            (MountKind::Bind, host.get("path").and_then(Node::as_str).map(str::to_string))
+        } else if let Some(empty) = volume.get("emptyDir") {
+            let memory = empty.get("medium").and_then(Node::as_str) == Some("Memory");
+            (if memory { MountKind::Tmpfs } else { MountKind::Volume }, None)
+        } else if let Some(pvc) = volume.get("persistentVolumeClaim") {
+            (MountKind::Volume, pvc.get("claimName").and_then(Node::as_str).map(str::to_string))
+        } else if ["configMap", "secret", "projected", "downwardAPI"].iter().any(|k| volume.get(k).is_some()) {
+            (MountKind::Volume, Some(volume_name.to_string()))
+        } else {
+            (MountKind::Other, Some(volume_name.to_string()))
+        };
+        let propagation = vm.get("mountPropagation").and_then(Node::as_str).map(|p| match p {
+            "Bidirectional" => "rshared".to_string(),
+            "HostToContainer" => "rslave".to_string(),
+            "None" => "rprivate".to_string(),
+            other => other.to_string(),
+        });
+        b.set(&format!("mounts.{target}"), vm);
+        out.push(Mount {
+            kind,
+            source,
+            target: target.to_string(),
+            read_only: vm.get("readOnly").and_then(Node::as_bool).unwrap_or(false),
+            propagation,
+        });
+    }
+    out
+}
+
+/// Ports bound on the node: a `hostPort`, or every container port when the
+/// pod uses the host's network.
+fn ports(node: &Node, host_network: bool, b: &mut Builder<'_>) -> Vec<PortBinding> {
+    let list_node = node.get("ports");
+    b.at("ports", list_node);
+    let mut out = Vec::new();
+    for p in list_node.and_then(Node::as_seq).unwrap_or_default() {
+        let Some(container_port) = p.get("containerPort").and_then(Node::as_i64) else { continue };
+        let host_port = p.get("hostPort").and_then(Node::as_i64).or(host_network.then_some(container_port));
+        let Some(host_port) = host_port.filter(|p| *p > 0) else { continue };
+        let protocol = p.get("protocol").and_then(Node::as_str).unwrap_or("TCP").to_ascii_lowercase();
+        let host_ip = p.get("hostIP").and_then(Node::as_str).map(str::to_string);
+        b.set(&format!("ports.{container_port}/{protocol}"), p);
+        out.push(PortBinding {
+            all_interfaces: PortBinding::is_all_interfaces(host_ip.as_deref()),
+            host_ip,
+            host_port: Some(host_port.to_string()),
+            container_port: container_port.to_string(),
+            protocol,
+        });
+    }
+    out
+}
+
+fn environment(node: &Node, detector: &Detector, b: &mut Builder<'_>) -> Vec<EnvVar> {
+    b.at("environment", node.get("env").or(node.get("envFrom")));
+    let mut out = Vec::new();
+    for e in node.get("env").and_then(Node::as_seq).unwrap_or_default() {
+        let Some(name) = e.get("name").and_then(Node::as_str) else { continue };
+        b.set(&format!("environment.{name}"), e);
+        let (value, secret) = if e.get("valueFrom").is_some_and(|v| !v.is_null()) {
+            (EnvValue::External, None)
+        } else {
+            let text = e.get("value").and_then(Node::as_str).unwrap_or("");
+            if is_dependent_variable(text) {
+                (EnvValue::Reference, None)
+            } else {
+                (EnvValue::Literal, detector.detect(name, text))
+            }
+        };
+        out.push(EnvVar { name: name.to_string(), value, secret });
+    }
+    for source in node.get("envFrom").and_then(Node::as_seq).unwrap_or_default() {
+        for (key, kind) in [("secretRef", "secret"), ("configMapRef", "configmap")] {
+            if let Some(name) = source.get(key).and_then(|r| r.get("name")).and_then(Node::as_str) {
+                let prefix = source.get("prefix").and_then(Node::as_str).unwrap_or("");
+                let label = format!(
+                    "envFrom:{kind}/{name}{}",
+                    if prefix.is_empty() { String::new() } else { format!(" prefix {prefix}") }
+                );
+                b.set(&format!("environment.{label}"), source);
+                out.push(EnvVar { name: label, value: EnvValue::External, secret: None });
+            }
+        }
+    }
+    out
+}
+
+/// `$(OTHER_VAR)`: Kubernetes expands it from the container's other
+/// variables, so the value lives elsewhere.
+fn is_dependent_variable(value: &str) -> bool {
+    let v = value.trim();
+    v.starts_with("$(")
+        && v.ends_with(')')
+        && v.len() > 3
+        && v[2..v.len() - 1].chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
