@@ -144,9 +144,11 @@ fn every_weakness_is_found_with_file_and_line() {
     NginxCopy::new("nginx/weak").check("nginx.conf").unwrap();
     let (code, report) = support::scan_json(&support::root(), &["tests/fixtures/nginx/weak"]);
     let f = "tests/fixtures/nginx/weak/nginx.conf";
-    let shop80 = format!("{f}:10 shop.example.test");
-    let shop = format!("{f}:18 shop.example.test");
-    let admin = format!("{f}:36 admin.example.test");
+    // Subjects are named by what they serve, never by line, so fingerprints
+    // survive edits that move a server block.
+    let shop80 = "shop.example.test (listen 80)";
+    let shop = "shop.example.test (listen 443)";
+    let admin = "admin.example.test (listen 8443)";
     let mut expected = vec![
         format!("hsts-max-age-too-short | {admin} | server | {f}:43"),
         format!("hsts-missing | {shop} | location /api/ | {f}:29"),
@@ -176,7 +178,7 @@ fn a_conf_d_file_without_nginx_conf_is_audited_as_an_http_include() {
     let (_, report) = support::scan_json(&support::root(), &["tests/fixtures/nginx/standalone"]);
     let f = "tests/fixtures/nginx/standalone/conf.d/app.conf";
     // Port 80 is redirected by `if ($scheme = http)`; only HSTS is missing.
-    assert_eq!(findings(&report), [format!("hsts-missing | {f}:3 app.example.test | server | {f}:3")]);
+    assert_eq!(findings(&report), [format!("hsts-missing | app.example.test (listen 80,443) | server | {f}:3")]);
     assert_eq!(nginx_facts(&report)[0]["data"]["plain_http"]["behaviour"], "https_redirect");
 }
 

@@ -44,7 +44,21 @@ pub fn server_facts(loaded: &Loaded, scope: &str) -> Vec<Fact> {
             facts.push(Analysis { loaded, http, server, locations: BTreeMap::new() }.fact(scope));
         }
     }
+    disambiguate(&mut facts);
     facts
+}
+
+/// Two blocks in one file serving the same names on the same ports (nginx
+/// warns about these) get an ordinal, so each keeps its own fingerprint.
+fn disambiguate(facts: &mut [Fact]) {
+    let mut seen: BTreeMap<(Option<String>, String), usize> = BTreeMap::new();
+    for fact in facts.iter_mut() {
+        let n = seen.entry((fact.subject.scope.clone(), fact.subject.name.clone())).or_default();
+        *n += 1;
+        if *n > 1 {
+            fact.subject.name = format!("{} #{n}", fact.subject.name);
+        }
+    }
 }
 
 fn last<'a>(block: &'a [Directive], name: &str) -> Option<&'a Directive> {
@@ -221,11 +235,17 @@ impl<'a> Analysis<'a> {
             server_tokens,
             server_tokens_on_in,
         };
-        let name =
-            format!("{file}:{} {}", server.line, server_names.first().map_or("(no server_name)", String::as_str));
-        // The name already holds the file; the same server block reached from
-        // two main files is one subject, and the main file is a label.
-        let subject = Subject::new(FactKind::NginxServer, name).with_label("config", scope);
+        // Named by what it serves, scoped by the file it is written in: no line
+        // number, so fingerprints survive edits that move the block. The same
+        // block reached from two main files is one subject; the main file is
+        // a label.
+        let mut ports: Vec<String> =
+            data.listen.iter().map(|l| l.port.map_or(l.raw.clone(), |p| p.to_string())).collect();
+        ports.sort_by_key(|p| (p.parse::<u32>().unwrap_or(u32::MAX), p.clone()));
+        ports.dedup();
+        let served = server_names.first().map_or("(no server_name)", String::as_str);
+        let name = if ports.is_empty() { served.to_string() } else { format!("{served} (listen {})", ports.join(",")) };
+        let subject = Subject::scoped(FactKind::NginxServer, name, file.clone()).with_label("config", scope);
         let mut fact = Fact::new(subject, FactData::NginxServer(data));
         fact.origin = Some(self.loc(server));
         fact.locations = std::mem::take(&mut self.locations);
