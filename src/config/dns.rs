@@ -80,3 +80,32 @@ impl Default for DnsExpectation {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    /// The example in docs/dns.md is what users copy: it must parse.
+    #[test]
+    fn the_documented_example_parses() {
+        let doc = include_str!("../../docs/dns.md");
+        let start = doc.find("```toml\n# stackaudit.toml").expect("docs/dns.md has the config example");
+        let body = &doc[start + 8..];
+        let example = &body[..body.find("```").unwrap()];
+        let config = Config::parse(example, "docs/dns.md").unwrap();
+        assert_eq!(config.dns.len(), 2);
+        assert_eq!(config.resolver.concurrency(), 64);
+        assert_eq!(config.dns[0].cname.len(), 2);
+        assert!(config.dns[1].require_caa, "require_caa defaults to true");
+        assert_eq!(config.dns[1].email, Some(false));
+    }
+
+    #[test]
+    fn resolver_defaults_and_bounds() {
+        let resolver = DnsConfig::default();
+        assert_eq!(resolver.timeout(), std::time::Duration::from_millis(2000));
+        assert_eq!(DnsConfig { concurrency: Some(0), ..DnsConfig::default() }.concurrency(), 1);
+        assert!(DnsExpectation::default().require_caa && !DnsExpectation::default().require_dnssec);
+    }
+}

@@ -221,4 +221,20 @@ mod tests {
         assert_eq!(parse_server("::1").unwrap(), "[::1]:53".parse().unwrap());
         assert!(parse_server("ns1.example.com").unwrap_err().contains("not an IP address"));
     }
+
+    /// The default: the servers of /etc/resolv.conf, read (not queried).
+    #[test]
+    fn the_system_resolver_is_read_from_resolv_conf() {
+        let Ok(text) = std::fs::read_to_string("/etc/resolv.conf") else { return };
+        let listed: Vec<SocketAddr> = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("nameserver"))
+            .filter_map(|ip| ip.trim().parse::<IpAddr>().ok())
+            .map(|ip| SocketAddr::new(ip, 53))
+            .collect();
+        let found = system_servers().unwrap();
+        for addr in listed {
+            assert!(found.contains(&addr), "{addr} missing from {found:?}");
+        }
+    }
 }
