@@ -20,8 +20,9 @@ const MAX_RECORDS: usize = 40;
 /// A TXT record is SPF when it starts with `v=spf1` followed by a space or
 /// nothing (case-insensitive).
 pub fn is_spf(text: &str) -> bool {
-    let t = text.trim_start();
-    t.len() >= 6 && t[..6].eq_ignore_ascii_case("v=spf1") && t[6..].chars().next().is_none_or(|c| c == ' ')
+    // Bytes, not string slices: a TXT record may hold any UTF-8 (or not).
+    let t = text.trim_start().as_bytes();
+    t.get(..6).is_some_and(|p| p.eq_ignore_ascii_case(b"v=spf1")) && t.get(6).is_none_or(|&c| c == b' ')
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -283,6 +284,8 @@ mod tests {
         assert!(is_spf("v=spf1"));
         assert!(!is_spf("v=spf10 -all"));
         assert!(!is_spf("google-site-verification=abc"));
+        assert!(!is_spf("v=spé1 -all"), "multi-byte text near the prefix must not panic");
+        assert!(!is_spf("v=sp"));
     }
 
     #[test]
