@@ -10,9 +10,9 @@ use super::chase::{follow, Resolution};
 use super::names::display;
 use super::plan::Plan;
 use super::query::{Answer, Querier};
-use super::records::address;
+use super::records::{address, txt_string};
 use super::{caa, dmarc, dnssec, email, expect, spf};
-use crate::facts::dns::{CnameChain, DnsDomain, DnsStatus, EmailCheck};
+use crate::facts::dns::{CnameChain, DmarcCheck, DnsDomain, DnsStatus, EmailCheck, SpfCheck};
 
 pub async fn check(querier: &Querier, plan: &Plan) -> DnsDomain {
     let book = Book::new(querier, plan.domain.clone());
@@ -43,7 +43,7 @@ pub async fn check(querier: &Querier, plan: &Plan) -> DnsDomain {
     let email = email::applicability(domain, plan.email, !plan.mx.is_empty(), mx.as_deref());
 
     let wants_txt = !plan.txt.is_empty() || email.applies;
-    let (txt, caa, dnssec, chains) = futures::join!(
+    let (txt, caa, dnssec, chains, email_check) = futures::join!(
         OptionFuture::from(wants_txt.then(|| book.ask(domain, RecordType::TXT))),
         OptionFuture::from(plan.require_caa.then(|| caa::check(&book, domain, zone.as_ref(), true))),
         OptionFuture::from(plan.require_dnssec.then(|| dnssec::check(&book, domain, zone.as_ref(), true))),
@@ -53,6 +53,7 @@ pub async fn check(querier: &Querier, plan: &Plan) -> DnsDomain {
                 .filter(|(_, r)| !r.chain.is_empty())
                 .map(|(name, r)| cname_chain(&book, name, r))
         ),
+        OptionFuture::from(email.applies.then(|| email_checks(&book, domain, zone.as_ref()))),
     );
     if let Some(caa) = caa {
         out.caa = caa;
@@ -61,25 +62,27 @@ pub async fn check(querier: &Querier, plan: &Plan) -> DnsDomain {
         out.dnssec = dnssec;
     }
     out.cnames = chains;
-
-    if email.applies {
-        let txt = txt.as_deref().cloned().unwrap_or_default();
-        let values: Vec<String> = txt
-            .records_of(RecordType::TXT)
-            .filter(|r| r.name == *domain)
-            .filter_map(|r| super::records::txt_string(&r.data))
-            .collect();
-        let (spf, dmarc) =
-            futures::join!(spf::check(&book, domain, txt.status, &values), dmarc::check(&book, domain, zone.as_ref()));
-        out.email = EmailCheck { applies: true, reason: email.reason, mx: email.mx, spf, dmarc };
-    } else {
-        out.email = EmailCheck { applies: false, reason: email.reason, mx: email.mx, ..EmailCheck::default() };
+    out.email = EmailCheck { applies: email.applies, reason: email.reason, mx: email.mx, ..EmailCheck::default() };
+    if let Some((spf, dmarc)) = email_check {
+        out.email.spf = spf;
+        out.email.dmarc = dmarc;
     }
 
     out.records =
         expectations(plan, &own_a, own_aaaa.as_ref(), mx.as_deref(), txt.as_deref(), &aliases, &alias_resolutions);
     out.lookups = book.lookups();
     out
+}
+
+/// SPF from the domain's TXT records, DMARC from `_dmarc`, concurrently.
+async fn email_checks(book: &Book<'_>, domain: &Name, zone: Option<&Name>) -> (SpfCheck, DmarcCheck) {
+    let spf = async {
+        let txt = book.ask(domain, RecordType::TXT).await;
+        let values: Vec<String> =
+            txt.records_of(RecordType::TXT).filter(|r| r.name == *domain).filter_map(|r| txt_string(&r.data)).collect();
+        spf::check(book, domain, txt.status, &values).await
+    };
+    futures::join!(spf, dmarc::check(book, domain, zone))
 }
 
 fn expectations(
