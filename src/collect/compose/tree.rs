@@ -44,7 +44,8 @@ impl Val {
 
     fn convert(node: &Node, file: usize, env: &Interpolator, at: Option<(u32, u32)>) -> Self {
         let kind = match &node.kind {
-            _ if node.is_null() => Kind::Null,
+            // `!reset` puts a setting back to its default: as if absent.
+            _ if node.is_null() || node.tag.as_deref() == Some("!reset") => Kind::Null,
             NodeKind::Scalar(s) => {
                 Kind::Scalar { raw: s.text.clone(), text: env.interpolate(&s.text), plain: s.plain }
             }

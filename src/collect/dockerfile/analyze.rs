@@ -201,8 +201,9 @@ pub fn analyze(text: &str, detector: &Detector) -> Analysis {
             final_stage: i == last,
         });
     }
-    if let (Some(state), Some(stage)) = (states.last(), out.dockerfile.stages.last()) {
-        out.final_from_line = Some(stage.line);
+    let final_line = out.dockerfile.stages.last().map(|s| s.line);
+    if let (Some(state), Some(final_line)) = (states.last(), final_line) {
+        out.final_from_line = Some(final_line);
         out.user_line = state.user.as_ref().map(|u| u.1);
         out.healthcheck_line = state.healthcheck.as_ref().map(|h| h.1);
         let d = &mut out.dockerfile;
@@ -219,9 +220,9 @@ pub fn analyze(text: &str, detector: &Detector) -> Analysis {
             None => DockerfileHealthcheck::default(),
         };
         d.exposed_ports = state.exposed.clone();
-        out.lines.insert("final_user".into(), out.user_line.unwrap_or(stage.line));
-        out.lines.insert("healthcheck".into(), out.healthcheck_line.unwrap_or(stage.line));
-        out.lines.insert("exposed_ports".into(), stage.line);
+        out.lines.insert("final_user".into(), out.user_line.unwrap_or(final_line));
+        out.lines.insert("healthcheck".into(), out.healthcheck_line.unwrap_or(final_line));
+        out.lines.insert("exposed_ports".into(), final_line);
     }
     for (field, items) in [
         ("build_secrets", out.dockerfile.build_secrets.first().map(|s| s.line)),
