@@ -16,9 +16,13 @@ const WORKLOADS: usize = 10_000;
 const RUNS: usize = 10;
 
 fn workload(i: usize) -> Workload {
-    let secure = i % 3 == 0;
+    let secure = i.is_multiple_of(3);
     let mut w = Workload {
-        image: Some(ImageRef::parse(&format!("registry.example.test/app{}:{}", i % 50, if secure { "1.2" } else { "latest" }))),
+        image: Some(ImageRef::parse(&format!(
+            "registry.example.test/app{}:{}",
+            i % 50,
+            if secure { "1.2" } else { "latest" }
+        ))),
         ..Default::default()
     };
     if secure {
@@ -32,7 +36,7 @@ fn workload(i: usize) -> Workload {
         w.user = User::default_root();
         w.capabilities = Capabilities::new(["NET_ADMIN".to_string(), "SYS_TIME".to_string()], []);
     }
-    if i % 7 == 0 {
+    if i.is_multiple_of(7) {
         w.ports = vec![PortBinding {
             host_ip: None,
             host_port: Some("6379".into()),
@@ -41,7 +45,7 @@ fn workload(i: usize) -> Workload {
             all_interfaces: true,
         }];
     }
-    if i % 13 == 0 {
+    if i.is_multiple_of(13) {
         w.mounts = vec![Mount {
             kind: MountKind::Bind,
             source: Some("/var/run/docker.sock".into()),
@@ -50,8 +54,8 @@ fn workload(i: usize) -> Workload {
             propagation: None,
         }];
     }
-    w.privileged = i % 17 == 0;
-    w.host_namespaces.network = i % 17 == 0;
+    w.privileged = i.is_multiple_of(17);
+    w.host_namespaces.network = i.is_multiple_of(17);
     w.environment = vec![
         EnvVar { name: "NODE_ENV".into(), value: EnvValue::Literal, secret: None },
         EnvVar { name: "REDIS_PASSWORD".into(), value: EnvValue::Reference, secret: None },

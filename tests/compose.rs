@@ -80,7 +80,10 @@ fn settings_map_onto_the_workload_fact() {
     let (_, report) = scan_fixture("mappings");
     let hardened = &fact(&report, "workload", "hardened")["data"];
     assert_eq!(hardened["platform"], "compose");
-    assert_eq!(hardened["user"], json!({"declared": "1001:1001", "uid": 1001, "source": "workload", "runs_as_root": false}));
+    assert_eq!(
+        hardened["user"],
+        json!({"declared": "1001:1001", "uid": 1001, "source": "workload", "runs_as_root": false})
+    );
     assert_eq!(hardened["capabilities"], json!({"add": [], "drop": ["ALL"], "drops_all": true}));
     assert_eq!(hardened["limits"], json!({"memory_bytes": 2147483648_i64, "cpus": 1.5, "pids": 200}));
     assert_eq!(hardened["no_new_privileges"], true);
@@ -91,7 +94,10 @@ fn settings_map_onto_the_workload_fact() {
 
     let risky = &fact(&report, "workload", "risky")["data"];
     assert_eq!(risky["capabilities"]["add"], json!(["SYS_ADMIN", "NET_BIND_SERVICE"]));
-    assert_eq!(risky["host_namespaces"], json!({"network": true, "pid": true, "ipc": true, "uts": false, "user": false}));
+    assert_eq!(
+        risky["host_namespaces"],
+        json!({"network": true, "pid": true, "ipc": true, "uts": false, "user": false})
+    );
     assert_eq!(risky["security"]["seccomp"], "unconfined");
     assert_eq!(risky["security"]["apparmor"], "unconfined");
     assert_eq!(risky["limits"], json!({"memory_bytes": 536870912, "cpus": 0.5, "pids": null}));
@@ -124,7 +130,10 @@ fn settings_map_onto_the_workload_fact() {
         .iter()
         .map(|e| (e["name"].as_str().unwrap(), e["value"].as_str().unwrap(), !e["secret"].is_null()))
         .collect();
-    assert_eq!(env, vec![("API_TOKEN", "literal", true), ("DB_URL", "reference", false), ("PASSTHROUGH", "unset", false)]);
+    assert_eq!(
+        env,
+        vec![("API_TOKEN", "literal", true), ("DB_URL", "reference", false), ("PASSTHROUGH", "unset", false)]
+    );
     assert_eq!(risky["healthcheck"]["disabled"], true);
 
     // Values never reach the report; the secret is a masked preview.
@@ -278,10 +287,25 @@ fn wrong_types_are_errors_naming_file_and_line() {
         ("services-list/compose.yaml", b"services:\n  - app\n  - redis\n", 1, "`services` must be a mapping"),
         ("scalar-service/compose.yml", b"services:\n  app: nginx\n", 2, "service \"app\" must be a mapping"),
         ("no-services/compose.yaml", b"version: \"3.8\"\nvolumes: {}\n", 1, "no `services`"),
-        ("bad-port/compose.yaml", b"services:\n  app:\n    image: a:1\n    ports:\n      - \"http\"\n", 5, "invalid port"),
+        (
+            "bad-port/compose.yaml",
+            b"services:\n  app:\n    image: a:1\n    ports:\n      - \"http\"\n",
+            5,
+            "invalid port",
+        ),
         ("bad-mem/compose.yaml", b"services:\n  app:\n    image: a:1\n    mem_limit: lots\n", 4, "invalid memory size"),
-        ("bad-flag/compose.yaml", b"services:\n  app:\n    image: a:1\n    privileged: maybe\n", 4, "privileged must be true or false"),
-        ("caps-string/compose.yaml", b"services:\n  app:\n    image: a:1\n    cap_drop: ALL\n", 4, "cap_drop must be a list"),
+        (
+            "bad-flag/compose.yaml",
+            b"services:\n  app:\n    image: a:1\n    privileged: maybe\n",
+            4,
+            "privileged must be true or false",
+        ),
+        (
+            "caps-string/compose.yaml",
+            b"services:\n  app:\n    image: a:1\n    cap_drop: ALL\n",
+            4,
+            "cap_drop must be a list",
+        ),
     ];
     for (path, content, line, message) in cases {
         assert_error_and_rest_scanned(&[(path, content)], path, Some(*line), message);

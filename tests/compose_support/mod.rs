@@ -65,7 +65,11 @@ pub fn errors(report: &Value) -> Vec<(String, String, String)> {
                 Some(line) => format!("{}:{line}", loc["path"].as_str().unwrap_or_default()),
                 None => "-".into(),
             };
-            (e["target"].as_str().unwrap_or_default().to_string(), e["message"].as_str().unwrap_or_default().to_string(), at)
+            (
+                e["target"].as_str().unwrap_or_default().to_string(),
+                e["message"].as_str().unwrap_or_default().to_string(),
+                at,
+            )
         })
         .collect()
 }

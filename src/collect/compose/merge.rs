@@ -31,7 +31,9 @@ fn merge_at(base: Val, over: Val, path: &mut Vec<String>) -> Val {
         return merge_maps(to_map(base), to_map(over), path);
     }
     match (base.kind, over.kind) {
-        (Kind::Map(b), Kind::Map(o)) => merge_maps(Val { kind: Kind::Map(b), ..base }, Val { kind: Kind::Map(o), ..over }, path),
+        (Kind::Map(b), Kind::Map(o)) => {
+            merge_maps(Val { kind: Kind::Map(b), ..base }, Val { kind: Kind::Map(o), ..over }, path)
+        }
         (Kind::Seq(b), Kind::Seq(o)) => {
             let items = if REPLACED.contains(&key) {
                 o

@@ -127,8 +127,13 @@ fn collect_project(files: &[&DiscoveredFile], ctx: &CollectContext<'_>) -> Colle
                     if node.is_null() {
                         continue;
                     }
-                    let input =
-                        service::ServiceInput { project: &project, name, node, builds: &mut builds, detector: ctx.detector };
+                    let input = service::ServiceInput {
+                        project: &project,
+                        name,
+                        node,
+                        builds: &mut builds,
+                        detector: ctx.detector,
+                    };
                     out.facts.extend(service::service_facts(input, &mut problems, &mut out.skipped));
                 }
             }
@@ -168,8 +173,13 @@ fn load(file: &DiscoveredFile, limit: u64, out: &mut Collected) -> Option<yaml::
     if doc.as_map().is_none() {
         let what = if doc.is_null() { "empty".to_string() } else { format!("a {}, not a mapping", doc.type_name()) };
         out.error(
-            ScanError::new(SOURCE, display, ErrorKind::Malformed, format!("not a compose file: the document is {what}"))
-                .at(doc.location(display)),
+            ScanError::new(
+                SOURCE,
+                display,
+                ErrorKind::Malformed,
+                format!("not a compose file: the document is {what}"),
+            )
+            .at(doc.location(display)),
         );
         return None;
     }

@@ -10,7 +10,8 @@ pub fn parse(item: &Val) -> Result<PortBinding, String> {
     if item.as_map().is_some() {
         return long(item);
     }
-    let text = item.as_str().ok_or_else(|| format!("a port must be a string or a mapping, not a {}", item.type_name()))?;
+    let text =
+        item.as_str().ok_or_else(|| format!("a port must be a string or a mapping, not a {}", item.type_name()))?;
     short(text)
 }
 

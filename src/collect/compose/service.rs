@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use crate::diagnostics::Skipped;
 use crate::facts::image::{Image, ImageRef};
 use crate::facts::workload::{
-    Capabilities, EnvValue, Healthcheck, HostNamespaces, Limits, Platform, PortBinding,
-    SecurityProfiles, User, UserSource, Workload,
+    Capabilities, EnvValue, Healthcheck, HostNamespaces, Limits, Platform, PortBinding, SecurityProfiles, User,
+    UserSource, Workload,
 };
 use crate::facts::{Fact, FactData, FactKind, Location, Subject};
 

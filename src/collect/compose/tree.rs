@@ -46,9 +46,7 @@ impl Val {
         let kind = match &node.kind {
             // `!reset` puts a setting back to its default: as if absent.
             _ if node.is_null() || node.tag.as_deref() == Some("!reset") => Kind::Null,
-            NodeKind::Scalar(s) => {
-                Kind::Scalar { raw: s.text.clone(), text: env.interpolate(&s.text), plain: s.plain }
-            }
+            NodeKind::Scalar(s) => Kind::Scalar { raw: s.text.clone(), text: env.interpolate(&s.text), plain: s.plain },
             NodeKind::Seq(items) => Kind::Seq(items.iter().map(|n| Self::convert(n, file, env, None)).collect()),
             NodeKind::Map(entries) => Kind::Map(
                 entries

@@ -283,10 +283,7 @@ fn env_pairs(args: &str) -> Vec<(String, String)> {
             let value = shell_words(rest).join(" ");
             vec![(first.clone(), value)]
         }
-        _ => words
-            .into_iter()
-            .filter_map(|w| w.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
-            .collect(),
+        _ => words.into_iter().filter_map(|w| w.split_once('=').map(|(k, v)| (k.to_string(), v.to_string()))).collect(),
     }
 }
 
@@ -363,7 +360,10 @@ mod tests {
 
     #[test]
     fn from_and_env_forms() {
-        assert_eq!(parse_from("--platform=$BUILDPLATFORM node:20 AS Build"), Some(("node:20".into(), Some("build".into()))));
+        assert_eq!(
+            parse_from("--platform=$BUILDPLATFORM node:20 AS Build"),
+            Some(("node:20".into(), Some("build".into())))
+        );
         assert_eq!(env_pairs("A=1 B=\"two words\""), vec![("A".into(), "1".into()), ("B".into(), "two words".into())]);
         assert_eq!(env_pairs("KEY value with  spaces"), vec![("KEY".into(), "value with spaces".into())]);
         assert_eq!(arg_pairs("V=1 W"), vec![("V".into(), Some("1".into())), ("W".into(), None)]);

@@ -192,10 +192,7 @@ mod tests {
 
     #[test]
     fn heredoc_markers_quoted_and_several() {
-        assert_eq!(
-            heredoc_markers("<<\"A\" <<-B cat"),
-            vec![("A".to_string(), false), ("B".to_string(), true)]
-        );
+        assert_eq!(heredoc_markers("<<\"A\" <<-B cat"), vec![("A".to_string(), false), ("B".to_string(), true)]);
         assert!(heredoc_markers("echo hi").is_empty());
     }
 }
