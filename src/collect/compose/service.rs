@@ -65,7 +65,7 @@ pub fn service_facts(input: ServiceInput<'_>, problems: &mut Vec<Problem>, skipp
         err(node, format!("service {name:?} has neither `image` nor `build`"));
     }
 
-    let (user, user_loc) = user(get("user"), build.as_ref(), project);
+    let (user, user_loc) = user(get("user"), build.as_ref());
     match user_loc {
         Some(loc) => {
             l.map.insert("user".into(), loc);
@@ -182,7 +182,7 @@ pub fn service_facts(input: ServiceInput<'_>, problems: &mut Vec<Problem>, skipp
         l.at("environment", get("environment").or(get("env_file")));
     }
 
-    let (healthcheck, hc_loc) = healthcheck(get("healthcheck"), build.as_ref(), project);
+    let (healthcheck, hc_loc) = healthcheck(get("healthcheck"), build.as_ref());
     match hc_loc {
         Some(loc) => {
             l.map.insert("healthcheck".into(), loc);
@@ -279,7 +279,7 @@ fn keyed(v: Option<&Val>) -> BTreeMap<String, String> {
 /// The effective user: compose's `user`, else the Dockerfile's final stage,
 /// else root (an image such as nginx or redis that declares no user runs
 /// its main process as root).
-fn user(v: Option<&Val>, build: Option<&BuildInfo>, _project: &Project) -> (User, Option<Location>) {
+fn user(v: Option<&Val>, build: Option<&BuildInfo>) -> (User, Option<Location>) {
     if let Some(text) = v.and_then(Val::as_str) {
         return (User::from_declaration(text, UserSource::Workload), None);
     }
@@ -294,7 +294,7 @@ fn user(v: Option<&Val>, build: Option<&BuildInfo>, _project: &Project) -> (User
     (User::default_root(), None)
 }
 
-fn healthcheck(v: Option<&Val>, build: Option<&BuildInfo>, _project: &Project) -> (Healthcheck, Option<Location>) {
+fn healthcheck(v: Option<&Val>, build: Option<&BuildInfo>) -> (Healthcheck, Option<Location>) {
     if let Some(h) = v {
         let disable = h.get("disable").and_then(Val::as_bool).unwrap_or(false);
         let test = h.get("test");

@@ -24,14 +24,22 @@ use crate::facts::{Fact, FactData, FactKind, Location, Subject};
 
 const SOURCE: &str = "dockerfile";
 
+/// Extensions that make `Dockerfile.<ext>` something else: notes about a
+/// Dockerfile, an ignore file, an archive.
+const NOT_DOCKERFILE_EXTENSIONS: &[&str] =
+    &[".dockerignore", ".md", ".txt", ".rst", ".html", ".json", ".yml", ".yaml", ".sh", ".gz", ".zip", ".tar"];
+
 /// `Dockerfile`, `Dockerfile.prod`, `app.Dockerfile`, `Containerfile`
 /// (case-insensitive, as people spell them).
 pub fn is_dockerfile_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
+    let variant = |prefix: &str| {
+        lower.strip_prefix(prefix).is_some_and(|_| !NOT_DOCKERFILE_EXTENSIONS.iter().any(|e| lower.ends_with(e)))
+    };
     lower == "dockerfile"
         || lower == "containerfile"
-        || (lower.starts_with("dockerfile.") && !lower.ends_with(".dockerignore"))
-        || lower.starts_with("containerfile.")
+        || variant("dockerfile.")
+        || variant("containerfile.")
         || lower.ends_with(".dockerfile")
         || lower.ends_with(".containerfile")
 }
@@ -111,7 +119,7 @@ mod tests {
         for yes in ["Dockerfile", "dockerfile", "Dockerfile.prod", "app.Dockerfile", "Containerfile"] {
             assert!(is_dockerfile_name(yes), "{yes}");
         }
-        for no in ["Dockerfile.dockerignore", "docker-compose.yml", "Dockerfiles.md", "README"] {
+        for no in ["Dockerfile.dockerignore", "Dockerfile.md", "docker-compose.yml", "Dockerfiles.md", "README"] {
             assert!(!is_dockerfile_name(no), "{no}");
         }
     }
