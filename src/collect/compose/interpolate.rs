@@ -1,0 +1,130 @@
+//! `${VAR}` interpolation as Compose does it, from the project's `.env`
+//! file only: the scan must not depend on the environment of whoever runs
+//! it. A variable with neither a value nor a default stays as written, so an
+//! image such as `app:${TAG}` is still recognisable as "set at deploy time".
+
+use std::collections::HashMap;
+
+#[derive(Debug, Default, Clone)]
+pub struct Interpolator {
+    vars: HashMap<String, String>,
+}
+
+impl Interpolator {
+    pub fn new(vars: HashMap<String, String>) -> Self {
+        Self { vars }
+    }
+
+    pub fn interpolate(&self, text: &str) -> String {
+        if !text.contains('$') {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(pos) = rest.find('$') {
+            out.push_str(&rest[..pos]);
+            let after = &rest[pos + 1..];
+            if let Some(stripped) = after.strip_prefix('$') {
+                // `$$` is a literal dollar.
+                out.push('$');
+                rest = stripped;
+            } else if let Some(body) = after.strip_prefix('{') {
+                let Some(end) = matching_brace(body) else {
+                    out.push_str(&rest[pos..]);
+                    return out;
+                };
+                let expr = &body[..end];
+                match self.expand(expr) {
+                    Some(v) => out.push_str(&v),
+                    None => out.push_str(&rest[pos..pos + end + 3]),
+                }
+                rest = &body[end + 1..];
+            } else {
+                let len = name_len(after);
+                match self.vars.get(&after[..len]) {
+                    Some(v) if len > 0 => out.push_str(v),
+                    _ => out.push_str(&rest[pos..pos + 1 + len]),
+                }
+                rest = &after[len..];
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// `VAR`, `VAR:-default`, `VAR-default`, `VAR:?err`, `VAR:+alt`.
+    fn expand(&self, expr: &str) -> Option<String> {
+        let len = name_len(expr);
+        let (name, op) = expr.split_at(len);
+        let value = self.vars.get(name);
+        let set_non_empty = value.is_some_and(|v| !v.is_empty());
+        let (operator, arg) = [":-", ":?", ":+", "-", "?", "+"]
+            .iter()
+            .find_map(|o| op.strip_prefix(o).map(|a| (*o, a)))
+            .unwrap_or(("", op));
+        match operator {
+            "" => value.cloned(),
+            ":-" => Some(if set_non_empty { value.cloned().unwrap_or_default() } else { self.interpolate(arg) }),
+            "-" => Some(value.cloned().unwrap_or_else(|| self.interpolate(arg))),
+            ":+" => Some(if set_non_empty { self.interpolate(arg) } else { String::new() }),
+            "+" => Some(if value.is_some() { self.interpolate(arg) } else { String::new() }),
+            // `:?` / `?`: required; unknown here, keep as written.
+            _ => value.cloned().filter(|v| operator == "?" || !v.is_empty()),
+        }
+    }
+}
+
+fn name_len(text: &str) -> usize {
+    text.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(text.len())
+}
+
+fn matching_brace(body: &str) -> Option<usize> {
+    let mut depth = 0;
+    for (i, c) in body.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => return Some(i),
+            '}' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The value holds a `${VAR}` / `$VAR` reference (not a `$$` escape): it is
+/// filled in at deploy time, so it is not a literal secret.
+pub fn has_reference(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'$' {
+            match bytes.get(i + 1) {
+                Some(b'$') => i += 2,
+                Some(c) if *c == b'{' || c.is_ascii_alphabetic() || *c == b'_' => return true,
+                _ => i += 1,
+            }
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compose_forms() {
+        let env = Interpolator::new([("TAG".to_string(), "7.2".to_string()), ("EMPTY".into(), String::new())].into());
+        assert_eq!(env.interpolate("redis:${TAG}"), "redis:7.2");
+        assert_eq!(env.interpolate("redis:$TAG"), "redis:7.2");
+        assert_eq!(env.interpolate("${BIND:-127.0.0.1}:6379:6379"), "127.0.0.1:6379:6379");
+        assert_eq!(env.interpolate("${EMPTY:-x}${EMPTY-y}"), "x");
+        assert_eq!(env.interpolate("${A:-${B:-nested}}"), "nested");
+        assert_eq!(env.interpolate("app:${UNSET}"), "app:${UNSET}");
+        assert_eq!(env.interpolate("$$HOME"), "$HOME");
+        assert!(has_reference("${REDIS_PASSWORD}") && has_reference("pre$X"));
+        assert!(!has_reference("pa$$word") && !has_reference("cost: 5$"));
+    }
+}

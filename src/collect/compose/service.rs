@@ -1,0 +1,414 @@
+//! One compose service as a `workload` fact (and its image as an `image`
+//! fact), with the file and line of every setting the workload rules point
+//! at.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostics::Skipped;
+use crate::facts::image::{Image, ImageRef};
+use crate::facts::workload::{
+    Capabilities, EnvValue, Healthcheck, HostNamespaces, Limits, Platform, PortBinding, SecurityProfiles, User,
+    UserSource, Workload,
+};
+use crate::facts::{Fact, FactData, FactKind, Location, Subject};
+
+use super::build::{BuildInfo, Builds};
+use super::interpolate::has_reference;
+use super::project::Project;
+use super::tree::{Kind, Val};
+use super::{env, ports, units, volumes, Problem};
+
+/// Collects where each setting is; an absent setting points at the service.
+struct Locs<'a> {
+    project: &'a Project,
+    service: &'a Val,
+    map: BTreeMap<String, Location>,
+}
+
+impl Locs<'_> {
+    fn set(&mut self, key: &str, v: &Val) {
+        self.map.insert(key.to_string(), self.project.location(v));
+    }
+
+    fn at(&mut self, key: &str, v: Option<&Val>) {
+        let loc = self.project.location(v.unwrap_or(self.service));
+        self.map.insert(key.to_string(), loc);
+    }
+}
+
+pub struct ServiceInput<'a> {
+    pub project: &'a Project,
+    pub name: &'a str,
+    pub node: &'a Val,
+    pub builds: &'a mut Builds,
+    pub detector: &'a crate::collect::secrets::Detector,
+}
+
+pub fn service_facts(input: ServiceInput<'_>, problems: &mut Vec<Problem>, skipped: &mut Vec<Skipped>) -> Vec<Fact> {
+    let ServiceInput { project, name, node, builds, detector } = input;
+    let mut err = |v: &Val, message: String| problems.push(project.problem(v, message));
+    if node.as_map().is_none() {
+        err(node, format!("service {name:?} must be a mapping, not a {}", node.type_name()));
+        return Vec::new();
+    }
+    let mut l = Locs { project, service: node, map: BTreeMap::new() };
+    let get = |key: &str| node.get(key);
+
+    let image_node = get("image");
+    let image = image_node.and_then(Val::as_str).map(ImageRef::parse);
+    l.at("image", image_node);
+    let build = match get("build") {
+        Some(b) => builds.resolve(project, b, detector, &mut err),
+        None => None,
+    };
+    if image.is_none() && get("build").is_none() {
+        err(node, format!("service {name:?} has neither `image` nor `build`"));
+    }
+
+    let (user, user_loc) = user(get("user"), build.as_ref(), project);
+    match user_loc {
+        Some(loc) => {
+            l.map.insert("user".into(), loc);
+        }
+        None => l.at("user", get("user")),
+    }
+
+    let cap_list = |key: &str, l: &mut Locs<'_>, err: &mut dyn FnMut(&Val, String)| -> Vec<String> {
+        let list = get(key);
+        let mut out = Vec::new();
+        match list.map(|v| (v, v.as_seq())) {
+            Some((_, Some(items))) => {
+                for item in items {
+                    match item.as_str() {
+                        Some(c) => {
+                            let cap = Capabilities::normalise(c);
+                            l.set(&format!("capabilities.{}.{cap}", &key[4..]), item);
+                            out.push(cap);
+                        }
+                        None => err(item, format!("{key} entries must be capability names")),
+                    }
+                }
+            }
+            Some((v, None)) => err(v, format!("{key} must be a list, not a {}", v.type_name())),
+            None => {}
+        }
+        out
+    };
+    let add = cap_list("cap_add", &mut l, &mut err);
+    let drop = cap_list("cap_drop", &mut l, &mut err);
+    l.at("capabilities.add", get("cap_add"));
+    l.at("capabilities.drop", get("cap_drop"));
+    let capabilities = Capabilities::new(add, drop);
+
+    let mut flag = |key: &str, field: &str, l: &mut Locs<'_>| -> bool {
+        let v = get(key);
+        l.at(field, v);
+        match v {
+            Some(v) => v.as_bool().unwrap_or_else(|| {
+                err(v, format!("{key} must be true or false, not {:?}", v.as_str().unwrap_or(v.type_name())));
+                false
+            }),
+            None => false,
+        }
+    };
+    let read_only_rootfs = flag("read_only", "read_only_rootfs", &mut l);
+    let privileged = flag("privileged", "privileged", &mut l);
+
+    let (security, no_new_privileges) = security_opt(get("security_opt"), &mut l, &mut err);
+    let limits = limits(node, &mut l, &mut err);
+
+    let mode = |key: &str, field: &str, l: &mut Locs<'_>| -> bool {
+        let v = get(key);
+        l.at(&format!("host_namespaces.{field}"), v);
+        v.and_then(Val::as_str).is_some_and(|m| m == "host")
+    };
+    let host_namespaces = HostNamespaces {
+        network: mode("network_mode", "network", &mut l),
+        pid: mode("pid", "pid", &mut l),
+        ipc: mode("ipc", "ipc", &mut l),
+        uts: mode("uts", "uts", &mut l),
+        user: mode("userns_mode", "user", &mut l),
+    };
+    l.at("host_namespaces", None);
+
+    let mut mounts = Vec::new();
+    l.at("mounts", get("volumes"));
+    for item in list(get("volumes"), "volumes", &mut err) {
+        match volumes::parse(item) {
+            Ok(m) => {
+                l.set(&format!("mounts.{}", m.target), item);
+                mounts.push(m);
+            }
+            Err(e) => err(item, e),
+        }
+    }
+    match get("tmpfs") {
+        Some(v) if v.as_str().is_some() => mounts.push(volumes::tmpfs(v.as_str().unwrap_or_default())),
+        other => mounts.extend(list(other, "tmpfs", &mut err).iter().filter_map(|i| i.as_str()).map(volumes::tmpfs)),
+    }
+
+    let mut devices = Vec::new();
+    l.at("devices", get("devices"));
+    for item in list(get("devices"), "devices", &mut err) {
+        let host = match (item.as_str(), item.get("source").and_then(Val::as_str)) {
+            (Some(text), _) => text.split(':').next().unwrap_or(text).to_string(),
+            (None, Some(source)) => source.to_string(),
+            (None, None) => {
+                err(item, "a device must be `HOST:CONTAINER[:PERMISSIONS]` or have `source`".into());
+                continue;
+            }
+        };
+        l.set(&format!("devices.{host}"), item);
+        devices.push(host);
+    }
+
+    let mut port_list: Vec<PortBinding> = Vec::new();
+    l.at("ports", get("ports"));
+    for item in list(get("ports"), "ports", &mut err) {
+        match ports::parse(item) {
+            Ok(p) => {
+                let key = format!("ports.{}/{}", p.container_port, p.protocol);
+                if !l.map.contains_key(&key) || p.all_interfaces {
+                    l.set(&key, item);
+                }
+                port_list.push(p);
+            }
+            Err(e) => err(item, e),
+        }
+    }
+
+    let environment = env::environment(node, project, detector, &mut l.map, skipped, &mut err);
+    if !l.map.contains_key("environment") {
+        l.at("environment", get("environment").or(get("env_file")));
+    }
+
+    let (healthcheck, hc_loc) = healthcheck(get("healthcheck"), build.as_ref(), project);
+    match hc_loc {
+        Some(loc) => {
+            l.map.insert("healthcheck".into(), loc);
+        }
+        None => l.at("healthcheck", get("healthcheck")),
+    }
+
+    let networks = match get("networks") {
+        Some(v) if v.as_map().is_some() => v.as_map().unwrap_or_default().iter().map(|(k, _)| k.clone()).collect(),
+        other => list(other, "networks", &mut err).iter().filter_map(|n| n.as_str().map(str::to_string)).collect(),
+    };
+    let labels = keyed(get("labels"));
+
+    let workload = Workload {
+        platform: Platform::Compose,
+        image: image.clone(),
+        build_dockerfile: build.as_ref().map(|b| b.dockerfile_display.clone()),
+        user,
+        capabilities,
+        read_only_rootfs,
+        privileged,
+        no_new_privileges,
+        limits,
+        security,
+        host_namespaces,
+        mounts,
+        devices,
+        ports: port_list,
+        environment,
+        healthcheck,
+        run_to_completion: false,
+        restart_policy: get("restart").and_then(Val::as_str).map(str::to_string),
+        networks,
+        labels,
+        runtime: None,
+    };
+
+    let scope = &project.scope;
+    let mut facts = Vec::with_capacity(2);
+    let mut subject = Subject::scoped(FactKind::Workload, name, scope);
+    if let Some(i) = &image {
+        subject = subject.with_label("image", &i.raw);
+    }
+    let mut fact = Fact::new(subject, FactData::Workload(workload));
+    fact.origin = Some(project.location(node));
+    fact.locations = l.map;
+    facts.push(fact);
+    // A service that is built uses its own tag for the result, not a pulled
+    // image: the Dockerfile's FROM lines are what the image rules judge.
+    if let (Some(reference), Some(image_node), None) = (image, image_node, get("build")) {
+        let subject = Subject::scoped(FactKind::Image, name, scope).with_label("image", &reference.raw);
+        let mut fact =
+            Fact::new(subject, FactData::Image(Image { reference, used_by: "compose".into(), final_stage: false }));
+        fact.origin = Some(project.location(image_node));
+        fact.locations.insert("image".into(), project.location(image_node));
+        facts.push(fact);
+    }
+    facts
+}
+
+/// A list setting's items; a non-list is reported and read as empty.
+fn list<'v>(v: Option<&'v Val>, key: &str, err: &mut dyn FnMut(&Val, String)) -> &'v [Val] {
+    match v {
+        None => &[],
+        Some(v) => match v.as_seq() {
+            Some(items) => items,
+            None => {
+                err(v, format!("{key} must be a list, not a {}", v.type_name()));
+                &[]
+            }
+        },
+    }
+}
+
+/// `labels` as a map or a `KEY=value` list.
+fn keyed(v: Option<&Val>) -> BTreeMap<String, String> {
+    let Some(v) = v else { return BTreeMap::new() };
+    match &v.kind {
+        Kind::Map(entries) => {
+            entries.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect()
+        }
+        Kind::Seq(items) => items
+            .iter()
+            .filter_map(Val::as_str)
+            .map(|s| match s.split_once('=') {
+                Some((k, v)) => (k.to_string(), v.to_string()),
+                None => (s.to_string(), String::new()),
+            })
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+/// The effective user: compose's `user`, else the Dockerfile's final stage,
+/// else root (an image such as nginx or redis that declares no user runs
+/// its main process as root).
+fn user(v: Option<&Val>, build: Option<&BuildInfo>, _project: &Project) -> (User, Option<Location>) {
+    if let Some(text) = v.and_then(Val::as_str) {
+        return (User::from_declaration(text, UserSource::Workload), None);
+    }
+    if let Some(b) = build {
+        if let Some(analysis) = &b.analysis {
+            if analysis.dockerfile.final_user.is_some() {
+                let loc = analysis.user_line.map(|l| Location::line(&b.dockerfile_display, l));
+                return (analysis.workload_user(), loc);
+            }
+        }
+    }
+    (User::default_root(), None)
+}
+
+fn healthcheck(v: Option<&Val>, build: Option<&BuildInfo>, _project: &Project) -> (Healthcheck, Option<Location>) {
+    if let Some(h) = v {
+        let disable = h.get("disable").and_then(Val::as_bool).unwrap_or(false);
+        let test = h.get("test");
+        let none = match test {
+            Some(t) => match t.as_seq() {
+                Some(items) => items.first().and_then(Val::as_str) == Some("NONE"),
+                None => t.as_str() == Some("NONE"),
+            },
+            None => false,
+        };
+        // A healthcheck block that only tunes intervals keeps the image's test.
+        let inherited = test.is_none() && !disable;
+        if !inherited {
+            let hc = Healthcheck { defined: true, disabled: disable || none, source: Some("workload".into()) };
+            return (hc, None);
+        }
+    }
+    if let Some(b) = build {
+        if let Some(analysis) = &b.analysis {
+            if analysis.dockerfile.healthcheck.defined {
+                let hc = Healthcheck {
+                    defined: true,
+                    disabled: analysis.dockerfile.healthcheck.disabled,
+                    source: Some("dockerfile".into()),
+                };
+                let loc = analysis.healthcheck_line.map(|l| Location::line(&b.dockerfile_display, l));
+                return (hc, loc);
+            }
+        }
+    }
+    (Healthcheck::default(), None)
+}
+
+/// `security_opt`: `no-new-privileges[:true]`, `seccomp[:=]unconfined`,
+/// `apparmor[:=]unconfined`, `label[:=]...`.
+fn security_opt(v: Option<&Val>, l: &mut Locs<'_>, err: &mut dyn FnMut(&Val, String)) -> (SecurityProfiles, bool) {
+    let mut security = SecurityProfiles::default();
+    let mut nnp = false;
+    l.at("security.seccomp", v);
+    l.at("security.apparmor", v);
+    l.at("no_new_privileges", v);
+    for item in list(v, "security_opt", err) {
+        let Some(text) = item.as_str() else {
+            err(item, "security_opt entries must be strings".into());
+            continue;
+        };
+        let (key, value) = match text.split_once([':', '=']) {
+            Some((k, v)) => (k.trim(), Some(v.trim())),
+            None => (text.trim(), None),
+        };
+        match key {
+            "no-new-privileges" => {
+                nnp = value.is_none_or(|v| v.eq_ignore_ascii_case("true"));
+                l.set("no_new_privileges", item);
+            }
+            "seccomp" => {
+                security.seccomp = value.map(str::to_string);
+                l.set("security.seccomp", item);
+            }
+            "apparmor" => {
+                security.apparmor = value.map(str::to_string);
+                l.set("security.apparmor", item);
+            }
+            "label" => {
+                security.selinux = value.map(str::to_string);
+                l.set("security.selinux", item);
+            }
+            _ => {}
+        }
+    }
+    (security, nnp)
+}
+
+/// `deploy.resources.limits` first (what the Compose Specification
+/// recommends), then the service-level `mem_limit` / `cpus` / `pids_limit`.
+fn limits(node: &Val, l: &mut Locs<'_>, err: &mut dyn FnMut(&Val, String)) -> Limits {
+    let deploy = node.path(&["deploy", "resources", "limits"]);
+    let pick = |deploy_key: &str, key: &str| deploy.and_then(|d| d.get(deploy_key)).or(node.get(key));
+    let memory = pick("memory", "mem_limit");
+    let cpus = pick("cpus", "cpus");
+    let pids = pick("pids", "pids_limit");
+    l.at("limits.memory", memory.or(deploy));
+    l.at("limits.cpus", cpus.or(deploy));
+    l.at("limits.pids", pids.or(deploy));
+    let memory_bytes = memory.and_then(|v| {
+        let parsed = v.as_str().and_then(units::memory_bytes);
+        if parsed.is_none() {
+            err(v, format!("invalid memory size {:?}", v.as_str().unwrap_or(v.type_name())));
+        }
+        parsed.filter(|b| *b > 0)
+    });
+    let cpus = cpus.and_then(|v| {
+        let parsed = v.as_str().and_then(units::cpus);
+        if parsed.is_none() {
+            err(v, format!("invalid cpus value {:?}", v.as_str().unwrap_or(v.type_name())));
+        }
+        parsed.filter(|c| *c > 0.0)
+    });
+    let pids = pids.and_then(|v| {
+        let parsed = v.as_str().and_then(|s| s.trim().parse::<i64>().ok());
+        if parsed.is_none() {
+            err(v, format!("invalid pids limit {:?}", v.as_str().unwrap_or(v.type_name())));
+        }
+        // 0 and -1 mean unlimited.
+        parsed.filter(|p| *p > 0)
+    });
+    Limits { memory_bytes, cpus, pids }
+}
+
+/// For `env`: whether a raw value is a literal.
+pub fn env_value(raw: Option<&str>) -> EnvValue {
+    match raw {
+        None => EnvValue::Unset,
+        Some(r) if has_reference(r) => EnvValue::Reference,
+        Some(_) => EnvValue::Literal,
+    }
+}

@@ -1,0 +1,107 @@
+//! Word splitting and `${VAR}` substitution as Dockerfile instructions do
+//! them (a small subset of shell: quotes, backslash escapes, `${VAR:-x}`).
+
+use std::collections::HashMap;
+
+/// Splits on unquoted whitespace, removing quotes and backslash escapes.
+pub fn shell_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('"'), '\\') => match chars.next() {
+                Some(n @ ('"' | '\\' | '$')) => current.push(n),
+                Some(n) => {
+                    current.push('\\');
+                    current.push(n);
+                }
+                None => current.push('\\'),
+            },
+            (Some(_), c) => current.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, '\\') => {
+                if let Some(n) = chars.next() {
+                    current.push(n);
+                }
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut current));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                current.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(current);
+    }
+    words
+}
+
+/// Replaces `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR-default}` with
+/// known values; unknown variables without a default are left as written,
+/// so callers can tell the value is not known.
+pub fn substitute(text: &str, vars: &HashMap<String, String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find('$') {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + 1..];
+        if let Some(body) = after.strip_prefix('{') {
+            let Some(end) = body.find('}') else {
+                out.push_str(&rest[pos..]);
+                return out;
+            };
+            let expr = &body[..end];
+            let (name, default) = match expr.split_once(":-").or_else(|| expr.split_once('-')) {
+                Some((n, d)) => (n, Some(d)),
+                None => (expr, None),
+            };
+            match (vars.get(name).filter(|v| !v.is_empty()), default) {
+                (Some(v), _) => out.push_str(v),
+                (None, Some(d)) => out.push_str(d),
+                (None, None) => out.push_str(&rest[pos..pos + 2 + end + 1]),
+            }
+            rest = &body[end + 1..];
+        } else {
+            let len = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+            match vars.get(&after[..len]) {
+                Some(v) if len > 0 => out.push_str(v),
+                _ => out.push_str(&rest[pos..pos + 1 + len]),
+            }
+            rest = &after[len..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_and_quotes() {
+        assert_eq!(shell_words(r#"A="x y" B='$z' C=a\ b"#), vec!["A=x y", "B=$z", "C=a b"]);
+    }
+
+    #[test]
+    fn substitution() {
+        let vars: HashMap<String, String> = [("V".to_string(), "20".to_string())].into();
+        assert_eq!(substitute("node:${V}-alpine", &vars), "node:20-alpine");
+        assert_eq!(substitute("node:$V", &vars), "node:20");
+        assert_eq!(substitute("${X:-nginx}:${Y}", &vars), "nginx:${Y}");
+    }
+}

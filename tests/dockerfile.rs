@@ -1,0 +1,148 @@
+//! The Dockerfile collector end to end: multi-stage builds, the final
+//! stage's USER (inherited through `FROM <stage>`, switched back to root),
+//! HEALTHCHECK, secrets in ENV/ARG, ADD, downloads piped into a shell,
+//! heredocs, the escape directive, FROM with ARG, and bad input.
+
+mod compose_support;
+mod support;
+
+use compose_support::*;
+use serde_json::{json, Value};
+
+fn scan_fixtures() -> (i32, Value) {
+    support::scan_json(&support::fixture("dockerfile"), &["."])
+}
+
+#[test]
+fn exact_findings_with_line() {
+    let (_, report) = scan_fixtures();
+    let mut expected = vec![
+        hit("dockerfile-runs-as-root", "Dockerfile.multistage", "Dockerfile.multistage:10"),
+        hit("dockerfile-no-healthcheck", "Dockerfile.multistage", "Dockerfile.multistage:12"),
+        hit("dockerfile-runs-as-root", "Dockerfile.switchback", "Dockerfile.switchback:6"),
+        hit("dockerfile-runs-as-root", "Dockerfile.uid0", "Dockerfile.uid0:3"),
+        hit("dockerfile-secret-in-build", "Dockerfile.secrets", "Dockerfile.secrets:2"),
+        hit("dockerfile-secret-in-build", "Dockerfile.secrets", "Dockerfile.secrets:4"),
+        hit("dockerfile-secret-in-build", "Dockerfile.secrets", "Dockerfile.secrets:7"),
+        hit("dockerfile-add-instead-of-copy", "Dockerfile.add", "Dockerfile.add:2"),
+        hit("dockerfile-add-instead-of-copy", "Dockerfile.add", "Dockerfile.add:4"),
+        hit("dockerfile-curl-pipe-shell", "Dockerfile.add", "Dockerfile.add:5"),
+        hit("dockerfile-curl-pipe-shell", "Dockerfile.add", "Dockerfile.add:7"),
+        hit("image-unpinned-tag", "stage 0", "Dockerfile.add:1"),
+        hit("dockerfile-curl-pipe-shell", "Dockerfile.heredoc", "Dockerfile.heredoc:3"),
+        hit("image-unpinned-tag", "stage 0", "Containerfile:2"),
+    ];
+    expected.sort();
+    assert_eq!(hits(&report), expected);
+}
+
+#[test]
+fn multi_stage_facts() {
+    let (_, report) = scan_fixtures();
+    let d = &fact(&report, "dockerfile", "Dockerfile.multistage")["data"];
+    let stages: Vec<(Value, Value, Value, Value)> = d["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].clone(), s["base"]["raw"].clone(), s["base_is_stage"].clone(), s["line"].clone()))
+        .collect();
+    assert_eq!(
+        stages,
+        vec![
+            (json!("builder"), json!("node:20-alpine"), json!(false), json!(3)),
+            (json!("tested"), json!("builder"), json!(true), json!(7)),
+            (Value::Null, json!("node:20-alpine"), json!(false), json!(10)),
+        ]
+    );
+    assert_eq!(d["final_user"], Value::Null);
+    assert_eq!(d["final_user_is_root"], true);
+    assert_eq!(d["healthcheck"], json!({"defined": true, "disabled": true}));
+    assert_eq!(d["exposed_ports"], json!(["3000", "9229/tcp"]));
+
+    // Two FROMs pull an image; the stage built on `builder` pulls nothing.
+    let images: Vec<&Value> = report["facts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["subject"]["kind"] == "image" && f["subject"]["scope"] == "Dockerfile.multistage")
+        .collect();
+    assert_eq!(images.len(), 2);
+    assert_eq!(images[1]["data"]["final_stage"], true);
+    assert_eq!(images[1]["data"]["used_by"], "dockerfile");
+
+    let inherited = &fact(&report, "dockerfile", "Dockerfile.inherited")["data"];
+    assert_eq!(inherited["final_user"], "nextjs", "FROM base inherits the stage's USER");
+    assert_eq!(inherited["healthcheck"]["defined"], true);
+
+    let escaped = &fact(&report, "dockerfile", "Dockerfile.escape")["data"];
+    assert_eq!(escaped["final_user"], "ContainerUser", "the backtick escape joins lines");
+
+    let heredoc = &fact(&report, "dockerfile", "Dockerfile.heredoc")["data"];
+    assert_eq!(heredoc["final_user"], "1001", "a heredoc body's `USER root` is file content, not an instruction");
+
+    let containerfile = &fact(&report, "dockerfile", "Containerfile")["data"];
+    assert_eq!(containerfile["stages"][0]["base"]["raw"], "registry.example.com/base", "global ARG default in FROM");
+
+    let add = &fact(&report, "dockerfile", "Dockerfile.add")["data"];
+    assert_eq!(
+        add["add_instructions"],
+        json!([
+            {"line": 2, "remote": true, "archive": false},
+            {"line": 3, "remote": false, "archive": true},
+            {"line": 4, "remote": false, "archive": false},
+        ])
+    );
+}
+
+#[test]
+fn secrets_are_masked() {
+    let (_, report) = scan_fixtures();
+    let text = report.to_string();
+    for value in ["npm_Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lz9", "Kp9vR2xL7mQ4wZ8tB3nY6cH1", "legacy-form-Hq8vN3kLz5"] {
+        assert!(!text.contains(value), "{value} leaked into the report");
+    }
+    let secrets = &fact(&report, "dockerfile", "Dockerfile.secrets")["data"]["build_secrets"];
+    let names: Vec<&str> = secrets.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["NPM_TOKEN", "GOOGLE_GENAI_API_KEY", "DB_PASSWORD"]);
+}
+
+#[test]
+fn not_a_dockerfile_is_an_error_with_its_line() {
+    let (code, report) = scan_fixtures();
+    assert_eq!(code, 2);
+    let errs = errors(&report);
+    assert_eq!(
+        errs,
+        vec![
+            (
+                "Dockerfile.garbage".to_string(),
+                "line 1: unknown instruction \"THIS\"".to_string(),
+                "Dockerfile.garbage:1".to_string()
+            ),
+            (
+                "Dockerfile.garbage".to_string(),
+                "line 2: unknown instruction \"JUST\"".to_string(),
+                "Dockerfile.garbage:2".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn binary_and_oversized_dockerfiles_are_errors_naming_the_file() {
+    let mut binary = b"\x89PNG\r\n\x1a\n".to_vec();
+    binary.extend(std::iter::repeat_n(0u8, 32));
+    let big = format!("FROM alpine:3.20\n{}", "RUN true\n".repeat(1000));
+    let dir = folder(&[
+        ("img/Dockerfile", &binary),
+        ("big/Dockerfile", big.as_bytes()),
+        ("ok/Dockerfile", b"FROM alpine:3.20\nUSER 0\nHEALTHCHECK CMD true\n"),
+        ("stackaudit.toml", b"[scan]\nmax_config_bytes = 4096\n"),
+    ]);
+    let (code, report) = support::scan_json(dir.path(), &["."]);
+    assert_eq!(code, 2);
+    let errs = errors(&report);
+    assert!(errs.iter().any(|e| e.0 == "img/Dockerfile" && e.1.contains("binary")), "{errs:#?}");
+    assert!(errs.iter().any(|e| e.0 == "big/Dockerfile" && e.1.contains("limit")), "{errs:#?}");
+    assert_eq!(hits(&report), vec![hit("dockerfile-runs-as-root", "ok/Dockerfile", "ok/Dockerfile:2")]);
+}
