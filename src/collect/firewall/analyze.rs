@@ -249,3 +249,66 @@ fn published(ruleset: &Ruleset, eval: &Evaluator<'_>) -> Vec<PublishedPort> {
 fn parse_net(s: &str) -> Option<IpNet> {
     s.parse::<IpNet>().map(|n| n.trunc()).ok().or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::firewall::iptables;
+
+    fn run(text: &str, policy: &Policy) -> Firewall {
+        analyze(&iptables::parse(text).expect("valid iptables-save"), "test.rules", policy)
+    }
+
+    fn port(fw: &Firewall, p: i64) -> &PortDecision {
+        fw.ports.iter().find(|d| d.port <= p && p <= d.port_end).unwrap_or(&fw.default_inbound)
+    }
+
+    #[test]
+    fn goto_does_not_come_back_and_return_does() {
+        let fw = run(
+            "*filter\n:INPUT DROP [0:0]\n:A - [0:0]\n:B - [0:0]\n\
+             -A INPUT -p tcp -g A\n-A INPUT -p tcp --dport 25 -j ACCEPT\n\
+             -A A -p tcp --dport 80 -j ACCEPT\n-A A -j B\n-A A -p tcp --dport 81 -j ACCEPT\n\
+             -A B -p tcp --dport 81 -j REJECT\n-A B -j RETURN\nCOMMIT\n",
+            &Policy::default(),
+        );
+        assert_eq!(port(&fw, 80).status, "open");
+        assert_eq!(port(&fw, 81).verdict, "reject");
+        // The goto never returns to INPUT, so its 25 rule is never reached.
+        assert_eq!(port(&fw, 25).status, "closed");
+        assert_eq!(fw.default_inbound.verdict, "drop");
+    }
+
+    #[test]
+    fn negated_source_and_ranges() {
+        let fw = run(
+            "*filter\n:INPUT ACCEPT [0:0]\n\
+             -A INPUT ! -s 10.0.0.0/8 -p tcp --dport 6000:6010 -j DROP\n\
+             -A INPUT -s 0.0.0.0/0 -p tcp --dport 7000 -j DROP\nCOMMIT\n",
+            &Policy::default(),
+        );
+        let x = port(&fw, 6005);
+        assert_eq!((x.status.as_str(), x.port, x.port_end), ("restricted", 6000, 6010));
+        assert_eq!(x.sources, vec!["10.0.0.0/8"]);
+        assert_eq!(port(&fw, 7000).status, "closed");
+        assert_eq!(fw.default_inbound.status, "open");
+        assert!(fw.input_filtering);
+    }
+
+    #[test]
+    fn jump_loops_end() {
+        let fw = run(
+            "*filter\n:INPUT DROP [0:0]\n:A - [0:0]\n-A INPUT -j A\n-A A -j A\nCOMMIT\n",
+            &Policy::default(),
+        );
+        assert_eq!(fw.default_inbound.verdict, "drop");
+        assert!(fw.assumptions.iter().any(|a| a.contains("loop")), "{:?}", fw.assumptions);
+    }
+
+    #[test]
+    fn empty_input_chain_is_no_filtering() {
+        let fw = run("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\nCOMMIT\n", &Policy::default());
+        assert!(!fw.input_filtering);
+        assert_eq!(fw.default_inbound.status, "open");
+    }
+}
