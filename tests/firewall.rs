@@ -92,7 +92,14 @@ fn policy_accept_is_default_allow_and_redis_is_reachable() {
     let (code, report, stderr) = lab.scan_in(&lab.server, &host_config(""));
     assert_eq!(
         finding_keys(&report),
-        vec!["firewall-default-allow-inbound:ipv4+ipv6", "firewall-ssh-open-to-world:22"],
+        vec![
+            "firewall-default-allow-inbound:ipv4+ipv6",
+            // The policy's ports are always decided on their own, so an
+            // accept-all ruleset names the internal ones too.
+            "firewall-port-allowed-not-in-policy:3000",
+            "firewall-port-allowed-not-in-policy:6379",
+            "firewall-ssh-open-to-world:22",
+        ],
         "{stderr}\n{report:#}"
     );
     assert_eq!(code, 1);
@@ -272,11 +279,19 @@ fn reading_the_ruleset_without_permission_is_a_denied_error() {
 
 #[test]
 fn missing_nft_and_iptables_is_an_unsupported_error() {
-    let lab = Lab::new();
     let dir = shared_dir();
     std::fs::write(dir.path().join("stackaudit.toml"), host_config("")).unwrap();
-    let empty_path = dir.path().join("empty");
-    let out = lab.run_in(&lab.server, dir.path(), &[], &[("PATH", empty_path.to_str().unwrap())]);
+    // An empty PATH: neither tool can be found. No namespace needed, the
+    // scan fails before reading anything.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackaudit"))
+        .args(["scan", "--format", "json", "-c"])
+        .arg(dir.path().join("stackaudit.toml"))
+        .arg(dir.path().join("empty"))
+        .env("PATH", dir.path().join("empty"))
+        .env("NO_COLOR", "1")
+        .env("STACKAUDIT_FINGERPRINT_KEY", "test-key")
+        .output()
+        .unwrap();
     let (code, report, stderr) = parse(out);
     assert_eq!(code, 2, "{stderr}");
     assert_eq!(report["errors"][0]["kind"], "unsupported", "{report:#}");
@@ -336,4 +351,31 @@ fn malformed_saved_rulesets_are_errors_naming_the_line() {
     assert_eq!(error["kind"], "malformed", "{report:#}");
     assert_eq!(error["location"]["line"], 5, "{error}");
     assert!(error["message"].as_str().unwrap().contains("--dport"), "{error}");
+}
+
+#[test]
+fn saved_nft_json_with_verdict_maps_sets_and_two_tables() {
+    // `nft -j list ruleset` output of a namespace loaded with vmap-sets.nft.
+    let (code, report, stderr) =
+        scan_file(&fixture("vmap-sets.json"), "ssh_allowed_sources = [\"198.51.100.0/24\"]");
+    assert_eq!(
+        finding_keys(&report),
+        vec!["firewall-port-allowed-not-in-policy:9000", "firewall-ssh-open-to-world:22"],
+        "{stderr}\n{report:#}"
+    );
+    assert_eq!(code, 1);
+    let fw = facts(&report, "firewall")[0];
+    assert_eq!(fw["default_inbound"]["verdict"], "drop");
+    assert_eq!(decision(fw, 443)["status"], "open");
+    let ssh = decision(fw, 22);
+    assert_eq!(ssh["status"], "restricted");
+    assert_eq!(ssh["verdict"], "reject");
+    assert_eq!(ssh["sources"], serde_json::json!(["2001:db8::/32", "@admins (198.51.100.0/24)"]));
+    assert_eq!(ssh["unauthorised_sources"], serde_json::json!(["2001:db8::/32"]));
+    let range = decision(fw, 8050);
+    assert_eq!((range["port"].as_i64(), range["port_end"].as_i64()), (Some(8000), Some(8100)));
+    assert_eq!(range["verdict"], "drop");
+    // The `ip legacy` table drops 9000 for IPv4 only; IPv6 is accepted.
+    assert_eq!(decision(fw, 9000)["open_families"], serde_json::json!(["ipv6"]));
+    assert!(fw["assumptions"].as_array().unwrap().iter().any(|a| a.as_str().unwrap().contains("limit")), "{fw:#}");
 }

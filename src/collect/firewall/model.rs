@@ -135,13 +135,6 @@ impl AddrSet {
             AddrSet::Named(name, _) => vec![format!("@{name}")],
         }
     }
-
-    pub fn nets(&self) -> Option<&[IpNet]> {
-        match self {
-            AddrSet::Nets(n) => Some(n),
-            AddrSet::Named(_, n) => n.as_deref(),
-        }
-    }
 }
 
 /// `10.0.0.0/8`, or a bare address for a single host.
@@ -157,7 +150,8 @@ pub fn net_text(net: &IpNet) -> String {
 pub enum SetElem {
     Net(IpNet),
     Ports(u16, u16),
-    Other(String),
+    /// Interface names, marks...: not needed to decide a TCP port.
+    Other,
 }
 
 /// A whole ruleset.

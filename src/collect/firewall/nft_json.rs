@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde_json::Value;
 
-use super::model::{AddrSet, BaseHook, Chain, Family, Match, Rule, Ruleset, SetElem, Table, Test, Verdict};
+use super::model::{AddrSet, BaseHook, Family, Match, Rule, Ruleset, SetElem, Table, Test, Verdict};
 
 #[derive(Debug, thiserror::Error)]
 pub enum NftJsonError {
@@ -361,7 +361,7 @@ fn elements(v: &Value) -> Vec<SetElem> {
             Ok(ip) => vec![SetElem::Net(IpNet::from(ip))],
             Err(_) => match s.parse::<IpNet>() {
                 Ok(net) => vec![SetElem::Net(net)],
-                Err(_) => vec![SetElem::Other(s.clone())],
+                Err(_) => vec![SetElem::Other],
             },
         },
         Value::Array(a) => a.iter().flat_map(elements).collect(),
@@ -380,7 +380,7 @@ fn elements(v: &Value) -> Vec<SetElem> {
             } else if let Some(r) = o.get("range").and_then(Value::as_array) {
                 range_elems(r.first(), r.get(1))
             } else {
-                vec![SetElem::Other(short(v))]
+                vec![SetElem::Other]
             }
         }
         _ => Vec::new(),

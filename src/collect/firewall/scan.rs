@@ -95,10 +95,9 @@ async fn probe(addr: SocketAddr, timeout: Duration) -> Result<PortState, Failure
     let mut attempt = 0;
     loop {
         match try_connect(addr, timeout).await {
-            Err(Failure::Local(m)) if attempt < RETRIES => {
+            Err(Failure::Local(_)) if attempt < RETRIES => {
                 attempt += 1;
                 tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt))).await;
-                let _ = m;
             }
             other => return other,
         }
@@ -111,7 +110,7 @@ async fn try_connect(addr: SocketAddr, timeout: Duration) -> Result<PortState, F
     let socket = socket.map_err(|e| Failure::Local(format!("cannot open a socket: {e}")))?;
     // Close with RST, not FIN: no TIME_WAIT on either side, so a full scan
     // does not use up ephemeral ports or leave the target's logs noisy.
-    let _ = socket.set_linger(Some(Duration::ZERO));
+    let _ = socket.set_zero_linger();
     match tokio::time::timeout(timeout, socket.connect(addr)).await {
         Err(_) => Ok(PortState::Filtered),
         Ok(Ok(stream)) => {
