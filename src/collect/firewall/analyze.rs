@@ -84,6 +84,7 @@ pub fn analyze(ruleset: &Ruleset, source: &str, policy: &Policy) -> Firewall {
     }
 
     let published = published(ruleset, &eval);
+    let assumptions: Vec<String> = eval.assumptions.borrow().iter().cloned().collect();
     Firewall {
         backend: ruleset.backend.clone(),
         source: source.to_string(),
@@ -92,7 +93,7 @@ pub fn analyze(ruleset: &Ruleset, source: &str, policy: &Policy) -> Firewall {
         default_inbound,
         ports,
         published,
-        assumptions: eval.assumptions.borrow().iter().cloned().collect(),
+        assumptions,
     }
 }
 
