@@ -238,7 +238,7 @@ fn drop_is_filtered_and_reject_is_closed() {
 #[test]
 fn a_host_that_drops_everything_finishes_within_the_bound() {
     let lab = Lab::new();
-    lab.load("table inet filter { chain input { type filter hook input priority filter; policy drop; } }");
+    lab.load("table inet filter {\n  chain input {\n    type filter hook input priority filter; policy drop;\n  }\n}");
     let started = Instant::now();
     // 3000 ports, 1000 in flight, 300 ms each: three rounds.
     let config = format!(
