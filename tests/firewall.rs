@@ -53,8 +53,7 @@ fn guide_default_deny_passes_and_the_scan_agrees() {
     lab.load(&guide_ruleset("ip saddr 203.0.113.0/24 tcp dport 22 accept"));
     lab.listen(&[22, 80, 443, 3000, 6379]);
 
-    let (code, report, stderr) =
-        lab.scan_in(&lab.server, &host_config("ssh_allowed_sources = [\"203.0.113.0/24\"]"));
+    let (code, report, stderr) = lab.scan_in(&lab.server, &host_config("ssh_allowed_sources = [\"203.0.113.0/24\"]"));
     assert_eq!(finding_keys(&report), Vec::<String>::new(), "{stderr}");
     assert_eq!(code, 0, "{stderr}\n{report:#}");
     let fw = facts(&report, "firewall")[0];
@@ -142,7 +141,8 @@ fn ssh_restricted_by_source_address() {
 
     // Restricted to the admin network the policy names: no finding.
     let subnet = format!("10.77.{}.0/24", lab.subnet);
-    let (code, report, stderr) = lab.scan_in(&lab.server, &host_config(&format!("ssh_allowed_sources = [\"{subnet}\"]")));
+    let (code, report, stderr) =
+        lab.scan_in(&lab.server, &host_config(&format!("ssh_allowed_sources = [\"{subnet}\"]")));
     assert_eq!(finding_keys(&report), Vec::<String>::new(), "{stderr}\n{report:#}");
     assert_eq!(code, 0);
     let fw = facts(&report, "firewall")[0];
@@ -333,7 +333,8 @@ fn saved_docker_iptables_ruleset_shows_the_bypass() {
     // 3000 is published on 127.0.0.1 only.
     assert_eq!(published, vec![443, 6379]);
     // The finding points at the DNAT rule's line.
-    let bypass = report["findings"].as_array().unwrap().iter().find(|f| f["rule_id"] == "firewall-docker-bypass").unwrap();
+    let bypass =
+        report["findings"].as_array().unwrap().iter().find(|f| f["rule_id"] == "firewall-docker-bypass").unwrap();
     assert_eq!(bypass["location"]["line"], 43, "{bypass:#}");
 }
 
@@ -356,8 +357,7 @@ fn malformed_saved_rulesets_are_errors_naming_the_line() {
 #[test]
 fn saved_nft_json_with_verdict_maps_sets_and_two_tables() {
     // `nft -j list ruleset` output of a namespace loaded with vmap-sets.nft.
-    let (code, report, stderr) =
-        scan_file(&fixture("vmap-sets.json"), "ssh_allowed_sources = [\"198.51.100.0/24\"]");
+    let (code, report, stderr) = scan_file(&fixture("vmap-sets.json"), "ssh_allowed_sources = [\"198.51.100.0/24\"]");
     assert_eq!(
         finding_keys(&report),
         vec!["firewall-port-allowed-not-in-policy:9000", "firewall-ssh-open-to-world:22"],

@@ -36,12 +36,7 @@ impl Lab {
         // collide; distinct ones only make failures easier to read.
         let subnet = (n % 250 + 1) as u8;
         let tag = format!("{}{n}", pid % 100_000);
-        let lab = Lab {
-            server: format!("safw-s{tag}"),
-            client: format!("safw-c{tag}"),
-            subnet,
-            listeners: Vec::new(),
-        };
+        let lab = Lab { server: format!("safw-s{tag}"), client: format!("safw-c{tag}"), subnet, listeners: Vec::new() };
         let (vs, vc) = (format!("safs{tag}"), format!("safc{tag}"));
         ip(&["netns", "add", &lab.server]);
         ip(&["netns", "add", &lab.client]);
@@ -72,7 +67,11 @@ impl Lab {
             .expect("nft runs");
         child.stdin.take().expect("stdin").write_all(ruleset.as_bytes()).expect("ruleset written");
         let out = child.wait_with_output().expect("nft finishes");
-        assert!(out.status.success(), "nft -f rejected the ruleset: {}\n{ruleset}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "nft -f rejected the ruleset: {}\n{ruleset}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Listening sockets on 0.0.0.0 and [::] inside the server namespace,
@@ -138,8 +137,9 @@ pub fn shared_dir() -> tempfile::TempDir {
 
 pub fn parse(out: Output) -> (i32, serde_json::Value, String) {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let json = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}); stderr: {stderr}\nstdout: {}", String::from_utf8_lossy(&out.stdout)));
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("not JSON ({e}); stderr: {stderr}\nstdout: {}", String::from_utf8_lossy(&out.stdout))
+    });
     (out.status.code().unwrap_or(-1), json, stderr)
 }
 
@@ -149,16 +149,21 @@ pub fn is_root() -> bool {
 
 /// The facts of `kind` in a report.
 pub fn facts<'a>(report: &'a serde_json::Value, kind: &str) -> Vec<&'a serde_json::Value> {
-    report["facts"].as_array().map(|a| a.iter().filter(|f| f["kind"] == kind).map(|f| &f["data"]).collect()).unwrap_or_default()
+    report["facts"]
+        .as_array()
+        .map(|a| a.iter().filter(|f| f["kind"] == kind).map(|f| &f["data"]).collect())
+        .unwrap_or_default()
 }
 
 /// The ruleset fact's decision for `port` (the entry whose range holds it,
 /// else the default).
-pub fn decision<'a>(firewall: &'a serde_json::Value, port: i64) -> &'a serde_json::Value {
+pub fn decision(firewall: &serde_json::Value, port: i64) -> &serde_json::Value {
     firewall["ports"]
         .as_array()
         .and_then(|ports| {
-            ports.iter().find(|p| p["port"].as_i64().unwrap_or(0) <= port && port <= p["port_end"].as_i64().unwrap_or(0))
+            ports
+                .iter()
+                .find(|p| p["port"].as_i64().unwrap_or(0) <= port && port <= p["port_end"].as_i64().unwrap_or(0))
         })
         .unwrap_or(&firewall["default_inbound"])
 }

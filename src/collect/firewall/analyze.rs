@@ -47,10 +47,8 @@ pub fn analyze(ruleset: &Ruleset, source: &str, policy: &Policy) -> Firewall {
         .collect();
 
     let intervals = intervals(ruleset, &pinned);
-    let decided: Vec<(u16, u16, PortDecision)> = intervals
-        .iter()
-        .map(|&(a, b)| (a, b, decide(&eval, &ruleset.families, a, b, &ssh_allowed)))
-        .collect();
+    let decided: Vec<(u16, u16, PortDecision)> =
+        intervals.iter().map(|&(a, b)| (a, b, decide(&eval, &ruleset.families, a, b, &ssh_allowed))).collect();
 
     // The fate most ports share is the default.
     let mut weight: BTreeMap<String, u32> = BTreeMap::new();
@@ -70,10 +68,11 @@ pub fn analyze(ruleset: &Ruleset, source: &str, policy: &Policy) -> Firewall {
         if !is_pinned && signature(&d) == default_sig {
             continue;
         }
+        let is_pinned_entry = |p: &PortDecision| p.port == p.port_end && pinned.contains(&(p.port as u16));
         match ports.last_mut() {
             Some(last)
                 if !is_pinned
-                    && !(last.port == last.port_end && pinned.contains(&(last.port as u16)))
+                    && !is_pinned_entry(last)
                     && last.port_end + 1 == i64::from(a)
                     && signature(last) == signature(&d) =>
             {
@@ -298,10 +297,7 @@ mod tests {
 
     #[test]
     fn jump_loops_end() {
-        let fw = run(
-            "*filter\n:INPUT DROP [0:0]\n:A - [0:0]\n-A INPUT -j A\n-A A -j A\nCOMMIT\n",
-            &Policy::default(),
-        );
+        let fw = run("*filter\n:INPUT DROP [0:0]\n:A - [0:0]\n-A INPUT -j A\n-A A -j A\nCOMMIT\n", &Policy::default());
         assert_eq!(fw.default_inbound.verdict, "drop");
         assert!(fw.assumptions.iter().any(|a| a.contains("loop")), "{:?}", fw.assumptions);
     }

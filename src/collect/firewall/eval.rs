@@ -145,7 +145,10 @@ impl<'a> Evaluator<'a> {
         depth: usize,
     ) -> Vec<(ChainEnd, Branch)> {
         if depth > MAX_DEPTH {
-            self.assume(format!("chain {} nested deeper than {MAX_DEPTH} jumps (a loop): treated as return", chain.name));
+            self.assume(format!(
+                "chain {} nested deeper than {MAX_DEPTH} jumps (a loop): treated as return",
+                chain.name
+            ));
             return vec![(ChainEnd::Return, branch)];
         }
         for (idx, rule) in chain.rules.iter().enumerate().skip(start) {
@@ -201,7 +204,9 @@ impl<'a> Evaluator<'a> {
                 let mut out = Vec::new();
                 for (end, b) in self.run(table, sub, 0, family, port, branch, depth + 1) {
                     match end {
-                        ChainEnd::Return if is_jump => out.extend(self.run(table, chain, idx + 1, family, port, b, depth)),
+                        ChainEnd::Return if is_jump => {
+                            out.extend(self.run(table, chain, idx + 1, family, port, b, depth))
+                        }
                         other => out.push((other, b)),
                     }
                 }

@@ -77,7 +77,10 @@ pub fn parse(text: &str) -> Result<Ruleset, IptablesError> {
         }
     }
     if let Some(t) = current {
-        return Err(IptablesError { line: text.lines().count() as u32, message: format!("table *{} has no COMMIT", t.name) });
+        return Err(IptablesError {
+            line: text.lines().count() as u32,
+            message: format!("table *{} has no COMMIT", t.name),
+        });
     }
     if !saw_table {
         return Err(IptablesError { line: 1, message: "no table (*filter) in the input".into() });
@@ -164,7 +167,8 @@ fn parse_rule(args: &[String]) -> Result<Rule, String> {
             "-s" | "--source" | "--src-range" => {
                 let v = value(i)?;
                 let nets = if arg == "--src-range" { ip_range(&v)? } else { nets(&v)? };
-                rule.matches.push(Match { negated: negate, test: Test::SAddr { family: None, set: AddrSet::Nets(nets) } });
+                rule.matches
+                    .push(Match { negated: negate, test: Test::SAddr { family: None, set: AddrSet::Nets(nets) } });
                 i += 2;
             }
             "-i" | "--in-interface" => {
@@ -278,4 +282,3 @@ fn ip_range(v: &str) -> Result<Vec<IpNet>, String> {
         _ => Err(format!("bad range {v:?}")),
     }
 }
-

@@ -77,7 +77,10 @@ fn ruleset_fact(data: Firewall, from_file: bool, declared: Option<Location>) -> 
     if from_file {
         for p in &data.ports {
             if let Some(line) = p.decided_by.as_ref().and_then(|r| r.line) {
-                locations.insert(format!("ports.{}", port_key(p.port, p.port_end)), Location::line(&data.source, line as u32));
+                locations.insert(
+                    format!("ports.{}", port_key(p.port, p.port_end)),
+                    Location::line(&data.source, line as u32),
+                );
             }
         }
         for p in &data.published {
@@ -105,7 +108,8 @@ pub fn port_key(a: i64, b: i64) -> String {
 
 async fn scan_target(target: &PortScanTarget, declared: Option<&Location>) -> (Vec<Fact>, Vec<ScanError>) {
     let host = target.host.trim();
-    let err = |kind, msg: String| ScanError::new(SOURCE, if host.is_empty() { "[[firewall.scan]]" } else { host }, kind, msg);
+    let err =
+        |kind, msg: String| ScanError::new(SOURCE, if host.is_empty() { "[[firewall.scan]]" } else { host }, kind, msg);
     let ports = match ports::parse(target.ports_spec()) {
         Ok(p) => Arc::new(p),
         Err(e) => return (Vec::new(), vec![err(ErrorKind::Config, format!("ports: {e}"))]),
@@ -115,7 +119,8 @@ async fn scan_target(target: &PortScanTarget, declared: Option<&Location>) -> (V
         Err((kind, msg)) => return (Vec::new(), vec![err(kind, msg)]),
     };
     let timeout = target.timeout();
-    let concurrency = scan::fitting_concurrency(target.concurrency.unwrap_or(PortScanTarget::DEFAULT_CONCURRENCY).max(1));
+    let concurrency =
+        scan::fitting_concurrency(target.concurrency.unwrap_or(PortScanTarget::DEFAULT_CONCURRENCY).max(1));
     let mut facts = Vec::new();
     let mut errors = Vec::new();
     for addr in addrs {
@@ -141,7 +146,10 @@ async fn scan_target(target: &PortScanTarget, declared: Option<&Location>) -> (V
             let (port, why) = &result.failures[0];
             errors.push(target_err(
                 ErrorKind::Io,
-                format!("{} ports could not be probed (first: {port}: {why}); they are missing from the results", result.failures.len()),
+                format!(
+                    "{} ports could not be probed (first: {port}: {why}); they are missing from the results",
+                    result.failures.len()
+                ),
             ));
         }
         let data = PortScan {

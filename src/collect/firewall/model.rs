@@ -126,7 +126,9 @@ impl AddrSet {
             AddrSet::Named(_, Some(n)) => n,
             AddrSet::Named(_, None) => return false,
         };
-        nets.iter().any(|n| n.prefix_len() == 0 && matches!((n, family), (IpNet::V4(_), Family::V4) | (IpNet::V6(_), Family::V6)))
+        nets.iter().any(|n| {
+            n.prefix_len() == 0 && matches!((n, family), (IpNet::V4(_), Family::V4) | (IpNet::V6(_), Family::V6))
+        })
     }
 
     pub fn describe(&self) -> Vec<String> {

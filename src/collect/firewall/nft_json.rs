@@ -228,7 +228,11 @@ fn right_text(right: &Value) -> String {
             } else if let Some(r) = o.get("range").and_then(Value::as_array) {
                 r.iter().map(right_text).collect::<Vec<_>>().join("-")
             } else if let Some(p) = o.get("prefix") {
-                format!("{}/{}", p.get("addr").map(right_text).unwrap_or_default(), p.get("len").map(right_text).unwrap_or_default())
+                format!(
+                    "{}/{}",
+                    p.get("addr").map(right_text).unwrap_or_default(),
+                    p.get("len").map(right_text).unwrap_or_default()
+                )
             } else if let Some(e) = o.get("elem") {
                 e.get("val").map(right_text).unwrap_or_default()
             } else {
@@ -241,7 +245,9 @@ fn right_text(right: &Value) -> String {
 
 fn matches_of(op: &str, left: &Value, right: &Value, sets: &BTreeMap<String, Vec<SetElem>>) -> Vec<Match> {
     let negated = op == "!=";
-    let unknown = || vec![Match { negated: false, test: Test::Unknown(format!("{} {op} {}", left_text(left), right_text(right))) }];
+    let unknown = || {
+        vec![Match { negated: false, test: Test::Unknown(format!("{} {op} {}", left_text(left), right_text(right))) }]
+    };
     let elems = || match right.as_str().and_then(|s| s.strip_prefix('@')) {
         Some(name) => sets.get(name).cloned().unwrap_or_default(),
         None => elements(right),
@@ -273,7 +279,10 @@ fn matches_of(op: &str, left: &Value, right: &Value, sets: &BTreeMap<String, Vec
                 if protocol == "tcp" {
                     out.push(Match { negated: false, test: Test::Proto(vec!["tcp".into()]) });
                 }
-                out.push(Match { negated: negated && !matches!(op, "<" | "<=" | ">" | ">="), test: Test::DPort(ranges) });
+                out.push(Match {
+                    negated: negated && !matches!(op, "<" | "<=" | ">" | ">="),
+                    test: Test::DPort(ranges),
+                });
                 out
             }
             ("udp" | "sctp" | "dccp" | "icmp" | "icmpv6" | "udplite", _) => {
@@ -356,7 +365,9 @@ fn strings(right: &Value) -> Vec<String> {
 /// Elements of a set literal, a named set's `elem`, or a single value.
 fn elements(v: &Value) -> Vec<SetElem> {
     match v {
-        Value::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()).map(|p| vec![SetElem::Ports(p, p)]).unwrap_or_default(),
+        Value::Number(n) => {
+            n.as_u64().and_then(|n| u16::try_from(n).ok()).map(|p| vec![SetElem::Ports(p, p)]).unwrap_or_default()
+        }
         Value::String(s) => match s.parse::<IpAddr>() {
             Ok(ip) => vec![SetElem::Net(IpNet::from(ip))],
             Err(_) => match s.parse::<IpNet>() {

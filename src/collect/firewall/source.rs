@@ -29,15 +29,17 @@ pub async fn host() -> Result<Loaded, ScanError> {
     match run("nft", &["-j", "list", "ruleset"]).await {
         Ok(text) => {
             let source = "nft -j list ruleset".to_string();
-            let ruleset = nft_json::parse(&text)
-                .map_err(|e| ScanError::new(SOURCE, &source, ErrorKind::Malformed, format!("cannot read its output: {e}")))?;
+            let ruleset = nft_json::parse(&text).map_err(|e| {
+                ScanError::new(SOURCE, &source, ErrorKind::Malformed, format!("cannot read its output: {e}"))
+            })?;
             Ok(Loaded { ruleset, source })
         }
         Err(RunError::Missing) => match run("iptables-save", &[]).await {
             Ok(text) => {
                 let source = "iptables-save".to_string();
-                let ruleset = iptables::parse(&text)
-                    .map_err(|e| ScanError::new(SOURCE, &source, ErrorKind::Malformed, format!("cannot read its output: {e}")))?;
+                let ruleset = iptables::parse(&text).map_err(|e| {
+                    ScanError::new(SOURCE, &source, ErrorKind::Malformed, format!("cannot read its output: {e}"))
+                })?;
                 Ok(Loaded { ruleset, source })
             }
             Err(RunError::Missing) => Err(ScanError::new(
@@ -56,12 +58,15 @@ pub async fn host() -> Result<Loaded, ScanError> {
 /// A saved ruleset: nft JSON (`nft -j list ruleset > file`) or iptables-save text.
 pub fn file(path: &Path, display: &str) -> Result<Loaded, ScanError> {
     let err = |kind, msg: String| ScanError::new(SOURCE, display, kind, msg);
-    let meta = std::fs::metadata(path).map_err(|e| err(ErrorKind::from_io(&e), format!("cannot read the ruleset file: {e}")))?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| err(ErrorKind::from_io(&e), format!("cannot read the ruleset file: {e}")))?;
     if meta.len() > MAX_FILE {
         return Err(err(ErrorKind::Unsupported, format!("{} bytes is too large for a ruleset", meta.len())));
     }
-    let bytes = std::fs::read(path).map_err(|e| err(ErrorKind::from_io(&e), format!("cannot read the ruleset file: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|_| err(ErrorKind::Malformed, "not UTF-8 text: not a saved ruleset".into()))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| err(ErrorKind::from_io(&e), format!("cannot read the ruleset file: {e}")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| err(ErrorKind::Malformed, "not UTF-8 text: not a saved ruleset".into()))?;
     let start = text.trim_start();
     let ruleset = if start.starts_with('{') {
         nft_json::parse(&text).map_err(|e| {
@@ -112,7 +117,10 @@ async fn run(program: &str, args: &[&str]) -> Result<String, RunError> {
         Ok(c) => c,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(RunError::Missing),
         Err(e) => {
-            return Err(RunError::Failed { kind: ErrorKind::from_io(&e), message: format!("cannot run {program}: {e}") })
+            return Err(RunError::Failed {
+                kind: ErrorKind::from_io(&e),
+                message: format!("cannot run {program}: {e}"),
+            })
         }
     };
     let output = match tokio::time::timeout(COMMAND_TIMEOUT, child.wait_with_output()).await {
