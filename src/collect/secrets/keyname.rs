@@ -7,7 +7,13 @@
 /// The key name for a value that starts right after `prefix`, if the text
 /// before it is an assignment.
 pub fn key_before(prefix: &[u8]) -> Option<String> {
-    let text = std::str::from_utf8(prefix).ok()?;
+    let mut text = std::str::from_utf8(prefix).ok()?;
+    // A password inside a URL (`DATABASE_URL=postgres://app:pw@db`): the key
+    // is what the URL is assigned to.
+    if let Some(i) = text.rfind("://") {
+        let scheme_start = after_last(&text[..i], |c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'));
+        text = &text[..scheme_start];
+    }
     // Drop the opening quote and any scheme-like lead-in glued to the value.
     let text = text.trim_end_matches(['"', '\'', '`', ' ', '\t']);
     let before_op = if let Some(t) = text.strip_suffix(":=").or_else(|| text.strip_suffix("=>")) {
@@ -20,11 +26,14 @@ pub fn key_before(prefix: &[u8]) -> Option<String> {
         return space_separated_key(text);
     };
     let before_op = before_op.trim_end_matches([' ', '\t', '"', '\'', '`']);
-    let start = before_op
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
-        .map_or(0, |i| i + 1);
+    let start = after_last(before_op, |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
     let key = &before_op[start..];
     (!key.is_empty() && key.bytes().any(|b| b.is_ascii_alphabetic())).then(|| key.to_string())
+}
+
+/// Byte offset where the trailing run of characters accepted by `ok` starts.
+fn after_last(text: &str, ok: impl Fn(char) -> bool) -> usize {
+    text.char_indices().rev().find(|&(_, c)| !ok(c)).map_or(0, |(i, c)| i + c.len_utf8())
 }
 
 fn space_separated_key(text: &str) -> Option<String> {
@@ -62,6 +71,8 @@ mod tests {
             ("ENV STRIPE_KEY ", Some("STRIPE_KEY")),
             ("proxy_set_header Authorization \"Bearer ", Some("Authorization")),
             ("requirepass ", Some("requirepass")),
+            ("  - DATABASE_URL=postgres://app:", Some("DATABASE_URL")),
+            ("git clone https://ci:", None),
             ("see the token ", None),
         ];
         for (prefix, want) in cases {
