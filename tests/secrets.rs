@@ -82,14 +82,14 @@ fn finds_every_planted_secret_with_path_line_and_key() {
         ("secret-authorization-header", "nginx/app.conf", "Authorization"),
         ("secret-generic-token", "k8s/secret.yaml", "SESSION_SECRET"),
         ("secret-gitlab-token", "config/app.ini", "gitlab_token"),
+        // Decoded from a Secret's base64 `data`.
+        ("secret-stripe-key", "k8s/secret.yaml", "STRIPE_KEY"),
     ] {
         assert!(found.contains(&(rule.into(), path.into(), key.into())), "{rule} {path} {key}: {found:#?}");
     }
     // Line and column point at the secret.
-    let aws = secret_findings(&report)
-        .into_iter()
-        .find(|f| f["rule_id"] == "secret-aws-access-key")
-        .expect("aws finding");
+    let aws =
+        secret_findings(&report).into_iter().find(|f| f["rule_id"] == "secret-aws-access-key").expect("aws finding");
     assert_eq!(aws["location"]["line"], 2);
     assert_eq!(aws["location"]["column"], 19);
     assert!(aws["evidence"].as_str().unwrap_or_default().starts_with("AKIA… (20 chars) fingerprint bk:"), "{aws}");
@@ -112,8 +112,7 @@ fn same_value_in_one_file_is_one_finding() {
     write(dir.path(), "ci.env", &format!("GITHUB_TOKEN={token}\nGH_TOKEN={token}\n"));
     write(dir.path(), "other.env", &format!("GITHUB_TOKEN={token}\n"));
     let (_code, report) = scan_json(dir.path(), &["."]);
-    let paths: Vec<&str> =
-        secret_findings(&report).iter().filter_map(|f| f["location"]["path"].as_str()).collect();
+    let paths: Vec<&str> = secret_findings(&report).iter().filter_map(|f| f["location"]["path"].as_str()).collect();
     assert_eq!(paths, vec!["ci.env", "other.env"], "{report:#}");
 }
 
@@ -218,7 +217,10 @@ fn no_secret_value_is_ever_printed() {
 /// Windows that occur in report text for other reasons (the fixed prefix
 /// of a token format shown in a rule's documentation).
 fn is_common(window: &str) -> bool {
-    window.starts_with("pypi-AgE") || window.starts_with("eyJhbGci") || window.contains("AgEIcHlw") || window.contains("cHlwaS5v")
+    window.starts_with("pypi-AgE")
+        || window.starts_with("eyJhbGci")
+        || window.contains("AgEIcHlw")
+        || window.contains("cHlwaS5v")
 }
 
 #[test]
@@ -229,4 +231,3 @@ fn secrets_can_be_turned_off() {
     let (_code, report) = scan_json(dir.path(), &["."]);
     assert!(secret_findings(&report).is_empty());
 }
-

@@ -57,7 +57,8 @@ pub fn plant_stack(dir: &Path, seed: u64) -> Vec<Planted> {
     let aws_id = p("secret-aws-access-key", ".env", "AWS_ACCESS_KEY_ID", format!("AKIA{}", g.s(UPPER32, 16)));
     let aws_secret = p("secret-aws-secret-key", ".env", "AWS_SECRET_ACCESS_KEY", g.s(ALNUM, 40));
     let google = p("secret-google-api-key", ".env", "GOOGLE_GENAI_API_KEY", format!("AIza{}", g.s(URLSAFE, 35)));
-    let redis_pw = p("secret-generic-password", ".env", "REDIS_PASSWORD", format!("{}-{}", g.s(ALNUM, 8), g.s(ALNUM, 8)));
+    let redis_pw =
+        p("secret-generic-password", ".env", "REDIS_PASSWORD", format!("{}-{}", g.s(ALNUM, 8), g.s(ALNUM, 8)));
     write(
         dir,
         ".env",
@@ -89,13 +90,17 @@ pub fn plant_stack(dir: &Path, seed: u64) -> Vec<Planted> {
         "SLACK_BOT_TOKEN",
         format!("xoxb-{}-{}-{}", g.s("0123456789", 12), g.s("0123456789", 13), g.s(ALNUM, 24)),
     );
+    let stripe_b64 = p("secret-stripe-key", "k8s/secret.yaml", "STRIPE_KEY", format!("rk_live_{}", g.s(ALNUM, 32)));
     let session = p("secret-generic-token", "k8s/secret.yaml", "SESSION_SECRET", g.s(ALNUM, 32));
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&stripe_b64);
     write(
         dir,
         "k8s/secret.yaml",
         &format!(
-            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\nstringData:\n  SLACK_BOT_TOKEN: \"{slack}\"\n  \
-             SESSION_SECRET: {session}\n"
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\nstringData:\n  SLACK_BOT_TOKEN: \"{slack}\"\n\
+             data:\n  STRIPE_KEY: {encoded}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\n\
+             data:\n  SESSION_SECRET: {session}\n"
         ),
     );
 
@@ -125,7 +130,8 @@ pub fn plant_stack(dir: &Path, seed: u64) -> Vec<Planted> {
         ),
     );
 
-    let requirepass = p("secret-redis-password", "redis/redis.conf", "requirepass", format!("{}!{}", g.s(ALNUM, 6), g.s(ALNUM, 6)));
+    let requirepass =
+        p("secret-redis-password", "redis/redis.conf", "requirepass", format!("{}!{}", g.s(ALNUM, 6), g.s(ALNUM, 6)));
     let acl = p("secret-redis-acl-password", "redis/redis.conf", "app", g.s(ALNUM, 16));
     write(
         dir,
@@ -133,7 +139,8 @@ pub fn plant_stack(dir: &Path, seed: u64) -> Vec<Planted> {
         &format!("bind 0.0.0.0\nrequirepass {requirepass}\nuser app on >{acl} ~cache:* +get +set\n"),
     );
 
-    let htpasswd = p("secret-htpasswd-hash", "nginx/.htpasswd", "admin", format!("$apr1${}${}", g.s(ALNUM, 8), g.s(ALNUM, 22)));
+    let htpasswd =
+        p("secret-htpasswd-hash", "nginx/.htpasswd", "admin", format!("$apr1${}${}", g.s(ALNUM, 8), g.s(ALNUM, 22)));
     write(dir, "nginx/.htpasswd", &format!("admin:{htpasswd}\n"));
 
     let pem_body: Vec<String> = (0..6).map(|_| g.s(B64, 64)).collect();
@@ -147,8 +154,13 @@ pub fn plant_stack(dir: &Path, seed: u64) -> Vec<Planted> {
         "service_token",
         format!("eyJhbGciOiJIUzI1NiJ9.eyJ{}.{}", g.s(URLSAFE, 40), g.s(URLSAFE, 43)),
     );
-    let pypi = p("secret-pypi-token", "config/settings.toml", "pypi", format!("pypi-AgEIcHlwaS5vcmc{}", g.s(URLSAFE, 70)));
-    write(dir, "config/settings.toml", &format!("[service]\nservice_token = \"{jwt}\"\n\n[publish]\npypi = '{pypi}'\n"));
+    let pypi =
+        p("secret-pypi-token", "config/settings.toml", "pypi", format!("pypi-AgEIcHlwaS5vcmc{}", g.s(URLSAFE, 70)));
+    write(
+        dir,
+        "config/settings.toml",
+        &format!("[service]\nservice_token = \"{jwt}\"\n\n[publish]\npypi = '{pypi}'\n"),
+    );
 
     let gitlab = p("secret-gitlab-token", "config/app.ini", "gitlab_token", format!("glpat-{}", g.s(URLSAFE, 20)));
     let twilio = p("secret-twilio-key", "config/app.ini", "twilio_auth_token", g.s(HEX, 32));

@@ -32,8 +32,13 @@ impl Detector {
             .into_iter()
             .map(|(i, msg)| {
                 let path = rules.get(i).map_or("secret rules", |r| r.meta.path.as_str());
-                ScanError::new("secrets", path, ErrorKind::Rule, format!("secret pattern not usable by the scanner: {msg}"))
-                    .at(Location::file(path))
+                ScanError::new(
+                    "secrets",
+                    path,
+                    ErrorKind::Rule,
+                    format!("secret pattern not usable by the scanner: {msg}"),
+                )
+                .at(Location::file(path))
             })
             .collect();
         Self { engine, rules, errors }
@@ -62,8 +67,12 @@ impl Detector {
         }
         let line = format!("{key}={value}");
         let value_start = key.len() + 1;
-        let mut found: Vec<Candidate> =
-            self.engine.scan(line.as_bytes(), TextKind::default()).into_iter().filter(|c| c.start >= value_start).collect();
+        let mut found: Vec<Candidate> = self
+            .engine
+            .scan(line.as_bytes(), TextKind::default())
+            .into_iter()
+            .filter(|c| c.start >= value_start)
+            .collect();
         found.sort_by_key(|c| (c.generic, c.start, c.rule));
         let best = found.first()?;
         Some(secret_ref(&self.rules[best.rule].meta.id, best.value.expose()))

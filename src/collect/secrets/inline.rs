@@ -26,7 +26,10 @@ mod tests {
     #[test]
     fn bare_and_listed_markers() {
         assert!(suppresses(b"TOKEN=abc # stackaudit:ignore", "secret-generic-password"));
-        assert!(suppresses(b"k: v # stackaudit:ignore[secret-jwt, secret-generic-password]", "secret-generic-password"));
+        assert!(suppresses(
+            b"k: v # stackaudit:ignore[secret-jwt, secret-generic-password]",
+            "secret-generic-password"
+        ));
         assert!(!suppresses(b"k: v # stackaudit:ignore[secret-jwt]", "secret-generic-password"));
         assert!(!suppresses(b"k: v # stackaudit:ignored", "secret-jwt"));
         assert!(!suppresses(b"k: v", "secret-jwt"));

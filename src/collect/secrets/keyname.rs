@@ -49,9 +49,11 @@ fn space_separated_key(text: &str) -> Option<String> {
             Some(last.trim_start_matches('-').to_string())
         }
         // `Authorization: Bearer <token>`: the header is the key.
-        _ if matches!(last.to_ascii_lowercase().as_str(), "bearer" | "basic" | "token") => {
-            previous.map(|p| p.trim_end_matches(':').trim_matches(['"', '\'']).to_string()).filter(|p| !p.is_empty())
-        }
+        _ if matches!(last.to_ascii_lowercase().as_str(), "bearer" | "basic" | "token") => previous
+            .map(|p| p.trim_matches(['"', '\'']))
+            .filter(|p| p.ends_with(':') || p.eq_ignore_ascii_case("authorization"))
+            .map(|p| p.trim_end_matches(':').to_string())
+            .filter(|p| !p.is_empty()),
         _ => None,
     }
 }
@@ -74,6 +76,7 @@ mod tests {
             ("  - DATABASE_URL=postgres://app:", Some("DATABASE_URL")),
             ("git clone https://ci:", None),
             ("see the token ", None),
+            ("Authorization: Bearer ", Some("Authorization")),
         ];
         for (prefix, want) in cases {
             assert_eq!(key_before(prefix.as_bytes()).as_deref(), want, "{prefix}");

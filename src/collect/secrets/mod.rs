@@ -11,6 +11,7 @@ mod engine;
 mod filters;
 mod finding;
 mod inline;
+mod k8s_secret;
 mod keyname;
 
 pub use detector::Detector;
@@ -63,7 +64,12 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
     if let Some(text) = &discovery.stdin {
         out.findings.extend(scan_text(ctx.detector, "<stdin>", "", text.as_bytes()));
     }
-    tracing::debug!(files = out.stats.files, bytes = out.stats.bytes, findings = out.findings.len(), "secret scan done");
+    tracing::debug!(
+        files = out.stats.files,
+        bytes = out.stats.bytes,
+        findings = out.findings.len(),
+        "secret scan done"
+    );
     out
 }
 
@@ -74,7 +80,9 @@ fn exclude_set(patterns: &[String], out: &mut Collected) -> GlobSet {
             Ok(g) => {
                 builder.add(g);
             }
-            Err(e) => out.error(ScanError::new(SOURCE, p, ErrorKind::Config, format!("invalid secrets.exclude pattern: {e}"))),
+            Err(e) => {
+                out.error(ScanError::new(SOURCE, p, ErrorKind::Config, format!("invalid secrets.exclude pattern: {e}")))
+            }
         }
     }
     builder.build().unwrap_or_else(|_| GlobSet::empty())
@@ -138,7 +146,12 @@ fn scan_file(detector: &Detector, file: &DiscoveredFile, max: u64, buf: &mut Vec
 /// Secrets in one text, as findings located in `path`.
 pub fn scan_text(detector: &Detector, path: &str, file_name: &str, text: &[u8]) -> Vec<Finding> {
     let kind = TextKind { lock_file: filters::is_lock_file(file_name) };
-    let candidates = detector.scan(text, kind);
+    let mut candidates = detector.scan(text, kind);
+    if k8s_secret::may_hold_secret(file_name, text) {
+        let manifest = k8s_secret::scan(detector, text);
+        candidates.retain(|c| !(c.generic && manifest.covers(c.start)));
+        candidates.extend(manifest.decoded);
+    }
     if candidates.is_empty() {
         return Vec::new();
     }
