@@ -82,3 +82,30 @@ impl Detector {
 fn secret_ref(rule_id: &str, value: &str) -> SecretRef {
     SecretRef { rule_id: rule_id.to_string(), preview: mask::preview(value), fingerprint: mask::fingerprint(value) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_environment_values_with_the_secret_rules() {
+        let detector = Detector::new(&RuleSet::builtin());
+        assert!(detector.errors.is_empty(), "{:?}", detector.errors);
+        // Built from parts so the source holds no key-shaped literal.
+        let google = format!("AIza{}", "Qw3rTy9UiOp4AsDf6GhJk1LzXc8VbNm2Q7w");
+        let found = detector.detect("GOOGLE_GENAI_API_KEY", &google).expect("google key");
+        assert_eq!(found.rule_id, "secret-google-api-key");
+        assert_eq!(found.preview, "AIza… (39 chars)");
+        let redis = detector.detect("REDIS_PASSWORD", "Xk9mQ2vLp7wZ").expect("password");
+        assert_eq!(redis.rule_id, "secret-generic-password");
+        for (key, value) in [
+            ("REDIS_PASSWORD", "${REDIS_PASSWORD}"),
+            ("REDIS_PASSWORD", "changeme"),
+            ("NODE_ENV", "production"),
+            ("DB_PASSWORD_FILE", "/run/secrets/db"),
+            ("CLIENT_SECRET", "123e4567-e89b-12d3-a456-426614174000"),
+        ] {
+            assert_eq!(detector.detect(key, value), None, "{key}");
+        }
+    }
+}
