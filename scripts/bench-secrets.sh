@@ -108,6 +108,7 @@ def planted_stack():
     add(p, f"  SLACK_BOT_TOKEN: xoxb-{r('0123456789', 12)}-{r('0123456789', 13)}-{r(AL, 24)}", "slack-token")
     add(p, f"  GITLAB_TOKEN: glpat-{r(URL, 20)}", "gitlab-token")
     add(p, f"  NPM_TOKEN: npm_{r(AL, 36)}", "npm-token")
+    p = "config/notes.txt"
     negatives(p)
     p = "config/redis.conf"
     add(p, "bind 0.0.0.0\nport 6379")

@@ -70,6 +70,8 @@ pub struct Candidate {
 pub struct TextKind {
     /// Lock files: generic rules do not run (checksums everywhere).
     pub lock_file: bool,
+    /// Source code: generic rules only accept quoted literals.
+    pub source_code: bool,
 }
 
 impl Engine {
@@ -157,7 +159,7 @@ impl Engine {
                     line_done[rule] = line_start;
                     (line_start, line_end)
                 };
-                m.find(rule, text, from, to, &mut out);
+                m.find(rule, text, from, to, kind, &mut out);
             }
         }
         out
@@ -165,7 +167,7 @@ impl Engine {
 }
 
 impl Matcher {
-    fn find(&self, rule: usize, text: &[u8], from: usize, to: usize, out: &mut Vec<Candidate>) {
+    fn find(&self, rule: usize, text: &[u8], from: usize, to: usize, kind: TextKind, out: &mut Vec<Candidate>) {
         let hay = &text[from..to];
         for caps in self.regex.captures_iter(hay) {
             let secret = match self.secret_group {
@@ -173,6 +175,9 @@ impl Matcher {
                 None => (1..caps.len()).filter(|&g| Some(g) != self.key_group).find_map(|g| caps.get(g)),
             };
             let Some(secret) = secret else { continue };
+            if self.generic && kind.source_code && !matches!(hay[..secret.start()].last(), Some(b'"' | b'\'' | b'`')) {
+                continue;
+            }
             let whole = caps.get(0).map_or(secret.start(), |m| m.start());
             let value = String::from_utf8_lossy(secret.as_bytes()).into_owned();
             let key = match self.key_group.and_then(|g| caps.get(g)) {

@@ -125,6 +125,7 @@ pub fn is_not_a_credential(key: Option<&str>, value: &str) -> bool {
         || is_path(value)
         || is_code(value)
         || is_word(value)
+        || is_identifier(value)
 }
 
 /// `PASSWORD=password`, `db_password: db-password`: the key's own name.
@@ -173,7 +174,12 @@ fn is_path(value: &str) -> bool {
 /// `process.env.DB_PASSWORD`, `os.getenv("X")`, `config.get_token()`,
 /// `self.password`: an expression in source code, not a literal.
 fn is_code(value: &str) -> bool {
-    let has_call = value.contains('(') || value.contains('[') || value.contains("->") || value.contains("::");
+    let has_call = value.contains('(')
+        || value.contains(')')
+        || value.contains('[')
+        || value.contains("->")
+        || value.contains("::")
+        || (value.contains('<') && value.contains('>'));
     let dotted_ident = value.contains('.')
         && value.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
         && value.split('.').any(|p| p.bytes().any(|b| b.is_ascii_alphabetic()));
@@ -185,6 +191,51 @@ fn is_code(value: &str) -> bool {
 /// hard.
 fn is_word(value: &str) -> bool {
     value.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'-')
+}
+
+/// `snake_case` or `SCREAMING_CASE` names (`_bindgen_ty_24`,
+/// `DB_PASSWORD_V2`): a constant or type referenced, not a chosen secret.
+fn is_identifier(value: &str) -> bool {
+    let ident = value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && value.contains('_')
+        && !value.starts_with(|c: char| c.is_ascii_digit());
+    let one_case = !value.bytes().any(|b| b.is_ascii_lowercase()) || !value.bytes().any(|b| b.is_ascii_uppercase());
+    ident && one_case
+}
+
+/// Source code: a generic key-name rule only counts a quoted literal there
+/// (`password = "…"`); unquoted values are types, variables and calls.
+pub fn is_source_code(file_name: &str) -> bool {
+    let ext = file_name.rsplit_once('.').map_or("", |(_, e)| e);
+    matches!(
+        ext,
+        "rs" | "go"
+            | "py"
+            | "js"
+            | "mjs"
+            | "cjs"
+            | "ts"
+            | "tsx"
+            | "jsx"
+            | "java"
+            | "kt"
+            | "scala"
+            | "c"
+            | "h"
+            | "cc"
+            | "cpp"
+            | "hpp"
+            | "cs"
+            | "rb"
+            | "php"
+            | "swift"
+            | "m"
+            | "dart"
+            | "lua"
+            | "pl"
+            | "ex"
+            | "exs"
+    )
 }
 
 /// Lock files are full of checksums and commit hashes; only vendor-specific
@@ -233,6 +284,8 @@ mod tests {
         assert!(is_not_a_credential(None, "getenv(\"X\")"));
         assert!(is_not_a_credential(None, "/run/secrets/db"));
         assert!(is_not_a_credential(None, "secretName"));
+        assert!(is_not_a_credential(None, "_bindgen_ty_24"));
+        assert!(is_not_a_credential(None, "Option<&str>)"));
         assert!(!is_not_a_credential(Some("REDIS_PASSWORD"), "Tr0ub4dor&3x"));
     }
 

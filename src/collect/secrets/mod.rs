@@ -145,7 +145,8 @@ fn scan_file(detector: &Detector, file: &DiscoveredFile, max: u64, buf: &mut Vec
 
 /// Secrets in one text, as findings located in `path`.
 pub fn scan_text(detector: &Detector, path: &str, file_name: &str, text: &[u8]) -> Vec<Finding> {
-    let kind = TextKind { lock_file: filters::is_lock_file(file_name) };
+    let kind =
+        TextKind { lock_file: filters::is_lock_file(file_name), source_code: filters::is_source_code(file_name) };
     let mut candidates = detector.scan(text, kind);
     if k8s_secret::may_hold_secret(file_name, text) {
         let manifest = k8s_secret::scan(detector, text);
