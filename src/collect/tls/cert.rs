@@ -187,9 +187,9 @@ fn trust(chain: &[Vec<u8>], leaf: &Parsed, name: &str, roots: &Arc<RootCertStore
         Err(rustls::Error::InvalidCertificate(
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
         )) => (true, None),
-        Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)) if leaf.fact.self_signed => {
-            (false, Some("self-signed".into()))
-        }
+        // A lone self-signed certificate fails for that reason, whichever
+        // check the verifier happened to trip first.
+        Err(_) if leaf.fact.self_signed && chain.len() == 1 => (false, Some("self-signed".into())),
         Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
             (false, Some("unknown issuer: does not chain to the system roots or the configured CA bundle".into()))
         }
