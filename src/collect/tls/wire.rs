@@ -18,10 +18,6 @@ const MAX_RECORD: usize = 16_384 + 2_048;
 /// chain is a few tens of kilobytes.
 const MAX_FLIGHT: usize = 256 * 1024;
 
-const HRR_RANDOM: [u8; 32] = [
-    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11,
-    0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
-];
 
 /// What the server answered a ClientHello with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,7 +110,7 @@ async fn read_answer(stream: &mut TcpStream, hello: &[u8], want_chain: bool) -> 
         match record.0 {
             21 => {
                 let name = match record.1.as_slice() {
-                    [_, code, ..] => format!("{:?}", tls_parser::TlsAlertDescription(*code)),
+                    [_, code, ..] => alert_name(*code),
                     _ => return Err(WireError::Malformed("truncated alert".into())),
                 };
                 return Ok(Exchange { answer: hello_seen.unwrap_or(Answer::Alert(name)), chain: Vec::new() });
@@ -192,9 +188,9 @@ fn parse_message(msg: &[u8]) -> Result<Parsed, WireError> {
                     }
                 }
             }
-            // A HelloRetryRequest also means the version and suite are
-            // acceptable; only the key share was not.
-            let _hrr = sh.random == HRR_RANDOM;
+            // A HelloRetryRequest (a ServerHello with a fixed random) also
+            // means the version and suite are acceptable; only the key share
+            // was not. Either way it counts as acceptance.
             Ok(Parsed::Hello(Answer::Hello { version, suite: sh.cipher.0 }))
         }
         Some(11) => {
@@ -246,9 +242,7 @@ impl Records {
             let mut chunk = [0u8; 16 * 1024];
             match stream.read(&mut chunk).await {
                 Ok(0) if self.buf.is_empty() => return Ok(Ok(None)),
-                Ok(0) if self.buf.len() < 5 && !self.buf.is_empty() && !(20..=24).contains(&self.buf[0]) => {
-                    return Err(WireError::NotTls(preview(&self.buf)))
-                }
+                Ok(0) if !(20..=24).contains(&self.buf[0]) => return Err(WireError::NotTls(preview(&self.buf))),
                 Ok(0) => return Err(WireError::Malformed("connection closed inside a record".into())),
                 Ok(n) => {
                     self.total += n;
@@ -282,4 +276,31 @@ fn preview(bytes: &[u8]) -> String {
     let text: String = head.iter().map(|b| if b.is_ascii_graphic() || *b == b' ' { *b as char } else { '.' }).collect();
     let hex: Vec<String> = head.iter().take(8).map(|b| format!("{b:02x}")).collect();
     format!("bytes {} ({text:?})", hex.join(" "))
+}
+
+/// RFC 8446 §6 alert names (tls-parser's Debug prints only the number).
+fn alert_name(code: u8) -> String {
+    let name = match code {
+        0 => "close_notify",
+        10 => "unexpected_message",
+        20 => "bad_record_mac",
+        22 => "record_overflow",
+        40 => "handshake_failure",
+        42 => "bad_certificate",
+        47 => "illegal_parameter",
+        48 => "unknown_ca",
+        50 => "decode_error",
+        51 => "decrypt_error",
+        70 => "protocol_version",
+        71 => "insufficient_security",
+        80 => "internal_error",
+        86 => "inappropriate_fallback",
+        90 => "user_canceled",
+        109 => "missing_extension",
+        110 => "unsupported_extension",
+        112 => "unrecognized_name",
+        120 => "no_application_protocol",
+        _ => return format!("alert_{code}"),
+    };
+    name.to_string()
 }
