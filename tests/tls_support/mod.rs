@@ -287,8 +287,15 @@ pub fn tarpit(mut stream: TcpStream) {
 /// servers do this under load or behind some firewalls, not on demand.
 pub fn resetter(mut stream: TcpStream) {
     let _ = read_hello(&mut stream);
-    let _ = stream.set_linger(Some(Duration::ZERO));
-    drop(stream);
+    // std's set_linger is unstable; tokio's is not.
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_io().build() else { return };
+    rt.block_on(async move {
+        let _ = stream.set_nonblocking(true);
+        if let Ok(s) = tokio::net::TcpStream::from_std(stream) {
+            let _ = s.set_linger(Some(Duration::ZERO));
+            drop(s);
+        }
+    });
 }
 
 /// Announces a 64 KiB record: larger than TLS allows. No real TLS stack
