@@ -123,6 +123,12 @@ async fn audit(t: &HttpTarget, declared_in: Option<Location>) -> Collected {
                 }
                 fact.response = Some(headers::response(f.url.as_str(), f.status, &f.headers));
             }
+            // Nothing answered: nothing to judge, and no point asking for
+            // an error page.
+            Err(e) if matches!(e.kind, ErrorKind::Unreachable | ErrorKind::Timeout) => {
+                out.error(error(e.kind, e.message));
+                return out;
+            }
             Err(e) => out.error(error(e.kind, e.message)),
         }
         // An error page on the same origin: a path nothing serves.
@@ -210,10 +216,25 @@ fn failure(url: &Url, e: &reqwest::Error) -> Failure {
         message.push_str(&s.to_string());
         source = s.source();
     }
+    let io_kind = {
+        let mut source = e.source();
+        let mut found = None;
+        while let Some(s) = source {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                found = Some(ErrorKind::from_io(io));
+            }
+            source = s.source();
+        }
+        found
+    };
+    // hyper-util's connect errors do not always surface through
+    // `is_connect`; its messages name the failing step.
     let kind = if e.is_timeout() {
         ErrorKind::Timeout
-    } else if e.is_connect() {
+    } else if e.is_connect() || message.contains("dns error") || message.contains("tcp connect error") {
         ErrorKind::Unreachable
+    } else if let Some(k) = io_kind.filter(|k| *k != ErrorKind::Io) {
+        k
     } else {
         ErrorKind::Malformed
     };
