@@ -49,8 +49,7 @@ impl Scan {
 
 fn scan(urls: &[String]) -> Scan {
     let dir = tempfile::tempdir().unwrap();
-    let config: String =
-        urls.iter().map(|u| format!("[[http]]\nurl = \"{u}\"\ntimeout_ms = 3000\n\n")).collect();
+    let config: String = urls.iter().map(|u| format!("[[http]]\nurl = \"{u}\"\ntimeout_ms = 3000\n\n")).collect();
     std::fs::write(dir.path().join("stackaudit.toml"), config).unwrap();
     std::fs::create_dir(dir.path().join("files")).unwrap();
     let started = Instant::now();

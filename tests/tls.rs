@@ -136,7 +136,8 @@ fn legacy_protocols_and_anonymous_suites_are_found_on_the_wire() {
     let scan = scan_config(&entry(server.port, &pki.ca.cert), &[]);
     let name = format!("127.0.0.1:{}", server.port);
     let rules = scan.rules_for(&name);
-    for expected in ["tls-legacy-protocol TLSv1", "tls-legacy-protocol TLSv1.1", "tls-weak-cipher aNULL", "tls-no-tls13 TLSv1.3"]
+    for expected in
+        ["tls-legacy-protocol TLSv1", "tls-legacy-protocol TLSv1.1", "tls-weak-cipher aNULL", "tls-no-tls13 TLSv1.3"]
     {
         assert!(rules.contains(&expected.to_string()), "{expected} missing from {rules:?}");
     }
@@ -213,7 +214,9 @@ fn certificate_problems_each_get_their_rule_and_only_it() {
     let cert_rules = |port: u16| -> Vec<String> {
         scan.rules_for(&format!("127.0.0.1:{port}"))
             .into_iter()
-            .filter(|r| r.starts_with("tls-certificate") || r.starts_with("tls-weak-key") || r.starts_with("tls-weak-sig"))
+            .filter(|r| {
+                r.starts_with("tls-certificate") || r.starts_with("tls-weak-key") || r.starts_with("tls-weak-sig")
+            })
             .map(|r| r.split(' ').next().unwrap().to_string())
             .collect()
     };
@@ -231,7 +234,12 @@ fn certificate_problems_each_get_their_rule_and_only_it() {
     ];
     for ((label, server), (label2, want)) in servers.iter().zip(expected) {
         assert_eq!(*label, label2);
-        assert_eq!(cert_rules(server.port), want, "{label}: fact {:#}", scan.fact(&format!("127.0.0.1:{}", server.port)));
+        assert_eq!(
+            cert_rules(server.port),
+            want,
+            "{label}: fact {:#}",
+            scan.fact(&format!("127.0.0.1:{}", server.port))
+        );
     }
     assert!(scan.errors().is_empty(), "{:#?}", scan.errors());
 }

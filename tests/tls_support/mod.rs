@@ -342,5 +342,7 @@ fn offered(hello: &[u8]) -> Vec<u16> {
     let Some(len) = hello.get(at..at + 2).map(|l| u16::from_be_bytes([l[0], l[1]]) as usize) else {
         return Vec::new();
     };
-    hello.get(at + 2..at + 2 + len).map_or_else(Vec::new, |b| b.chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect())
+    hello
+        .get(at + 2..at + 2 + len)
+        .map_or_else(Vec::new, |b| b.chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect())
 }

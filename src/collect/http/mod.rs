@@ -95,9 +95,7 @@ async fn audit(t: &HttpTarget, declared_in: Option<Location>) -> Collected {
                     .and_then(|l| l.to_str().ok())
                     .and_then(|l| f.url.join(l).ok())
                     .filter(|_| (300..400).contains(&f.status));
-                let same = location
-                    .as_ref()
-                    .is_some_and(|l| l.scheme() == "https" && l.host_str() == url.host_str());
+                let same = location.as_ref().is_some_and(|l| l.scheme() == "https" && l.host_str() == url.host_str());
                 fact.plain_http = Some(PlainHttpAnswer {
                     status: f.status,
                     location: location.as_ref().map(Url::to_string),

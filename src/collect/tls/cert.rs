@@ -154,9 +154,7 @@ fn matches_name(leaf: &Parsed, name: &str) -> bool {
     leaf.dns_names.iter().any(|pattern| {
         let pattern = pattern.trim_end_matches('.');
         match pattern.strip_prefix("*.") {
-            Some(suffix) => {
-                name.split_once('.').is_some_and(|(first, rest)| !first.is_empty() && rest == suffix)
-            }
+            Some(suffix) => name.split_once('.').is_some_and(|(first, rest)| !first.is_empty() && rest == suffix),
             None => pattern == name,
         }
     })

@@ -80,7 +80,8 @@ pub async fn audit(
         probes.iter().filter_map(|p| p.accepted_suite().map(|s| (p.version, s))).collect();
     let enumerations = join_all(accepted.iter().map(|(v, first)| prober.suites(*v, *first))).await;
 
-    let mut fact = TlsEndpoint { target: name.clone(), address: addr.to_string(), sni: sni.clone(), ..Default::default() };
+    let mut fact =
+        TlsEndpoint { target: name.clone(), address: addr.to_string(), sni: sni.clone(), ..Default::default() };
     let mut all_suites: Vec<u16> = Vec::new();
     for p in &probes {
         let position = accepted.iter().position(|(v, _)| *v == p.version);
@@ -135,15 +136,13 @@ pub async fn audit(
         .map(|ex| ex.chain.clone());
     let chain = match clear_chain {
         Some(c) => Some(c),
-        None if accepted.iter().any(|(v, _)| *v == Version::Tls13) => {
-            match chain13::fetch(addr, &sni, timeout).await {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    out.error(error(ErrorKind::Malformed, format!("certificate chain not read: {e}")));
-                    None
-                }
+        None if accepted.iter().any(|(v, _)| *v == Version::Tls13) => match chain13::fetch(addr, &sni, timeout).await {
+            Ok(c) => Some(c),
+            Err(e) => {
+                out.error(error(ErrorKind::Malformed, format!("certificate chain not read: {e}")));
+                None
             }
-        }
+        },
         None => None,
     };
     if let Some(chain) = chain {
@@ -170,7 +169,9 @@ pub async fn audit(
 /// When no version probe got a TLS answer at all, the endpoint is not a
 /// TLS server we can judge: say why, as one error.
 fn unusable(probes: &[VersionProbe], timeout: Duration) -> Option<(ErrorKind, String)> {
-    let answered = probes.iter().any(|p| matches!(&p.result, Ok(ex) if matches!(ex.answer, Answer::Hello { .. } | Answer::Alert(_))));
+    let answered = probes
+        .iter()
+        .any(|p| matches!(&p.result, Ok(ex) if matches!(ex.answer, Answer::Hello { .. } | Answer::Alert(_))));
     if answered {
         return None;
     }

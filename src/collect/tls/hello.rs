@@ -69,8 +69,8 @@ pub fn client_hello(version: Version, suites: &[u16], sni: Option<&str>, random:
     if version == Version::Tls13 {
         put_ext(&mut ext, 0x002b, &[2, 0x03, 0x04]); // supported_versions: 1.3
         put_ext(&mut ext, 0x002d, &[1, 1]); // psk_key_exchange_modes: psk_dhe_ke
-        // key_share: one X25519 share. Any 32 bytes are a valid X25519
-        // public key; the handshake is abandoned after the ServerHello.
+                                            // key_share: one X25519 share. Any 32 bytes are a valid X25519
+                                            // public key; the handshake is abandoned after the ServerHello.
         let mut ks = Vec::new();
         put_u16(&mut ks, 36);
         put_u16(&mut ks, 0x001d);

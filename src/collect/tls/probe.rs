@@ -68,7 +68,8 @@ impl Prober {
     /// also read the certificate chain, which is clear text there.
     pub async fn versions(&self) -> Vec<VersionProbe> {
         join_all(Version::ALL.into_iter().map(|version| async move {
-            let offer = if version == Version::Tls13 { suites::tls13_candidates() } else { suites::legacy_candidates() };
+            let offer =
+                if version == Version::Tls13 { suites::tls13_candidates() } else { suites::legacy_candidates() };
             let result = self.send(version, offer, version != Version::Tls13).await;
             VersionProbe { version, result }
         }))
@@ -106,7 +107,8 @@ impl Prober {
                         offer.remove(i);
                         out.suites.push(suite);
                     } else {
-                        out.incomplete = Some(format!("the server picked {} which was not offered", suites::name(suite)));
+                        out.incomplete =
+                            Some(format!("the server picked {} which was not offered", suites::name(suite)));
                         break;
                     }
                 }

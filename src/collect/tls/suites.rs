@@ -75,8 +75,9 @@ pub fn in_weak_class(id: u16, class: &str) -> bool {
 /// Ephemeral key exchange: a stolen server key does not decrypt recorded
 /// sessions.
 pub fn forward_secret(id: u16) -> bool {
-    TlsCipherSuite::from_id(id)
-        .is_some_and(|s| matches!(s.kx, TlsCipherKx::Dhe | TlsCipherKx::Ecdhe | TlsCipherKx::Aecdh | TlsCipherKx::Tls13))
+    TlsCipherSuite::from_id(id).is_some_and(|s| {
+        matches!(s.kx, TlsCipherKx::Dhe | TlsCipherKx::Ecdhe | TlsCipherKx::Aecdh | TlsCipherKx::Tls13)
+    })
 }
 
 /// AEAD (GCM, CCM, ChaCha20-Poly1305) rather than MAC-then-encrypt.

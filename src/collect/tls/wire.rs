@@ -18,7 +18,6 @@ const MAX_RECORD: usize = 16_384 + 2_048;
 /// chain is a few tens of kilobytes.
 const MAX_FLIGHT: usize = 256 * 1024;
 
-
 /// What the server answered a ClientHello with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
@@ -154,9 +153,9 @@ async fn read_answer(stream: &mut TcpStream, hello: &[u8], want_chain: bool) -> 
 
 fn io_answer(e: &std::io::Error) -> Answer {
     match e.kind() {
-        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::BrokenPipe => {
-            Answer::Reset
-        }
+        std::io::ErrorKind::ConnectionReset
+        | std::io::ErrorKind::ConnectionAborted
+        | std::io::ErrorKind::BrokenPipe => Answer::Reset,
         _ => Answer::Closed,
     }
 }
