@@ -108,7 +108,7 @@ mod tests {
     fn partial_tls_material_is_a_config_error() {
         let hosts = hosts(
             &[DockerHostConfig { uri: "tcp://h:2376".into(), ca: Some("ca.pem".into()), ..Default::default() }],
-            PathBuf::from,
+            |p: &str| PathBuf::from(p),
         );
         assert!(hosts.unwrap_err().contains("ca"));
     }

@@ -9,8 +9,6 @@ pub enum HostError {
     Config(String),
     #[error("{message}")]
     Api { kind: ErrorKind, message: String },
-    #[error("no answer within {0} s")]
-    Timeout(u64),
 }
 
 impl HostError {
@@ -18,7 +16,6 @@ impl HostError {
         match self {
             HostError::Config(_) => ErrorKind::Config,
             HostError::Api { kind, .. } => *kind,
-            HostError::Timeout(_) => ErrorKind::Timeout,
         }
     }
 
