@@ -16,6 +16,7 @@ pub mod http;
 pub mod image;
 pub mod kubernetes;
 pub mod nginx;
+pub mod port_scan;
 pub mod secret;
 pub mod tls;
 pub mod workload;
@@ -163,6 +164,7 @@ fact_kinds! {
     HttpEndpoint(http::HttpEndpoint) => "http_endpoint",
     DnsDomain(dns::DnsDomain) => "dns_domain",
     Firewall(firewall::Firewall) => "firewall",
+    PortScan(port_scan::PortScan) => "port_scan",
     DockerDaemon(docker_daemon::DockerDaemon) => "docker_daemon",
     Secret(secret::Secret) => "secret",
 }

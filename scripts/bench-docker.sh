@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Docker benchmark: N running containers (100 by default, busybox FROM
+# scratch, built locally: nothing is pulled), audited by stackaudit through
+# the Engine API (one list call, then per container one inspect and one
+# `top`, over the local socket), side by side with the simplest shell
+# baseline: one `docker inspect` process per container.
+#
+# docker-bench-security (about forty `docker` processes per container) is a
+# script from GitHub that cannot be installed here, so the loop of
+# `docker inspect` stands in for it; it asks less than stackaudit does (no
+# process list, no image, no daemon info) and is still one process per
+# container.
+#
+# Every container and the image carry a per-run label and are removed by ID
+# on exit, whatever happens.
+#
+#   scripts/bench-docker.sh               # 100 containers, 10 runs each
+#   N=20 RUNS=3 scripts/bench-docker.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${N:-100}
+RUNS=${RUNS:-10}
+RUN_ID="bench-$$-$RANDOM"
+WORK=$(mktemp -d /tmp/bench-docker.XXXXXX)
+IMAGE_ID=""
+
+cleanup() {
+  ids=$(docker ps -aq --filter "label=stackaudit.bench=$RUN_ID" || true)
+  if [ -n "$ids" ]; then
+    # shellcheck disable=SC2086
+    docker rm -f $ids >/dev/null || true
+  fi
+  if [ -n "$IMAGE_ID" ]; then docker rmi -f "$IMAGE_ID" >/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+for tool in docker hyperfine /usr/bin/time /bin/busybox; do
+  command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
+done
+
+if [ -z "${STACKAUDIT:-}" ]; then
+  cargo build --release --locked --quiet
+  STACKAUDIT=$PWD/target/release/stackaudit
+fi
+
+# --- image and containers ------------------------------------------------------
+mkdir "$WORK/image"
+cp /bin/busybox "$WORK/image/busybox"
+cat > "$WORK/image/Dockerfile" <<DOCKERFILE
+FROM scratch
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+LABEL stackaudit.bench=$RUN_ID
+DOCKERFILE
+DOCKER_BUILDKIT=0 docker build -q -t "stackaudit-bench:$RUN_ID" "$WORK/image" >/dev/null
+IMAGE_ID=$(docker image inspect --format '{{.Id}}' "stackaudit-bench:$RUN_ID")
+
+echo "starting $N containers..." >&2
+start=$(date +%s.%N)
+for i in $(seq 1 "$N"); do
+  # Half hardened, half not, so the rules have something to say.
+  if [ $((i % 2)) -eq 0 ]; then
+    opts=(--user 1001 --cap-drop ALL --read-only --memory 64m --pids-limit 50 --security-opt no-new-privileges)
+  else
+    opts=(-e "API_TOKEN=tok_$RANDOM$RANDOM$RANDOM" -p "127.0.0.1::6379")
+  fi
+  docker run -d --name "sa-$RUN_ID-$i" --label "stackaudit.bench=$RUN_ID" "${opts[@]}" \
+    "stackaudit-bench:$RUN_ID" sleep 3600 >/dev/null
+done
+echo "started in $(echo "$(date +%s.%N) - $start" | bc) s" >&2
+
+cat > "$WORK/stackaudit.toml" <<TOML
+[docker]
+enabled = true
+include_labels = ["stackaudit.bench=$RUN_ID"]
+TOML
+mkdir "$WORK/empty"
+SCAN="$STACKAUDIT scan --config $WORK/stackaudit.toml --format json $WORK/empty"
+BASELINE="for id in \$(docker ps -q --filter label=stackaudit.bench=$RUN_ID); do docker inspect \$id >/dev/null; done"
+
+# Sanity: every container audited, no errors.
+set +e
+$SCAN > "$WORK/report.json"
+code=$?
+set -e
+python3 - "$WORK/report.json" "$N" "$code" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+n = int(sys.argv[2])
+workloads = [f for f in r["facts"] if f["kind"] == "workload"]
+assert not r["errors"], r["errors"]
+assert len(workloads) == n, (len(workloads), n)
+print(f"stackaudit: {len(workloads)} containers, {len(r['findings'])} findings, exit {sys.argv[3]}", file=sys.stderr)
+PY
+
+echo >&2
+echo "== wall time (hyperfine, $RUNS runs)" >&2
+hyperfine --warmup 1 --runs "$RUNS" --ignore-failure --export-markdown "$WORK/hyperfine.md" \
+  -n "stackaudit ($N containers)" "$SCAN >/dev/null" \
+  -n "docker inspect loop ($N processes)" "$BASELINE"
+cat "$WORK/hyperfine.md"
+
+echo
+echo "== peak memory (/usr/bin/time -v)"
+/usr/bin/time -v $SCAN >/dev/null 2> "$WORK/time.txt" || true
+echo "stackaudit: $(grep 'Maximum resident' "$WORK/time.txt" | awk '{print $NF}') KB max RSS, $(grep 'Elapsed' "$WORK/time.txt" | awk '{print $NF}') elapsed"

@@ -1,0 +1,233 @@
+//! Auditing one Docker host: `version` (to agree on an API version), `info`,
+//! the default bridge, one list call, one inspect per distinct image, and
+//! one inspect plus one `top` per container, over one client. Every call
+//! here is a GET: stackaudit never changes anything on a daemon.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use bollard::query_parameters::{ListContainersOptions, TopOptions};
+use bollard::Docker;
+use futures::stream::{self, StreamExt};
+
+use super::connect::{self, Host};
+use super::daemon::daemon_fact;
+use super::errors::HostError;
+use super::filter::Filter;
+use super::map::{self, ImageConfig, Observed};
+use crate::collect::{CollectContext, Collected};
+use crate::diagnostics::{ErrorKind, ScanError, Skipped};
+use crate::facts::{Fact, FactData, FactKind, Location, Subject};
+
+/// `ps` arguments for `top`: the daemon runs `ps` on the host, so this works
+/// for images without a `ps` of their own; `comm` is the executable's name.
+const PS_ARGS: &str = "-eo pid,comm";
+
+pub async fn audit(host: &Host, ctx: &CollectContext<'_>, filter: &Filter, declared_in: Option<&Location>) -> Collected {
+    let config = &ctx.config.docker;
+    let mut out = Collected::default();
+    let docker = match connect::client(host, config.timeout_secs.max(1)) {
+        Ok(d) => d,
+        Err(e) => {
+            out.error(at(e.to_scan_error(&host.uri, "cannot connect"), declared_in));
+            return out;
+        }
+    };
+    let docker = match docker.negotiate_version().await {
+        Ok(d) => d,
+        Err(e) => {
+            out.error(at(HostError::from(e).to_scan_error(&host.uri, "cannot reach the Docker daemon"), declared_in));
+            return out;
+        }
+    };
+    let info = match docker.info().await {
+        Ok(i) => i,
+        Err(e) => {
+            out.error(at(HostError::from(e).to_scan_error(&host.uri, "cannot read `docker info`"), declared_in));
+            return out;
+        }
+    };
+    // No default bridge (rootless without slirp, `--bridge none`): icc
+    // cannot be judged, which the fact says with `icc: None`.
+    let bridge = docker.inspect_network("bridge", None).await.ok().and_then(|n| n.options);
+    let daemon = daemon_fact(&host.uri, &info, docker.client_version().to_string(), bridge.as_ref());
+    let daemon_apparmor = daemon.apparmor;
+    let subject = Subject::new(FactKind::DockerDaemon, &host.uri)
+        .with_label("server_version", daemon.server_version.clone().unwrap_or_default());
+    let mut fact = Fact::new(subject, FactData::DockerDaemon(daemon));
+    fact.declared_in = declared_in.cloned();
+    out.facts.push(fact);
+
+    let list = docker
+        .list_containers(Some(ListContainersOptions { all: config.all, ..Default::default() }))
+        .await;
+    let summaries = match list {
+        Ok(l) => l,
+        Err(e) => {
+            out.error(at(HostError::from(e).to_scan_error(&host.uri, "cannot list containers"), declared_in));
+            return out;
+        }
+    };
+    let selected: Vec<(String, String)> = summaries
+        .iter()
+        .filter_map(|s| {
+            let id = s.id.clone()?;
+            let name = s.names.as_ref()?.first()?.trim_start_matches('/').to_string();
+            filter.accepts(&name, &s.labels.clone().unwrap_or_default()).then_some((id, name))
+        })
+        .collect();
+    let concurrency = config.concurrency.max(1);
+
+    // Each image once, however many containers run it.
+    let image_ids: BTreeSet<String> = summaries
+        .iter()
+        .filter(|s| s.id.as_ref().is_some_and(|id| selected.iter().any(|(sel, _)| sel == id)))
+        .filter_map(|s| s.image_id.clone())
+        .collect();
+    let images: HashMap<String, ImageConfig> = stream::iter(image_ids)
+        .map(|id| {
+            let docker = &docker;
+            async move {
+                let config = docker.inspect_image(&id).await.ok()?.config?;
+                let user = config.user.filter(|u| !u.trim().is_empty());
+                Some((id, ImageConfig { user, healthcheck: config.healthcheck }))
+            }
+        })
+        .buffer_unordered(concurrency)
+        .filter_map(|x| async move { x })
+        .collect()
+        .await;
+    let images = Arc::new(images);
+
+    let mut results: Vec<(String, Result<Option<ContainerFacts>, ScanError>)> = stream::iter(selected)
+        .map(|(id, name)| {
+            let docker = &docker;
+            let images = images.clone();
+            async move {
+                let r = container(docker, &host.uri, &id, &name, &images, daemon_apparmor, ctx).await;
+                (name, r)
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    results.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, result) in results {
+        match result {
+            Ok(Some(mut c)) => {
+                c.fact.declared_in = declared_in.cloned();
+                out.facts.push(c.fact);
+                if let Some(e) = c.top_error {
+                    out.error(at(e, declared_in));
+                }
+            }
+            Ok(None) => out.skipped.push(Skipped {
+                path: format!("{} › {name}", host.uri),
+                reason: "container removed while the scan ran".into(),
+            }),
+            Err(e) => out.error(at(e, declared_in)),
+        }
+    }
+    out
+}
+
+struct ContainerFacts {
+    fact: Fact,
+    /// The process list could not be read: the sshd check is incomplete.
+    top_error: Option<ScanError>,
+}
+
+async fn container(
+    docker: &Docker,
+    host: &str,
+    id: &str,
+    name: &str,
+    images: &HashMap<String, ImageConfig>,
+    daemon_apparmor: bool,
+    ctx: &CollectContext<'_>,
+) -> Result<Option<ContainerFacts>, ScanError> {
+    let target = format!("{host} › {name}");
+    let inspect = match docker.inspect_container(id, None).await {
+        Ok(i) => i,
+        Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => return Ok(None),
+        Err(e) => return Err(HostError::from(e).to_scan_error(&target, "cannot inspect the container")),
+    };
+    let running = inspect.state.as_ref().and_then(|s| s.running).unwrap_or(false);
+    let mut top_error = None;
+    let mut processes = Vec::new();
+    if running {
+        match docker.top_processes(id, Some(TopOptions { ps_args: PS_ARGS.to_string() })).await {
+            Ok(top) => processes = command_names(&top),
+            // Stopped between inspect and top: nothing runs, nothing to check.
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404 | 409, .. }) => {}
+            Err(e) => {
+                top_error = Some(HostError::from(e).to_scan_error(&target, "cannot list the container's processes"))
+            }
+        }
+    }
+    let image = inspect.image.as_ref().and_then(|i| images.get(i));
+    let observed = Observed { host, inspect: &inspect, image, processes, daemon_apparmor };
+    let workload = map::workload(&observed, ctx.detector);
+    let short_id: String = id.chars().take(12).collect();
+    let image_name = workload.image.as_ref().map(|i| i.raw.clone()).unwrap_or_default();
+    let subject = Subject::scoped(FactKind::Workload, name, host)
+        .with_label("container_id", short_id)
+        .with_label("image", image_name);
+    Ok(Some(ContainerFacts { fact: Fact::new(subject, FactData::Workload(workload)), top_error }))
+}
+
+/// The `COMMAND` column of `ps -o comm`, deduplicated and sorted.
+fn command_names(top: &bollard::models::ContainerTopResponse) -> Vec<String> {
+    let titles = top.titles.as_deref().unwrap_or_default();
+    let column = titles.iter().position(|t| t == "COMMAND" || t == "CMD").unwrap_or(titles.len().saturating_sub(1));
+    let names: BTreeSet<String> = top
+        .processes
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|row| row.get(column))
+        .filter_map(|cmd| cmd.split_whitespace().next())
+        .map(|exe| exe.rsplit('/').next().unwrap_or(exe).to_string())
+        .collect();
+    names.into_iter().collect()
+}
+
+fn at(error: ScanError, declared_in: Option<&Location>) -> ScanError {
+    match declared_in {
+        Some(l) => error.at(l.clone()),
+        None => error,
+    }
+}
+
+/// A host that took longer than its limit.
+pub fn timeout_error(host: &Host, secs: u64, declared_in: Option<&Location>) -> ScanError {
+    at(
+        ScanError::new(
+            "docker",
+            &host.uri,
+            ErrorKind::Timeout,
+            format!("the audit of this host did not finish within {secs} s"),
+        ),
+        declared_in,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bollard::models::ContainerTopResponse;
+
+    #[test]
+    fn command_names_from_comm_or_cmd() {
+        let top = ContainerTopResponse {
+            titles: Some(vec!["PID".into(), "COMMAND".into()]),
+            processes: Some(vec![vec!["1".into(), "sshd".into()], vec!["2".into(), "sleep".into()]]),
+        };
+        assert_eq!(command_names(&top), ["sleep", "sshd"]);
+        let top = ContainerTopResponse {
+            titles: Some(vec!["UID".into(), "PID".into(), "CMD".into()]),
+            processes: Some(vec![vec!["root".into(), "1".into(), "/usr/sbin/sshd -D".into()]]),
+        };
+        assert_eq!(command_names(&top), ["sshd"]);
+    }
+}

@@ -1,0 +1,136 @@
+//! Opening a client for one Docker host: a Unix socket, `tcp://` (plain or
+//! TLS with client certificates), `https://`, or `ssh://` (through the
+//! system's `ssh`, like the docker CLI).
+//!
+//! Connecting does not touch the network; the first request does. Every
+//! request bollard sends here is built by a `GET` endpoint (see
+//! `audit.rs`), which the read-only test proves.
+
+use std::path::{Path, PathBuf};
+
+use bollard::{Docker, API_DEFAULT_VERSION};
+
+use super::errors::HostError;
+use crate::config::DockerHostConfig;
+
+/// Where the local daemon listens when neither the config nor `DOCKER_HOST`
+/// names a host.
+pub const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
+
+/// One host to audit, as the report names it.
+#[derive(Debug, Clone)]
+pub struct Host {
+    /// The URI shown in reports and used as the subjects' scope.
+    pub uri: String,
+    pub tls: Option<TlsFiles>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TlsFiles {
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// The hosts of the `[docker]` section, or `DOCKER_HOST` (with the docker
+/// CLI's TLS variables), or the local socket.
+pub fn hosts(configured: &[DockerHostConfig], resolve: impl Fn(&str) -> PathBuf) -> Result<Vec<Host>, String> {
+    if configured.is_empty() {
+        let uri = std::env::var("DOCKER_HOST").ok().filter(|h| !h.trim().is_empty());
+        let uri = uri.unwrap_or_else(|| DEFAULT_SOCKET.to_string());
+        return Ok(vec![Host { tls: env_tls(&uri), uri }]);
+    }
+    configured
+        .iter()
+        .map(|h| {
+            let tls = match (&h.ca, &h.cert, &h.key) {
+                (Some(ca), Some(cert), Some(key)) => {
+                    Some(TlsFiles { ca: resolve(ca), cert: resolve(cert), key: resolve(key) })
+                }
+                (None, None, None) => env_tls(&h.uri),
+                _ => return Err(format!("docker host {}: give all of `ca`, `cert` and `key`, or none", h.uri)),
+            };
+            Ok(Host { uri: h.uri.trim().to_string(), tls })
+        })
+        .collect()
+}
+
+/// The docker CLI's convention: `DOCKER_TLS_VERIFY` (or `DOCKER_CERT_PATH`)
+/// turns TLS on for `tcp://` hosts with `ca.pem`, `cert.pem`, `key.pem`
+/// from `DOCKER_CERT_PATH` (default `~/.docker`).
+fn env_tls(uri: &str) -> Option<TlsFiles> {
+    let wanted = std::env::var_os("DOCKER_TLS_VERIFY").is_some_and(|v| !v.is_empty())
+        || std::env::var_os("DOCKER_CERT_PATH").is_some_and(|v| !v.is_empty())
+        || uri.starts_with("https://");
+    if !(uri.starts_with("tcp://") || uri.starts_with("https://")) || !wanted {
+        return None;
+    }
+    let dir = std::env::var_os("DOCKER_CERT_PATH")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".docker")))?;
+    Some(TlsFiles { ca: dir.join("ca.pem"), cert: dir.join("cert.pem"), key: dir.join("key.pem") })
+}
+
+/// A client for `host`. `timeout_secs` bounds each request (bollard's own
+/// limit); the whole audit of the host is bounded separately.
+pub fn client(host: &Host, timeout_secs: u64) -> Result<Docker, HostError> {
+    let uri = host.uri.as_str();
+    let version = API_DEFAULT_VERSION;
+    let result = if let Some(tls) = &host.tls {
+        for file in [&tls.ca, &tls.cert, &tls.key] {
+            if !file.is_file() {
+                return Err(HostError::Config(format!("TLS file {} does not exist", file.display())));
+            }
+        }
+        Docker::connect_with_ssl(uri, &tls.key, &tls.cert, &tls.ca, timeout_secs, version)
+    } else if uri.starts_with("unix://") {
+        Docker::connect_with_unix(uri, timeout_secs, version)
+    } else if uri.starts_with("tcp://") || uri.starts_with("http://") {
+        Docker::connect_with_http(uri, timeout_secs, version)
+    } else if uri.starts_with("ssh://") {
+        Docker::connect_with_ssh(uri, timeout_secs, version, None)
+    } else if uri.starts_with('/') {
+        Docker::connect_with_unix(&format!("unix://{uri}"), timeout_secs, version)
+    } else {
+        return Err(HostError::Config(format!(
+            "unsupported Docker host URI {uri:?} (use unix://, tcp://, https:// or ssh://)"
+        )));
+    };
+    result.map_err(HostError::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_tls_material_is_a_config_error() {
+        let hosts = hosts(
+            &[DockerHostConfig { uri: "tcp://h:2376".into(), ca: Some("ca.pem".into()), ..Default::default() }],
+            |p: &str| PathBuf::from(p),
+        );
+        assert!(hosts.unwrap_err().contains("ca"));
+    }
+
+    #[test]
+    fn unknown_scheme_is_a_config_error() {
+        let host = Host { uri: "ftp://h".into(), tls: None };
+        assert!(matches!(client(&host, 1), Err(HostError::Config(_))));
+    }
+
+    #[test]
+    fn explicit_tls_files_resolve_against_the_config() {
+        let hosts = hosts(
+            &[DockerHostConfig {
+                uri: "tcp://h:2376".into(),
+                ca: Some("ca.pem".into()),
+                cert: Some("c.pem".into()),
+                key: Some("k.pem".into()),
+            }],
+            |p| Path::new("/etc/sa").join(p),
+        )
+        .unwrap();
+        assert_eq!(hosts[0].tls.as_ref().unwrap().ca, Path::new("/etc/sa/ca.pem"));
+    }
+}

@@ -1,0 +1,97 @@
+//! Turning accepted matches in one text into findings: a specific rule wins
+//! over a generic one on the same value, the same value in one file is one
+//! finding, and the value itself never leaves this function (only its
+//! preview and keyed fingerprint do).
+
+use std::collections::HashSet;
+
+use super::detector::Detector;
+use super::engine::Candidate;
+use super::inline;
+use crate::facts::{FactKind, Location, Subject};
+use crate::findings::{fingerprint, Finding, Suppression};
+use crate::mask;
+
+/// Keeps one candidate per value, specific rules before generic ones, and
+/// drops generic matches overlapping a specific one.
+pub fn resolve(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
+    candidates.sort_by_key(|c| (c.generic, c.start, c.rule));
+    let mut specific: Vec<(usize, usize)> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut kept = Vec::new();
+    for c in candidates {
+        if c.generic {
+            // `specific` is complete by now (sorted first) and ordered by start.
+            let i = specific.partition_point(|&(s, _)| s < c.end);
+            if specific[..i].iter().rev().take(8).any(|&(_, e)| e > c.start) {
+                continue;
+            }
+        }
+        if !seen.insert(c.value.expose().to_string()) {
+            continue;
+        }
+        if !c.generic {
+            specific.push((c.start, c.end));
+        }
+        kept.push(c);
+    }
+    kept.sort_by_key(|c| c.match_start);
+    kept
+}
+
+/// Findings for the secrets in `text`, shown as `path`.
+pub fn findings(detector: &Detector, path: &str, text: &[u8], candidates: Vec<Candidate>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let (mut line, mut counted_to) = (1u32, 0usize);
+    for c in resolve(candidates) {
+        line += memchr::memchr_iter(b'\n', &text[counted_to..c.match_start]).count() as u32;
+        counted_to = c.match_start;
+        let line_start = memchr::memrchr(b'\n', &text[..c.start]).map_or(0, |i| i + 1);
+        let line_end = memchr::memchr(b'\n', &text[c.start..]).map_or(text.len(), |i| c.start + i);
+        let secret_line = line + memchr::memchr_iter(b'\n', &text[c.match_start..c.start]).count() as u32;
+        let column = (c.start - line_start) as u32 + 1;
+        let rule = detector.rule(c.rule);
+        // The marker may sit on the line of the secret or, for a multi-line
+        // key, on its first line.
+        let first_line_start = memchr::memrchr(b'\n', &text[..c.match_start]).map_or(0, |i| i + 1);
+        let suppressed = inline::suppresses(&text[line_start..line_end], &rule.meta.id)
+            || inline::suppresses(&text[first_line_start..line_end.max(first_line_start)], &rule.meta.id);
+        out.push(build(rule, path, Location::at(path, secret_line, column), c, suppressed));
+    }
+    out
+}
+
+fn build(rule: &crate::rules::Rule, path: &str, location: Location, c: Candidate, suppressed: bool) -> Finding {
+    let meta = &rule.meta;
+    let value_fp = mask::fingerprint(c.value.expose());
+    let evidence = format!("{} fingerprint {}", mask::preview(c.value.expose()), value_fp);
+    let name = c.key.clone().unwrap_or_else(|| meta.title.clone());
+    let subject = Subject::scoped(FactKind::Secret, name, path);
+    let message = meta
+        .message
+        .replace("{subject}", &subject.display())
+        .replace("{key}", c.key.as_deref().unwrap_or("a value"))
+        .replace("{evidence}", &evidence);
+    let suppression = suppressed.then(|| Suppression {
+        reason: "inline stackaudit:ignore comment".into(),
+        source: location.to_string(),
+        expires: None,
+    });
+    Finding {
+        id: fingerprint(&meta.id, &subject, Some(&value_fp)),
+        rule_id: meta.id.clone(),
+        severity: meta.severity,
+        title: meta.title.clone(),
+        message,
+        subject,
+        key: c.key,
+        location: Some(location),
+        declared_in: None,
+        evidence: Some(evidence),
+        references: meta.references.clone(),
+        remediation: meta.remediation.clone(),
+        suppressed,
+        suppression,
+        baseline: false,
+    }
+}
