@@ -114,8 +114,11 @@ async fn try_connect(addr: SocketAddr, timeout: Duration) -> Result<PortState, F
     match tokio::time::timeout(timeout, socket.connect(addr)).await {
         Err(_) => Ok(PortState::Filtered),
         Ok(Ok(stream)) => {
-            drop(stream);
-            Ok(PortState::Open)
+            // Scanning our own loopback, the kernel can pick the probed port
+            // as the ephemeral source port and connect the socket to itself
+            // (TCP simultaneous open): nothing listens there.
+            let own = matches!((stream.local_addr(), stream.peer_addr()), (Ok(l), Ok(p)) if l == p);
+            Ok(if own { PortState::Closed } else { PortState::Open })
         }
         Ok(Err(e)) => match e.kind() {
             K::ConnectionRefused | K::ConnectionReset => Ok(PortState::Closed),
