@@ -46,6 +46,7 @@ const PLACEHOLDER_VALUES: &[&str] = &[
     "undefined",
     "empty",
     "foobared",
+    "opensesame",
     "foobar",
     "foo",
     "bar",
