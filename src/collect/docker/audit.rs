@@ -23,7 +23,12 @@ use crate::facts::{Fact, FactData, FactKind, Location, Subject};
 /// for images without a `ps` of their own; `comm` is the executable's name.
 const PS_ARGS: &str = "-eo pid,comm";
 
-pub async fn audit(host: &Host, ctx: &CollectContext<'_>, filter: &Filter, declared_in: Option<&Location>) -> Collected {
+pub async fn audit(
+    host: &Host,
+    ctx: &CollectContext<'_>,
+    filter: &Filter,
+    declared_in: Option<&Location>,
+) -> Collected {
     let config = &ctx.config.docker;
     let mut out = Collected::default();
     let docker = match connect::client(host, config.timeout_secs.max(1)) {
@@ -58,9 +63,7 @@ pub async fn audit(host: &Host, ctx: &CollectContext<'_>, filter: &Filter, decla
     fact.declared_in = declared_in.cloned();
     out.facts.push(fact);
 
-    let list = docker
-        .list_containers(Some(ListContainersOptions { all: config.all, ..Default::default() }))
-        .await;
+    let list = docker.list_containers(Some(ListContainersOptions { all: config.all, ..Default::default() })).await;
     let summaries = match list {
         Ok(l) => l,
         Err(e) => {
