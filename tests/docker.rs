@@ -451,3 +451,28 @@ fn a_dead_host_does_not_stop_the_others() {
         .iter()
         .any(|f| f["kind"] == "docker_daemon" && f["subject"]["name"] == LOCAL));
 }
+
+#[test]
+fn a_hung_daemon_times_out() {
+    // A fake peer: a socket that accepts and never answers. No real daemon
+    // can be made to hang on demand.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("docker.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let uri = format!("unix://{}", path.display());
+    let (config_dir, _) = config_dir("hung", "timeout_secs = 1");
+    let started = std::time::Instant::now();
+    let (code, report, out) = scan(config_dir.path(), &["--docker-host", &uri], None);
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert_eq!(code, 2, "{}", support::stderr(&out));
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["target"], uri.as_str());
+    assert_eq!(errors[0]["kind"], "timeout");
+}
