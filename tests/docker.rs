@@ -159,6 +159,13 @@ fn each_setting_gives_exactly_its_findings() {
             vec!["workload-secret-in-environment"],
         ),
         (
+            "host-etc",
+            with(hardened("1001", "exit 0"), &["-v", "/etc:/host-etc:ro"]),
+            &image.tag,
+            vec![],
+            vec!["workload-sensitive-host-mount"],
+        ),
+        (
             "device",
             with(hardened("1001", "exit 0"), &["--device", "/dev/null:/dev/xnull"]),
             &image.tag,
@@ -247,6 +254,7 @@ fn each_setting_gives_exactly_its_findings() {
     assert_eq!(key("redis-all", "workload-internal-port-published"), ["6379/tcp"]);
     assert_eq!(key("secret", "workload-secret-in-environment"), ["DB_PASSWORD"]);
     assert_eq!(key("device", "workload-host-devices"), ["/dev/null"]);
+    assert_eq!(key("host-etc", "workload-sensitive-host-mount"), ["/host-etc"]);
     assert_eq!(key("sshd", "docker-sshd-running"), ["sshd"]);
 
     // The label suppresses with its reason, in the report.
