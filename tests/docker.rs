@@ -105,15 +105,23 @@ fn each_setting_gives_exactly_its_findings() {
     let secret_env = format!("DB_PASSWORD={secret_value}");
 
     // (short name, options, image, command, expected rule IDs)
-    let cases: Vec<(&str, Vec<String>, &str, Vec<&str>, Vec<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         ("hardened", hardened("1001", "exit 0"), &image.tag, vec![], vec![]),
         ("bare", vec![], &image.tag, vec![], BARE.to_vec()),
-        ("cap-sys-admin", with(hardened("1001", "exit 0"), &["--cap-add", "SYS_ADMIN"]), &image.tag, vec![], vec![
-            "workload-dangerous-capability-added",
-        ]),
-        ("privileged", with(hardened("1001", "exit 0"), &["--privileged"]), &image.tag, vec![], vec![
-            "workload-privileged",
-        ]),
+        (
+            "cap-sys-admin",
+            with(hardened("1001", "exit 0"), &["--cap-add", "SYS_ADMIN"]),
+            &image.tag,
+            vec![],
+            vec!["workload-dangerous-capability-added"],
+        ),
+        (
+            "privileged",
+            with(hardened("1001", "exit 0"), &["--privileged"]),
+            &image.tag,
+            vec![],
+            vec!["workload-privileged"],
+        ),
         (
             "docker-sock",
             with(hardened("1001", "exit 0"), &["-v", "/var/run/docker.sock:/var/run/docker.sock"]),
@@ -121,13 +129,20 @@ fn each_setting_gives_exactly_its_findings() {
             vec![],
             vec!["workload-docker-socket-mounted"],
         ),
-        ("host-net", with(hardened("1001", "exit 0"), &["--network", "host"]), &image.tag, vec![], vec![
-            "workload-host-namespace",
-        ]),
-        ("redis-all", with(hardened("1001", "exit 0"), &["-p", "0.0.0.0::6379"]), &image.tag, vec![], vec![
-            "workload-port-published-all-interfaces",
-            "workload-internal-port-published",
-        ]),
+        (
+            "host-net",
+            with(hardened("1001", "exit 0"), &["--network", "host"]),
+            &image.tag,
+            vec![],
+            vec!["workload-host-namespace"],
+        ),
+        (
+            "redis-all",
+            with(hardened("1001", "exit 0"), &["-p", "0.0.0.0::6379"]),
+            &image.tag,
+            vec![],
+            vec!["workload-port-published-all-interfaces", "workload-internal-port-published"],
+        ),
         ("redis-local", with(hardened("1001", "exit 0"), &["-p", "127.0.0.1::6379"]), &image.tag, vec![], vec![]),
         (
             "seccomp",
@@ -136,19 +151,37 @@ fn each_setting_gives_exactly_its_findings() {
             vec![],
             vec!["workload-seccomp-unconfined"],
         ),
-        ("secret", with(hardened("1001", "exit 0"), &["-e", &secret_env]), &image.tag, vec![], vec![
-            "workload-secret-in-environment",
-        ]),
-        ("device", with(hardened("1001", "exit 0"), &["--device", "/dev/null:/dev/xnull"]), &image.tag, vec![], vec![
-            "workload-host-devices",
-        ]),
+        (
+            "secret",
+            with(hardened("1001", "exit 0"), &["-e", &secret_env]),
+            &image.tag,
+            vec![],
+            vec!["workload-secret-in-environment"],
+        ),
+        (
+            "host-etc",
+            with(hardened("1001", "exit 0"), &["-v", "/etc:/host-etc:ro"]),
+            &image.tag,
+            vec![],
+            vec!["workload-sensitive-host-mount"],
+        ),
+        (
+            "device",
+            with(hardened("1001", "exit 0"), &["--device", "/dev/null:/dev/xnull"]),
+            &image.tag,
+            vec![],
+            vec!["workload-host-devices"],
+        ),
         ("unhealthy", hardened("1001", "exit 1"), &image.tag, vec![], vec!["docker-container-unhealthy"]),
         ("sshd", hardened("1001", "exit 0"), &image.tag, vec!["/usr/sbin/sshd"], vec!["docker-sshd-running"]),
         ("image-user", without_user(hardened("1001", "exit 0")), &user_image.tag, vec![], vec![]),
-        ("root-override", hardened("0", "exit 0"), &user_image.tag, vec![], vec![
-            "workload-runs-as-root",
-            "docker-user-overrides-image",
-        ]),
+        (
+            "root-override",
+            hardened("0", "exit 0"),
+            &user_image.tag,
+            vec![],
+            vec!["workload-runs-as-root", "docker-user-overrides-image"],
+        ),
         (
             "ignored",
             vec![
@@ -159,7 +192,10 @@ fn each_setting_gives_exactly_its_findings() {
             ],
             &image.tag,
             vec![],
-            BARE.iter().copied().filter(|r| *r != "workload-no-healthcheck" && *r != "workload-writable-rootfs").collect(),
+            BARE.iter()
+                .copied()
+                .filter(|r| *r != "workload-no-healthcheck" && *r != "workload-writable-rootfs")
+                .collect(),
         ),
     ];
     let mut ids = Vec::new();
@@ -218,6 +254,7 @@ fn each_setting_gives_exactly_its_findings() {
     assert_eq!(key("redis-all", "workload-internal-port-published"), ["6379/tcp"]);
     assert_eq!(key("secret", "workload-secret-in-environment"), ["DB_PASSWORD"]);
     assert_eq!(key("device", "workload-host-devices"), ["/dev/null"]);
+    assert_eq!(key("host-etc", "workload-sensitive-host-mount"), ["/host-etc"]);
     assert_eq!(key("sshd", "docker-sshd-running"), ["sshd"]);
 
     // The label suppresses with its reason, in the report.
@@ -234,6 +271,10 @@ fn each_setting_gives_exactly_its_findings() {
     assert!(!support::stdout(&out).contains(secret_value), "the secret value leaked into the report");
     assert!(!support::stderr(&out).contains(secret_value), "the secret value leaked into the log");
 }
+
+/// One container: short name, `docker run` options, image, command (empty =
+/// `sleep 600`), and the rule IDs that must fire for it, no more, no less.
+type Case<'a> = (&'a str, Vec<String>, &'a str, Vec<&'a str>, Vec<&'a str>);
 
 fn with(mut base: Vec<String>, extra: &[&str]) -> Vec<String> {
     base.extend(extra.iter().map(|s| s.to_string()));
@@ -312,7 +353,13 @@ fn daemon_facts_match_docker_info() {
     assert_eq!(data["userns_remap"], security.contains("name=userns"));
     assert_eq!(data["rootless"], security.contains("name=rootless"));
     assert_eq!(data["apparmor"], security.contains("apparmor"));
-    let icc = docker_ok(&["network", "inspect", "bridge", "--format", "{{index .Options \"com.docker.network.bridge.enable_icc\"}}"]);
+    let icc = docker_ok(&[
+        "network",
+        "inspect",
+        "bridge",
+        "--format",
+        "{{index .Options \"com.docker.network.bridge.enable_icc\"}}",
+    ]);
     assert_eq!(data["icc"], icc != "false");
 
     // The rules follow the facts.
@@ -411,4 +458,29 @@ fn a_dead_host_does_not_stop_the_others() {
         .unwrap()
         .iter()
         .any(|f| f["kind"] == "docker_daemon" && f["subject"]["name"] == LOCAL));
+}
+
+#[test]
+fn a_hung_daemon_times_out() {
+    // A fake peer: a socket that accepts and never answers. No real daemon
+    // can be made to hang on demand.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("docker.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let uri = format!("unix://{}", path.display());
+    let (config_dir, _) = config_dir("hung", "timeout_secs = 1");
+    let started = std::time::Instant::now();
+    let (code, report, out) = scan(config_dir.path(), &["--docker-host", &uri], None);
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert_eq!(code, 2, "{}", support::stderr(&out));
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["target"], uri.as_str());
+    assert_eq!(errors[0]["kind"], "timeout");
 }

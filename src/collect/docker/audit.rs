@@ -21,9 +21,19 @@ use crate::facts::{Fact, FactData, FactKind, Location, Subject};
 
 /// `ps` arguments for `top`: the daemon runs `ps` on the host, so this works
 /// for images without a `ps` of their own; `comm` is the executable's name.
-const PS_ARGS: &str = "-eo pid,comm";
+/// Without a selection option, daemons since 20.10 add `-q <the container's
+/// pids>`, so `ps` reads only those processes instead of the whole host's.
+const PS_ARGS: &str = "-o pid,comm";
+/// For older daemons, which run `ps` with exactly the arguments given and
+/// filter afterwards: every process, so the container's are among them.
+const PS_ARGS_ALL: &str = "-eo pid,comm";
 
-pub async fn audit(host: &Host, ctx: &CollectContext<'_>, filter: &Filter, declared_in: Option<&Location>) -> Collected {
+pub async fn audit(
+    host: &Host,
+    ctx: &CollectContext<'_>,
+    filter: &Filter,
+    declared_in: Option<&Location>,
+) -> Collected {
     let config = &ctx.config.docker;
     let mut out = Collected::default();
     let docker = match connect::client(host, config.timeout_secs.max(1)) {
@@ -58,9 +68,7 @@ pub async fn audit(host: &Host, ctx: &CollectContext<'_>, filter: &Filter, decla
     fact.declared_in = declared_in.cloned();
     out.facts.push(fact);
 
-    let list = docker
-        .list_containers(Some(ListContainersOptions { all: config.all, ..Default::default() }))
-        .await;
+    let list = docker.list_containers(Some(ListContainersOptions { all: config.all, ..Default::default() })).await;
     let summaries = match list {
         Ok(l) => l,
         Err(e) => {
@@ -156,7 +164,13 @@ async fn container(
     let mut top_error = None;
     let mut processes = Vec::new();
     if running {
-        match docker.top_processes(id, Some(TopOptions { ps_args: PS_ARGS.to_string() })).await {
+        let mut top = docker.top_processes(id, Some(TopOptions { ps_args: PS_ARGS.to_string() })).await;
+        // A running container has at least one process: none listed means
+        // the daemon did not narrow `ps` to the container.
+        if top.as_ref().is_ok_and(|t| t.processes.as_ref().is_none_or(Vec::is_empty)) {
+            top = docker.top_processes(id, Some(TopOptions { ps_args: PS_ARGS_ALL.to_string() })).await;
+        }
+        match top {
             Ok(top) => processes = command_names(&top),
             // Stopped between inspect and top: nothing runs, nothing to check.
             Err(bollard::errors::Error::DockerResponseServerError { status_code: 404 | 409, .. }) => {}

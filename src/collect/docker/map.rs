@@ -117,13 +117,7 @@ pub fn workload(o: &Observed<'_>, detector: &Detector) -> Workload {
         security,
         host_namespaces,
         mounts: mounts(o.inspect, hc),
-        devices: hc
-            .devices
-            .as_deref()
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|d| d.path_on_host.clone())
-            .collect(),
+        devices: hc.devices.as_deref().unwrap_or_default().iter().filter_map(|d| d.path_on_host.clone()).collect(),
         ports,
         environment,
         healthcheck,
@@ -238,7 +232,13 @@ fn ports(hc: &HostConfig, exposed: &[String], host_network: bool) -> Vec<PortBin
         for key in exposed {
             let (port, protocol) = split(key);
             if !out.iter().any(|p| p.container_port == port && p.protocol == protocol) {
-                out.push(PortBinding { host_ip: None, host_port: None, container_port: port, protocol, all_interfaces: true });
+                out.push(PortBinding {
+                    host_ip: None,
+                    host_port: None,
+                    container_port: port,
+                    protocol,
+                    all_interfaces: true,
+                });
             }
         }
     }

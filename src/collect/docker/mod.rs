@@ -57,8 +57,7 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     let audits = hosts.iter().map(|host| {
         let (filter, declared_in) = (&filter, declared_in.as_ref());
         async move {
-            match tokio::time::timeout(Duration::from_secs(secs), audit::audit(host, ctx, filter, declared_in)).await
-            {
+            match tokio::time::timeout(Duration::from_secs(secs), audit::audit(host, ctx, filter, declared_in)).await {
                 Ok(collected) => collected,
                 Err(_) => {
                     let mut c = Collected::default();
