@@ -126,3 +126,17 @@ fn no_colour_when_stdout_is_not_a_terminal_even_without_no_color() {
     assert!(out.status.success());
     assert!(!out.stdout.contains(&0x1b), "escape codes in piped output");
 }
+
+#[test]
+fn a_closed_output_pipe_ends_the_run_quietly_without_a_panic() {
+    // `rules list` prints one line per rule; `head -1` closes the pipe after the first.
+    let bin = env!("CARGO_BIN_EXE_stackaudit");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("'{bin}' rules list 2>/tmp/stackaudit-sigpipe-$$.err | head -1; cat /tmp/stackaudit-sigpipe-$$.err; rm -f /tmp/stackaudit-sigpipe-$$.err"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), 1, "one rule line and nothing on stderr: {text}");
+    assert!(!text.contains("panicked"), "{text}");
+}
