@@ -150,6 +150,7 @@ status=0
 printf '| server | stackaudit (s) | sslscan (s) | testssl.sh (s) | sslscan/stackaudit | protocols (stackaudit) | sslscan | testssl.sh | agree |\n' | tee "$OUT/results.md"
 printf '|---|---|---|---|---|---|---|---|---|\n' | tee -a "$OUT/results.md"
 for name in "${SERVERS[@]}"; do
+  [ "${ONLY_MANY:-0}" = 1 ] && break # ONLY_MANY=1: just the 100-endpoint run
   port=${PORT[$name]}
   hyperfine -N -i --runs "$RUNS" --warmup 1 --export-json "$OUT/$name-stackaudit.json" \
     "$STACKAUDIT_BIN scan --format json --exit-zero --tls 127.0.0.1:$port,localhost $WORK/empty" >/dev/null 2>&1
