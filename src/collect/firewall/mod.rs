@@ -125,7 +125,7 @@ async fn scan_target(target: &PortScanTarget, declared: Option<&Location>) -> (V
     let mut errors = Vec::new();
     for addr in addrs {
         let name = if host == addr.to_string() { host.to_string() } else { format!("{host} ({addr})") };
-        let result = scan::scan(addr, ports.clone(), timeout, concurrency).await;
+        let result = scan::scan_on_own_thread(addr, ports.clone(), timeout, concurrency).await;
         let target_err = |kind, msg: String| ScanError::new(SOURCE, &name, kind, msg);
         if let Some(why) = &result.unreachable {
             errors.push(target_err(ErrorKind::Unreachable, format!("no route to the host: {why}")));
