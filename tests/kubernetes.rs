@@ -161,13 +161,19 @@ fn bad_manifests_are_errors_with_file_and_line_and_the_rest_completes() {
     assert_eq!(errors[2].0, 31);
     assert!(errors[2].1.starts_with("invalid YAML"), "{}", errors[2].1);
     // The good document of the same file is audited; the workflow and the
-    // compose file are not manifests and are left alone.
+    // compose file are not manifests: the Kubernetes collector leaves them
+    // alone (the compose file is the compose collector's).
     assert!(facts(&report, "workload").iter().any(|f| f["subject"]["name"] == "Deployment/fine/app"));
-    assert!(report["findings"]
-        .as_array()
-        .unwrap()
+    let kubernetes_paths: Vec<&str> = facts(&report, "workload")
         .iter()
-        .all(|f| f["location"]["path"] == "tests/fixtures/kubernetes/bad/broken.yaml"));
+        .filter(|f| f["data"]["platform"] == "kubernetes")
+        .map(|f| f["origin"]["path"].as_str().unwrap())
+        .collect();
+    assert!(!kubernetes_paths.is_empty());
+    assert!(kubernetes_paths.iter().all(|p| *p == "tests/fixtures/kubernetes/bad/broken.yaml"), "{kubernetes_paths:?}");
+    assert!(report["findings"].as_array().unwrap().iter().all(|f| f["location"]["path"]
+        .as_str()
+        .is_some_and(|p| p.ends_with("broken.yaml") || p.ends_with("docker-compose.yml"))));
 }
 
 #[test]
