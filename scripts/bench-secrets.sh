@@ -28,8 +28,11 @@ for tool in ripsecrets detect-secrets /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "missing $tool (see the header of this script)" >&2; exit 2; }
 done
 
-(cd "$ROOT" && cargo build --release --quiet)
-SA=$ROOT/target/release/stackaudit
+# SA=/path/to/stackaudit skips the build (a release binary already built).
+if [ -z "${SA:-}" ]; then
+  (cd "$ROOT" && cargo build --release --quiet)
+  SA=$ROOT/target/release/stackaudit
+fi
 
 if [ ! -f "$CORPUS/.done-$CORPUS_MB" ]; then
   rm -rf "$CORPUS"
