@@ -28,8 +28,11 @@ for tool in ripsecrets detect-secrets /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "missing $tool (see the header of this script)" >&2; exit 2; }
 done
 
-(cd "$ROOT" && cargo build --release --quiet)
-SA=$ROOT/target/release/stackaudit
+# SA=/path/to/stackaudit skips the build (a release binary already built).
+if [ -z "${SA:-}" ]; then
+  (cd "$ROOT" && cargo build --release --quiet)
+  SA=$ROOT/target/release/stackaudit
+fi
 
 if [ ! -f "$CORPUS/.done-$CORPUS_MB" ]; then
   rm -rf "$CORPUS"
@@ -177,25 +180,28 @@ fi
 SIZE_MB=$(du -sm --apparent-size "$CORPUS" | cut -f1)
 DS_DIRS=$(cd "$CORPUS" && ls -d shard-* | head -n "$DS_SHARDS")
 
-# tool name, output file, command (run in $CORPUS); prints seconds and peak RSS.
+# tool name, output file, command (run in $CORPUS); /usr/bin/time writes
+# "seconds peak-KB" as the last line of $WORK/NAME.time (a failing exit
+# status adds a line before it: ripsecrets exits 1 when it finds secrets).
 measure() {
   local name=$1 out=$2; shift 2
   sync
   ( cd "$CORPUS" && /usr/bin/time -f "%e %M" -o "$WORK/$name.time" "$@" >"$WORK/$out" 2>"$WORK/$name.err" ) || true
-  read -r secs kb <"$WORK/$name.time" || true
-  echo "$secs $kb"
 }
 
 echo "corpus: $SIZE_MB MB in $(ls -d "$CORPUS"/shard-* | wc -l) shards at $CORPUS"
-SA_T=$(STACKAUDIT_FINGERPRINT_KEY=bench measure stackaudit stackaudit.json "$SA" scan . --format json --exit-zero)
-RS_T=$(measure ripsecrets ripsecrets.txt ripsecrets .)
-# shellcheck disable=SC2086
-DS_T=$(measure detect-secrets detect-secrets.json detect-secrets scan --all-files $DS_DIRS)
+# SUMMARY_ONLY=1 re-reads the outputs of the last run without scanning again.
+if [ -z "${SUMMARY_ONLY:-}" ]; then
+  STACKAUDIT_FINGERPRINT_KEY=bench measure stackaudit stackaudit.json "$SA" scan . --format json --exit-zero
+  measure ripsecrets ripsecrets.txt ripsecrets .
+  # shellcheck disable=SC2086
+  measure detect-secrets detect-secrets.json detect-secrets scan --all-files $DS_DIRS
+fi
 
-python3 - "$CORPUS" "$WORK" "$SIZE_MB" "$SHARD_MB" "$DS_SHARDS" "$SA_T" "$RS_T" "$DS_T" <<'PY'
+python3 - "$CORPUS" "$WORK" "$SIZE_MB" "$SHARD_MB" "$DS_SHARDS" <<'PY'
 import collections, json, re, sys
 corpus, work, size_mb, shard_mb, ds_shards = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
-times = {n: sys.argv[6 + i].split() for i, n in enumerate(["stackaudit", "ripsecrets", "detect-secrets"])}
+times = {n: open(f"{work}/{n}.time").read().strip().splitlines()[-1].split() for n in ["stackaudit", "ripsecrets", "detect-secrets"]}
 planted = collections.defaultdict(list)   # path -> [(first, last, kind)]
 kinds = collections.Counter()
 for row in open(f"{work}/planted.tsv"):

@@ -95,3 +95,41 @@ fn build(rule: &crate::rules::Rule, path: &str, location: Location, c: Candidate
         baseline: false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::secrets::TextKind;
+    use crate::rules::RuleSet;
+
+    fn rules_found(text: &str, kind: TextKind) -> Vec<String> {
+        let detector = Detector::new(&RuleSet::builtin());
+        let found = findings(&detector, "f", text.as_bytes(), detector.scan(text.as_bytes(), kind));
+        found.into_iter().map(|f| f.rule_id).collect()
+    }
+
+    #[test]
+    fn specific_rule_wins_and_each_value_is_reported_once() {
+        // Built from parts: no token-shaped literal in the source.
+        let token = format!("ghp_{}", "aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5");
+        let text = format!("GITHUB_TOKEN={token}\nGH_SECRET_TOKEN={token}\n");
+        assert_eq!(rules_found(&text, TextKind::default()), vec!["secret-github-token"]);
+    }
+
+    #[test]
+    fn pem_key_is_one_finding_on_the_body() {
+        let body: Vec<String> =
+            (0..4).map(|i| format!("{i}Qk9vN2rT5kLmP0xWz8YbHc3Jd7Fe1Ga6Bs4Ut9Vw2Xy5Zr8Qp3Mn6Lk1Jh4Gf7Ed0")).collect();
+        let text = format!("-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n", body.join("\n"));
+        assert_eq!(rules_found(&text, TextKind::default()), vec!["secret-private-key"]);
+    }
+
+    #[test]
+    fn generic_rules_want_quoted_literals_in_source_code() {
+        let code = TextKind { source_code: true, ..TextKind::default() };
+        assert!(rules_found("let password = Xk9mQ2vLp7wZ;", code).is_empty());
+        assert_eq!(rules_found("let password = \"Xk9mQ2vLp7wZ\";", code), vec!["secret-generic-password"]);
+        assert!(rules_found("\"secretHash\": \"Zq8vN2rT5kLmP0xWz8YbHc3J\"", TextKind { lock_file: true, ..code })
+            .is_empty());
+    }
+}
