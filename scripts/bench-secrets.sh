@@ -259,7 +259,7 @@ for name, hits, scope, mb in [
 print()
 print(f"{'tool':<15} {'MB':>6} {'seconds':>8} {'MB/s':>8} {'peak RSS MB':>12} {'planted found':>14} {'false findings':>15} {'false per 20 MB':>16}")
 for name, mb, secs, rss, found, total, false, _, _ in rows:
-    print(f"{name:<15} {mb:>6.0f} {secs:>8.1f} {mb / max(secs, 0.001):>8.1f} {rss:>12.0f} {found:>6}/{total:<7} {false:>15} {false * 20 / mb:>16.1f}")
+    print(f"{name:<15} {mb:>6.0f} {secs:>8.1f} {mb / max(secs, 0.001):>8.2f} {rss:>12.0f} {found:>6}/{total:<7} {false:>15} {false * 20 / mb:>16.1f}")
 for name, *_, missed, false_by in rows:
     if missed:
         print(f"{name} missed: " + ", ".join(f"{k} ×{n}" for k, n in missed.most_common()))
