@@ -287,15 +287,21 @@ pub fn tarpit(mut stream: TcpStream) {
 /// servers do this under load or behind some firewalls, not on demand.
 pub fn resetter(mut stream: TcpStream) {
     let _ = read_hello(&mut stream);
-    // std's set_linger is unstable; tokio's is not.
-    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_io().build() else { return };
-    rt.block_on(async move {
-        let _ = stream.set_nonblocking(true);
-        if let Ok(s) = tokio::net::TcpStream::from_std(stream) {
-            let _ = s.set_linger(Some(Duration::ZERO));
-            drop(s);
-        }
-    });
+    // A zero linger time makes close() send an RST instead of a FIN: the
+    // reset mid-handshake. std has no stable setter, so set it directly.
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger { l_onoff: 1, l_linger: 0 };
+    // SAFETY: a valid open socket and a correctly sized linger struct.
+    unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
+    }
+    drop(stream);
 }
 
 /// Announces a 64 KiB record: larger than TLS allows. No real TLS stack

@@ -16,14 +16,7 @@ pub fn legacy_candidates() -> &'static [u16] {
     LIST.get_or_init(|| {
         let mut v: Vec<u16> = (0..=u16::MAX)
             .filter_map(TlsCipherSuite::from_id)
-            .filter(|s| {
-                !matches!(s.kx, TlsCipherKx::Tls13 | TlsCipherKx::Psk | TlsCipherKx::Krb5 | TlsCipherKx::Srp)
-                    && !matches!(s.kx, TlsCipherKx::Eccpwd)
-                    && !matches!(s.au, TlsCipherAu::Psk | TlsCipherAu::Krb5)
-                    && !(s.kx == TlsCipherKx::Null && s.au == TlsCipherAu::Null)
-                    && !s.name.contains("PSK")
-                    && !s.name.contains("SRP")
-            })
+            .filter(|s| !(s.kx == TlsCipherKx::Tls13 || needs_client_credentials(s) || is_null_null(s)))
             .map(|s| s.id.0)
             .collect();
         // Strong suites first, so the protocol probe's hello looks like a
@@ -87,6 +80,20 @@ pub fn aead(id: u16) -> bool {
 
 pub fn cbc(id: u16) -> bool {
     TlsCipherSuite::from_id(id).is_some_and(|s| s.enc_mode == TlsCipherEncMode::Cbc)
+}
+
+/// PSK, SRP, Kerberos and ECCPWD suites are only chosen for a client that
+/// brings matching credentials, which a probe never has.
+fn needs_client_credentials(s: &TlsCipherSuite) -> bool {
+    matches!(s.kx, TlsCipherKx::Psk | TlsCipherKx::Krb5 | TlsCipherKx::Srp | TlsCipherKx::Eccpwd)
+        || matches!(s.au, TlsCipherAu::Psk | TlsCipherAu::Krb5)
+        || s.name.contains("PSK")
+        || s.name.contains("SRP")
+}
+
+/// TLS_NULL_WITH_NULL_NULL is the "no suite yet" placeholder, never negotiable.
+fn is_null_null(s: &TlsCipherSuite) -> bool {
+    s.kx == TlsCipherKx::Null && s.au == TlsCipherAu::Null
 }
 
 #[cfg(test)]
