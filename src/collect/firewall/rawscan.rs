@@ -58,6 +58,8 @@ enum Start {
     Waiting(OwnedFd),
     /// Out of descriptors, buffers or ephemeral ports: try again later.
     Short(String),
+    /// socket() hit the descriptor limit (EMFILE, ENFILE).
+    NoDescriptor(String),
 }
 
 struct Engine {
@@ -144,16 +146,21 @@ impl Engine {
                 }
             }
             Start::Short(why) => self.shortage(port, attempt, why, out),
+            Start::NoDescriptor(why) => {
+                // Allow no more sockets than exist now, so EMFILE does not
+                // repeat for every port (only for descriptors: a lack of
+                // ephemeral ports is not ours to fix by going slower).
+                if self.in_flight > 0 {
+                    self.limit = self.limit.min(self.in_flight);
+                }
+                self.shortage(port, attempt, why, out)
+            }
         }
     }
 
-    /// A local shortage: probe the port again later (with a pause that grows
-    /// per attempt, as before) and, while others are in flight, allow no more
-    /// sockets than there are now, so EMFILE does not repeat for every port.
+    /// A local shortage: probe the port again later, with a pause that grows
+    /// per attempt (as the tokio version did), up to RETRIES times.
     fn shortage(&mut self, port: u16, attempt: u32, why: String, out: &mut Vec<(u16, Result<PortState, Failure>)>) {
-        if self.in_flight > 0 {
-            self.limit = self.limit.min(self.in_flight);
-        }
         if attempt >= RETRIES {
             out.push((port, Err(Failure::Local(why))));
             return;
@@ -267,7 +274,11 @@ fn connect(addr: SocketAddr) -> Start {
     let raw = unsafe { libc::socket(family, libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0) };
     if raw < 0 {
         let e = io::Error::last_os_error();
-        return Start::Short(format!("cannot open a socket: {e}"));
+        let why = format!("cannot open a socket: {e}");
+        return match e.raw_os_error() {
+            Some(libc::EMFILE | libc::ENFILE) => Start::NoDescriptor(why),
+            _ => Start::Short(why),
+        };
     }
     // SAFETY: `raw` is valid and exclusively ours (see above).
     let fd = unsafe { OwnedFd::from_raw_fd(raw) };
