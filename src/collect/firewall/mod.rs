@@ -12,6 +12,7 @@ mod iptables;
 mod model;
 mod nft_json;
 pub mod ports;
+mod rawscan;
 mod scan;
 mod source;
 
