@@ -35,6 +35,8 @@ if [ -z "${STACKAUDIT_BIN:-}" ]; then
   cargo build --release --quiet
   STACKAUDIT_BIN="$PWD/target/release/stackaudit"
 fi
+# The runs happen in a scratch folder: a relative path would not resolve there.
+STACKAUDIT_BIN="$(realpath "$STACKAUDIT_BIN")"
 RUNS="${RUNS:-5}"
 OUT="${OUT:-$PWD/target/bench-tls}"
 rm -rf "$OUT" && mkdir -p "$OUT"
