@@ -21,21 +21,7 @@ struct Scan {
 impl Scan {
     /// `(rule, subject, key)` of the DNS findings, sorted.
     fn findings(&self) -> Vec<(String, String, String)> {
-        let mut out: Vec<(String, String, String)> = self.report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| f["rule_id"].as_str().unwrap().starts_with("dns-"))
-            .map(|f| {
-                (
-                    f["rule_id"].as_str().unwrap().to_string(),
-                    f["subject"]["name"].as_str().unwrap().to_string(),
-                    f["key"].as_str().unwrap_or("").to_string(),
-                )
-            })
-            .collect();
-        out.sort();
-        out
+        support::rule_subject_keys(&self.report, "dns-")
     }
 
     fn finding(&self, rule: &str, key: &str) -> &Value {

@@ -21,21 +21,7 @@ struct Scan {
 
 impl Scan {
     fn findings(&self, prefix: &str) -> Vec<(String, String, String)> {
-        let mut out: Vec<_> = self.report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| f["rule_id"].as_str().unwrap().starts_with(prefix))
-            .map(|f| {
-                (
-                    f["rule_id"].as_str().unwrap().to_string(),
-                    f["subject"]["name"].as_str().unwrap().to_string(),
-                    f["key"].as_str().unwrap_or("").to_string(),
-                )
-            })
-            .collect();
-        out.sort();
-        out
+        support::rule_subject_keys(&self.report, prefix)
     }
 
     fn rules_for(&self, subject: &str) -> Vec<String> {

@@ -61,6 +61,18 @@ impl Fact {
         self.data.kind()
     }
 
+    /// For subjects named in a config entry (an endpoint, a domain): records
+    /// the entry and points each of `fields` that has no line of its own at
+    /// it, so findings on those fields still have a file position.
+    pub fn declare_in(&mut self, entry: Option<Location>, fields: &[&str]) {
+        if let Some(entry) = &entry {
+            for field in fields {
+                self.locations.entry(field.to_string()).or_insert_with(|| entry.clone());
+            }
+        }
+        self.declared_in = entry;
+    }
+
     /// The location of a setting, falling back to the subject's origin.
     pub fn location_of(&self, field: Option<&str>) -> Option<&Location> {
         field.and_then(|f| self.locations.get(f)).or(self.origin.as_ref())

@@ -46,7 +46,7 @@ mod tests {
     use super::*;
     use crate::facts::{FactKind, Subject};
 
-    fn finding(severity: Severity) -> Finding {
+    pub(super) fn finding(severity: Severity) -> Finding {
         Finding {
             id: "x".into(),
             rule_id: "r".into(),
@@ -84,28 +84,11 @@ mod tests {
 #[cfg(test)]
 mod fail_on_new_tests {
     use super::*;
-    use crate::facts::{FactKind, Subject};
     use crate::history::{Diff, PreviousRun};
 
     #[test]
     fn only_new_findings_fail_the_gate() {
-        let mk = |id: &str| Finding {
-            id: id.into(),
-            rule_id: "r".into(),
-            severity: Severity::High,
-            title: String::new(),
-            message: String::new(),
-            subject: Subject::new(FactKind::Workload, "app"),
-            key: None,
-            location: None,
-            declared_in: None,
-            evidence: None,
-            references: vec![],
-            remediation: String::new(),
-            suppressed: false,
-            suppression: None,
-            baseline: false,
-        };
+        let mk = |id: &str| Finding { id: id.into(), ..super::tests::finding(Severity::High) };
         let old = mk("old");
         let diff = |new: &[&str]| Diff {
             previous: PreviousRun { path: "p".into(), started_at: Default::default(), finished_at: Default::default() },

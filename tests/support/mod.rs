@@ -56,6 +56,26 @@ pub fn rule_subjects(report: &serde_json::Value) -> Vec<(String, String)> {
     v
 }
 
+/// `(rule_id, subject name, key)` of the findings whose rule starts with
+/// `prefix`, sorted.
+pub fn rule_subject_keys(report: &serde_json::Value, prefix: &str) -> Vec<(String, String, String)> {
+    let mut v: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"].as_str().unwrap().starts_with(prefix))
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["subject"]["name"].as_str().unwrap().to_string(),
+                f["key"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
 /// Whether a command exists on PATH (for tests of optional peer tools).
 pub fn have(cmd: &str) -> bool {
     Command::new("sh").arg("-c").arg(format!("command -v {cmd}")).output().is_ok_and(|o| o.status.success())

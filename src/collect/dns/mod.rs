@@ -93,15 +93,10 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
                 let subject = Subject::new(FactKind::DnsDomain, display(&plan.domain))
                     .with_label("nameservers", data.nameservers.join(", "));
                 let mut fact = Fact::new(subject, FactData::DnsDomain(data));
-                fact.declared_in = plan.declared_in.clone();
                 fact.locations = plan.locations.clone();
                 // Checks without a setting of their own (CAA is on by
                 // default, email follows MX) point at the entry itself.
-                if let Some(entry) = &plan.declared_in {
-                    for field in ["records", "cnames", "caa", "email", "dnssec"] {
-                        fact.locations.entry(field.to_string()).or_insert_with(|| entry.clone());
-                    }
-                }
+                fact.declare_in(plan.declared_in.clone(), &["records", "cnames", "caa", "email", "dnssec"]);
                 out.facts.push(fact);
             }
             Err(message) => {

@@ -142,12 +142,7 @@ async fn audit(t: &HttpTarget, declared_in: Option<Location>) -> Collected {
 
     let subject = Subject::new(FactKind::HttpEndpoint, &t.url);
     let mut f = Fact::new(subject, FactData::HttpEndpoint(fact));
-    if let Some(l) = &declared_in {
-        for field in FIELDS {
-            f.locations.insert(field.to_string(), l.clone());
-        }
-    }
-    f.declared_in = declared_in;
+    f.declare_in(declared_in, &FIELDS);
     out.facts.push(f);
     out
 }

@@ -156,12 +156,7 @@ pub async fn audit(
 
     let subject = Subject::new(FactKind::TlsEndpoint, &name).with_label("sni", &sni);
     let mut f = Fact::new(subject, FactData::TlsEndpoint(fact));
-    if let Some(l) = &declared_in {
-        for field in FIELDS {
-            f.locations.insert(field.to_string(), l.clone());
-        }
-    }
-    f.declared_in = declared_in;
+    f.declare_in(declared_in, &FIELDS);
     out.facts.push(f);
     out
 }
