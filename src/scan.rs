@@ -58,6 +58,7 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
 
     progress.stage("collecting");
     let mut collected = collect_all(&discovery, &ctx);
+    crate::facts::role::assign_roles(&mut collected.facts);
     errors.extend(discovery.errors.iter().cloned());
     errors.append(&mut collected.errors);
 

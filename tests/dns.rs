@@ -373,6 +373,8 @@ _spf3 IN TXT "v=spf1 a mx a:x.lookups.test ~all"
         ),
         zone("mxonly.test", "@ IN MX 10 mail\nmail IN A 203.0.113.20\n"),
         zone("nomail.test", "@ IN A 203.0.113.21\n"),
+        // No MX, yet what it publishes lets anyone send mail in its name.
+        zone("webonly.test", "@ IN A 203.0.113.22\n@ IN TXT \"v=spf1 +all\"\n_dmarc IN TXT \"v=DMARC1; p=none\"\n"),
         zone("neutral.test", "@ IN TXT \"v=spf1 ip4:203.0.113.0/24 ?all\"\n_dmarc IN TXT \"v=DMARC1; p=quarantine\"\n"),
         zone(
             "inherit.test",
@@ -390,6 +392,7 @@ shop IN TXT "v=spf1 mx -all"
         "domain = \"lookups.test\"",
         "domain = \"mxonly.test\"",
         "domain = \"nomail.test\"",
+        "domain = \"webonly.test\"",
         "domain = \"neutral.test\"\nemail = true",
         "domain = \"shop.inherit.test\"",
     ];
@@ -405,10 +408,12 @@ shop IN TXT "v=spf1 mx -all"
             ("dns-dmarc-missing", "mxonly.test", "dmarc"),
             ("dns-dmarc-policy-none", "plusall.test", "dmarc"),
             ("dns-dmarc-policy-none", "shop.inherit.test", "dmarc"),
+            ("dns-dmarc-policy-none", "webonly.test", "dmarc"),
             ("dns-spf-missing", "mxonly.test", "spf"),
             ("dns-spf-multiple", "twospf.test", "spf"),
             ("dns-spf-neutral", "neutral.test", "spf"),
             ("dns-spf-permissive", "plusall.test", "spf"),
+            ("dns-spf-permissive", "webonly.test", "spf"),
             ("dns-spf-too-many-lookups", "lookups.test", "spf"),
         ]),
         "{:#}",
@@ -430,6 +435,7 @@ shop IN TXT "v=spf1 mx -all"
     assert_eq!(nomail["email"]["applies"], false);
     assert_eq!(nomail["email"]["reason"], "no MX records: the domain does not receive email");
     assert_eq!(scan.fact("mxonly.test")["email"]["reason"], "the domain publishes MX records");
+    assert_eq!(scan.fact("webonly.test")["email"]["applies"], false);
     let inherited = scan.fact("shop.inherit.test");
     assert_eq!(inherited["email"]["dmarc"]["found_at"], "_dmarc.inherit.test");
     assert_eq!(inherited["email"]["dmarc"]["inherited"], true);

@@ -22,7 +22,12 @@ pub struct Policy {
     /// Minimum replicas for a Deployment (guide runs 3; fewer than 2 is no
     /// redundancy at all).
     pub min_replicas: i64,
-    /// Capabilities that must never be added.
+    /// Capabilities a container may add back: the Kubernetes Pod Security
+    /// Standards Baseline set. Adding any other one is reported, whichever
+    /// source declared it (compose, manifest or running container).
+    pub allowed_capabilities: Vec<String>,
+    /// Capabilities reported even though `allowed_capabilities` lists them
+    /// (a stricter policy than the Baseline).
     pub dangerous_capabilities: Vec<String>,
     /// Host paths that must never be mounted into a container.
     pub sensitive_host_paths: Vec<String>,
@@ -38,25 +43,24 @@ impl Default for Policy {
             allowed_inbound_ports: vec![80, 443],
             ssh_allowed_sources: Vec::new(),
             min_replicas: 2,
-            dangerous_capabilities: [
-                "ALL",
-                "SYS_ADMIN",
-                "NET_ADMIN",
-                "SYS_PTRACE",
-                "SYS_MODULE",
-                "SYS_RAWIO",
-                "SYS_BOOT",
-                "SYS_TIME",
-                "DAC_READ_SEARCH",
-                "BPF",
-                "PERFMON",
-                "MAC_ADMIN",
-                "MAC_OVERRIDE",
-                "SYSLOG",
-                "NET_RAW",
+            allowed_capabilities: [
+                "AUDIT_WRITE",
+                "CHOWN",
+                "DAC_OVERRIDE",
+                "FOWNER",
+                "FSETID",
+                "KILL",
+                "MKNOD",
+                "NET_BIND_SERVICE",
+                "SETFCAP",
+                "SETGID",
+                "SETPCAP",
+                "SETUID",
+                "SYS_CHROOT",
             ]
             .map(String::from)
             .to_vec(),
+            dangerous_capabilities: Vec::new(),
             sensitive_host_paths: [
                 "/",
                 "/etc",

@@ -17,6 +17,7 @@ pub mod image;
 pub mod kubernetes;
 pub mod nginx;
 pub mod port_scan;
+pub mod role;
 pub mod secret;
 pub mod tls;
 pub mod workload;

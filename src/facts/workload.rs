@@ -13,6 +13,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::image::ImageRef;
+pub use super::role::Role;
 use super::SecretRef;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -47,6 +48,11 @@ pub struct Workload {
     pub labels: BTreeMap<String, String>,
     /// Only for running containers: what the daemon reports about them now.
     pub runtime: Option<Runtime>,
+    /// What the workload is for, judged from its image (see `facts::role`).
+    pub role: Role,
+    /// Deployed together with a reverse proxy, so its ports are meant to be
+    /// reached through that proxy rather than directly.
+    pub behind_proxy: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -218,6 +218,7 @@ pub fn service_facts(input: ServiceInput<'_>, problems: &mut Vec<Problem>, skipp
         networks,
         labels,
         runtime: None,
+        ..Workload::default()
     };
 
     let scope = &project.scope;

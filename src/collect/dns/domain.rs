@@ -42,7 +42,12 @@ pub async fn check(querier: &Querier, plan: &Plan) -> DnsDomain {
     out.zone = zone.as_ref().map(display);
     let email = email::applicability(domain, plan.email, !plan.mx.is_empty(), mx.as_deref());
 
-    let wants_txt = !plan.txt.is_empty() || email.applies;
+    // SPF and DMARC are read whenever the config does not turn email checks
+    // off: a published `+all` or `p=none` is a finding even on a domain
+    // without MX records (spoofed mail does not need the domain to receive
+    // any); only the "missing" checks depend on `applies`.
+    let read_email = email.applies || plan.email != Some(false);
+    let wants_txt = !plan.txt.is_empty() || read_email;
     let (txt, caa, dnssec, chains, email_check) = futures::join!(
         OptionFuture::from(wants_txt.then(|| book.ask(domain, RecordType::TXT))),
         OptionFuture::from(plan.require_caa.then(|| caa::check(&book, domain, zone.as_ref(), true))),
@@ -53,7 +58,7 @@ pub async fn check(querier: &Querier, plan: &Plan) -> DnsDomain {
                 .filter(|(_, r)| !r.chain.is_empty())
                 .map(|(name, r)| cname_chain(&book, name, r))
         ),
-        OptionFuture::from(email.applies.then(|| email_checks(&book, domain, zone.as_ref()))),
+        OptionFuture::from(read_email.then(|| email_checks(&book, domain, zone.as_ref()))),
     );
     if let Some(caa) = caa {
         out.caa = caa;

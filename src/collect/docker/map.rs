@@ -138,6 +138,7 @@ pub fn workload(o: &Observed<'_>, detector: &Detector) -> Workload {
             processes: o.processes.clone(),
             host: o.host.to_string(),
         }),
+        ..Workload::default()
     }
 }
 

@@ -157,6 +157,7 @@ pub fn container_facts(input: &ContainerInput<'_, '_>, errors: &mut Vec<ObjectEr
         networks: Vec::new(),
         labels,
         runtime: None,
+        ..Workload::default()
     };
 
     let subject_name = format!("{}/{name}", input.object.reference());
