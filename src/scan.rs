@@ -7,6 +7,7 @@ use chrono::Utc;
 use crate::collect::files::{discover, Discovery};
 use crate::collect::secrets::Detector;
 use crate::collect::{self, CollectContext, Collected};
+use crate::config::sources::Selection;
 use crate::config::Config;
 use crate::diagnostics::ScanError;
 use crate::findings::{Finding, Severity};
@@ -14,6 +15,7 @@ use crate::gate::{self, baseline::Baseline, suppress::Suppressions};
 use crate::history::diff_reports;
 use crate::report::{Report, RuleInfo, Summary, Targets, Tool, SCHEMA_VERSION};
 use crate::rules::{Engine, RuleSet};
+use futures::future::OptionFuture;
 
 /// Everything a scan needs, already merged from config file and flags.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +31,11 @@ pub struct ScanRequest {
     pub previous: Option<PathBuf>,
     /// Gate only on findings the previous report did not have.
     pub fail_on_new: bool,
+    /// `--exit-zero`: exit 0 whatever the gate decides (and say so in every
+    /// report).
+    pub exit_zero: bool,
+    /// The sources to run (`--only`, `--skip`).
+    pub sources: crate::config::sources::Selection,
 }
 
 /// Progress callbacks, so the CLI can show a spinner without the pipeline
@@ -57,7 +64,7 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
     let discovery = discover(&request.paths, &config.scan.exclude);
 
     progress.stage("collecting");
-    let mut collected = collect_all(&discovery, &ctx);
+    let mut collected = collect_all(&discovery, &ctx, &request.sources);
     crate::facts::role::assign_roles(&mut collected.facts);
     errors.extend(discovery.errors.iter().cloned());
     errors.append(&mut collected.errors);
@@ -107,7 +114,7 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
 
     let summary = Summary::of(&findings, errors.len());
     let new_only = if request.fail_on_new { diff.as_ref() } else { None };
-    let gate = gate::decide(&findings, errors.len(), request.fail_on, new_only);
+    let gate = gate::decide_with(&findings, errors.len(), request.fail_on, new_only, request.exit_zero);
     let targets = Targets {
         paths: request.paths.iter().map(|p| crate::collect::files::display_path(p)).collect(),
         config: config.source.as_ref().map(|p| p.display().to_string()),
@@ -139,32 +146,42 @@ fn rule_infos(findings: &[Finding], rules: &RuleSet) -> Vec<RuleInfo> {
     ids.into_iter().filter_map(|id| rules.get(id)).map(|rule| RuleInfo::from(&rule.meta)).collect()
 }
 
+type FileCollector = fn(&Discovery, &CollectContext<'_>) -> Collected;
+
 /// File collectors on one thread (each spreads over cores itself), network
 /// collectors concurrently on the async runtime.
-fn collect_all(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
+fn collect_all(discovery: &Discovery, ctx: &CollectContext<'_>, sources: &Selection) -> Collected {
     std::thread::scope(|scope| {
         let files = scope.spawn(|| {
             let mut out = Collected::default();
-            out.merge(collect::compose::collect(discovery, ctx));
-            out.merge(collect::dockerfile::collect(discovery, ctx));
-            out.merge(collect::kubernetes::collect(discovery, ctx));
-            out.merge(collect::nginx::collect(discovery, ctx));
-            out.merge(collect::secrets::collect(discovery, ctx));
+            let file_sources: [(&str, FileCollector); 5] = [
+                ("compose", collect::compose::collect),
+                ("dockerfile", collect::dockerfile::collect),
+                ("kubernetes", collect::kubernetes::collect),
+                ("nginx", collect::nginx::collect),
+                ("secrets", collect::secrets::collect),
+            ];
+            for (name, collect) in file_sources {
+                if sources.runs(name) {
+                    out.merge(collect(discovery, ctx));
+                }
+            }
             out
         });
         let mut out = Collected::default();
         match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
             Ok(runtime) => {
                 let (docker, tls, http, dns, firewall) = runtime.block_on(async {
+                    let run = |name: &str| sources.runs(name);
                     tokio::join!(
-                        collect::docker::collect(ctx),
-                        collect::tls::collect(ctx),
-                        collect::http::collect(ctx),
-                        collect::dns::collect(ctx),
-                        collect::firewall::collect(ctx),
+                        OptionFuture::from(run("docker").then(|| collect::docker::collect(ctx))),
+                        OptionFuture::from(run("tls").then(|| collect::tls::collect(ctx))),
+                        OptionFuture::from(run("http").then(|| collect::http::collect(ctx))),
+                        OptionFuture::from(run("dns").then(|| collect::dns::collect(ctx))),
+                        OptionFuture::from(run("firewall").then(|| collect::firewall::collect(ctx))),
                     )
                 });
-                for part in [docker, tls, http, dns, firewall] {
+                for part in [docker, tls, http, dns, firewall].into_iter().flatten() {
                     out.merge(part);
                 }
             }

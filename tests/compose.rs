@@ -29,8 +29,6 @@ fn risky_service_findings_point_at_each_setting() {
     let at = |line: u32| format!("{MAPPINGS}:{line}");
     let mut expected = vec![
         hit("image-unpinned-tag", "risky", &at(19)),
-        hit("workload-apparmor-unconfined", "risky", &at(27)),
-        hit("workload-dangerous-capability-added", "risky", &at(21)),
         hit("workload-docker-socket-mounted", "risky", &at(29)),
         hit("workload-host-devices", "risky", &at(36)),
         hit("workload-host-namespace", "risky", &at(22)),
@@ -38,15 +36,13 @@ fn risky_service_findings_point_at_each_setting() {
         hit("workload-host-namespace", "risky", &at(24)),
         hit("workload-internal-port-published", "risky", &at(38)),
         hit("workload-mount-propagation-shared", "risky", &at(31)),
-        hit("workload-new-privileges-allowed", "risky", &at(25)),
         hit("workload-no-healthcheck", "risky", &at(50)),
         hit("workload-no-pids-limit", "risky", &at(45)),
-        hit("workload-port-published-all-interfaces", "risky", &at(38)),
-        hit("workload-port-published-all-interfaces", "risky", &at(39)),
-        hit("workload-port-published-all-interfaces", "risky", &at(42)),
+        // A datastore: every port it publishes is internal, each one finding.
+        hit("workload-internal-port-published", "risky", &at(39)),
+        hit("workload-internal-port-published", "risky", &at(42)),
         hit("workload-privileged", "risky", &at(20)),
         hit("workload-runs-as-root", "risky", &at(18)),
-        hit("workload-seccomp-unconfined", "risky", &at(26)),
         hit("workload-secret-in-environment", "risky", &at(47)),
         hit("workload-sensitive-host-mount", "risky", &at(30)),
         hit("workload-writable-rootfs", "risky", &at(18)),
@@ -73,6 +69,28 @@ fn service_with_nothing_set_gets_the_defaults_findings() {
     ];
     expected.sort();
     assert_eq!(hits_of(&report, "defaults"), expected);
+}
+
+#[test]
+fn settings_a_privileged_container_overrides_are_findings_of_their_own_only_without_privileged() {
+    let (_, report) = scan_fixture("mappings");
+    let at = |line: u32| format!("{MAPPINGS}:{line}");
+    let found: Vec<_> = hits_of(&report, "unconfined")
+        .into_iter()
+        .filter(|(rule, ..)| {
+            ["workload-apparmor-unconfined", "workload-seccomp-unconfined", "workload-dangerous-capability-added"]
+                .contains(&rule.as_str())
+        })
+        .collect();
+    let mut expected = vec![
+        hit("workload-apparmor-unconfined", "unconfined", &at(67)),
+        // SYS_ADMIN and IPC_LOCK (outside the Baseline set), not NET_BIND_SERVICE.
+        hit("workload-dangerous-capability-added", "unconfined", &at(64)),
+        hit("workload-dangerous-capability-added", "unconfined", &at(64)),
+        hit("workload-seccomp-unconfined", "unconfined", &at(66)),
+    ];
+    expected.sort();
+    assert_eq!(found, expected);
 }
 
 #[test]

@@ -100,6 +100,11 @@ fn each_setting_gives_exactly_its_findings() {
     let t = token("settings");
     let image = TestImage::build(&t, None);
     let user_image = TestImage::build(&format!("{t}-u"), Some("1001"));
+    // The same image under a datastore's name: roles come from the image
+    // name, so this container is judged as Redis. Removed with the image
+    // (`rmi -f` by ID drops every tag).
+    let redis_tag = format!("stackaudit-test/redis:{}", t.to_ascii_lowercase());
+    docker_ok(&["tag", &image.tag, &redis_tag]);
     let mut c = Containers::new(&t);
     let secret_value = "Zq8kP2vLx9mW4rYh";
     let secret_env = format!("DB_PASSWORD={secret_value}");
@@ -139,9 +144,18 @@ fn each_setting_gives_exactly_its_findings() {
         (
             "redis-all",
             with(hardened("1001", "exit 0"), &["-p", "0.0.0.0::6379"]),
+            &redis_tag,
+            vec![],
+            // One finding for the one defect, at the higher severity.
+            vec!["workload-internal-port-published"],
+        ),
+        (
+            "app-all",
+            with(hardened("1001", "exit 0"), &["-p", "0.0.0.0::3000"]),
             &image.tag,
             vec![],
-            vec!["workload-port-published-all-interfaces", "workload-internal-port-published"],
+            // An app with no proxy in front serves the public on 3000.
+            vec!["workload-port-published-all-interfaces"],
         ),
         ("redis-local", with(hardened("1001", "exit 0"), &["-p", "127.0.0.1::6379"]), &image.tag, vec![], vec![]),
         (

@@ -42,7 +42,7 @@ fn report(findings: Vec<Finding>, minute: u32) -> Report {
         finished_at: started_at + chrono::Duration::seconds(2),
         targets: Targets::default(),
         summary: Summary::of(&findings, 0),
-        gate: Gate { fail_on: Severity::High, status: GateStatus::Passed, exit_code: 0 },
+        gate: Gate { fail_on: Severity::High, status: GateStatus::Passed, exit_code: 0, exit_zero: false },
         findings,
         errors: vec![],
         skipped: vec![],

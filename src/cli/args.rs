@@ -83,6 +83,15 @@ pub struct ScanArgs {
     #[arg(long)]
     pub exit_zero: bool,
 
+    /// Run only these sources (comma-separated): compose, dockerfile,
+    /// kubernetes, nginx, secrets, docker, tls, http, dns, firewall.
+    #[arg(long, value_name = "SOURCES", value_delimiter = ',')]
+    pub only: Vec<String>,
+
+    /// Do not run these sources (comma-separated).
+    #[arg(long, value_name = "SOURCES", value_delimiter = ',')]
+    pub skip: Vec<String>,
+
     /// Compare with a previous JSON report: findings new, resolved, unchanged.
     #[arg(long, value_name = "OLD.json", help_heading = "Scheduled audits")]
     pub previous: Option<PathBuf>,

@@ -62,7 +62,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         write_atomic(&path, crate::report::json::render(&report)?.as_bytes())?;
         history::store::prune(dir, &retention)?;
     }
-    Ok(if args.exit_zero { 0 } else { report.gate.exit_code })
+    Ok(report.gate.exit_code)
 }
 
 /// For the metrics file of an incomplete run: when the last complete run
@@ -119,10 +119,27 @@ fn load_config(args: &ScanArgs) -> Result<Config, crate::diagnostics::ScanError>
 }
 
 fn build_request(args: &ScanArgs, mut config: Config) -> anyhow::Result<ScanRequest> {
+    if !args.only.is_empty() {
+        config.scan.only = args.only.clone();
+    }
+    config.scan.skip.extend(args.skip.iter().cloned());
+    let sources = config.scan.selection().map_err(|e| anyhow::anyhow!("--only/--skip: {e}"))?;
+    // Live targets named on the command line, with no path, are the whole
+    // scan: `scan --tls host:443` run from a home folder must not also audit
+    // every file below it.
+    let live_only = args.paths.is_empty()
+        && config.scan.paths.is_empty()
+        && (args.docker
+            || !args.docker_host.is_empty()
+            || !args.tls.is_empty()
+            || !args.url.is_empty()
+            || !args.domain.is_empty());
     let paths: Vec<PathBuf> = if !args.paths.is_empty() {
         args.paths.clone()
     } else if !config.scan.paths.is_empty() {
         config.scan.paths.iter().map(|p| config.resolve_path(p)).collect()
+    } else if live_only || !sources.runs_file_sources() {
+        Vec::new()
     } else {
         vec![PathBuf::from(".")]
     };
@@ -171,6 +188,8 @@ fn build_request(args: &ScanArgs, mut config: Config) -> anyhow::Result<ScanRequ
         fail_on,
         previous: args.previous.clone(),
         fail_on_new: args.fail_on_new,
+        exit_zero: args.exit_zero,
+        sources,
     })
 }
 

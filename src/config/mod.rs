@@ -10,6 +10,7 @@ mod http;
 mod policy;
 mod scan;
 mod secrets;
+pub mod sources;
 mod tls;
 
 use std::path::{Path, PathBuf};
@@ -98,6 +99,7 @@ impl Config {
 
     fn validate(&self, display: &str) -> Result<(), ScanError> {
         let err = |msg: String| ScanError::new("config", display, ErrorKind::Config, msg);
+        self.scan.selection().map_err(|e| err(format!("[scan] only/skip: {e}")))?;
         for (i, t) in self.tls.iter().enumerate() {
             if t.target.trim().is_empty() {
                 return Err(err(format!("[[tls]] entry {} has an empty target", i + 1)));

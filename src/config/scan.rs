@@ -20,6 +20,18 @@ pub struct ScanConfig {
     pub baseline: Option<String>,
     /// Largest structured config file (compose, manifest, nginx) read, in bytes.
     pub max_config_bytes: u64,
+    /// Run only these sources (`--only`): compose, dockerfile, kubernetes,
+    /// nginx, secrets, docker, tls, http, dns, firewall. Empty: all.
+    pub only: Vec<String>,
+    /// Never run these sources (`--skip`).
+    pub skip: Vec<String>,
+}
+
+impl ScanConfig {
+    /// The sources `only`/`skip` select.
+    pub fn selection(&self) -> Result<super::sources::Selection, String> {
+        super::sources::Selection::new(self.only.iter().map(String::as_str), self.skip.iter().map(String::as_str))
+    }
 }
 
 impl Default for ScanConfig {
@@ -32,6 +44,8 @@ impl Default for ScanConfig {
             ignore_file: None,
             baseline: None,
             max_config_bytes: crate::collect::text::DEFAULT_MAX_CONFIG_BYTES,
+            only: Vec::new(),
+            skip: Vec::new(),
         }
     }
 }

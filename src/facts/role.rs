@@ -135,10 +135,11 @@ fn deployment(fact: &Fact) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::workload::Workload;
     use crate::facts::{FactKind, Subject};
 
     fn service(name: &str, image: Option<&str>) -> Fact {
-        let workload = crate::facts::workload::Workload { image: image.map(ImageRef::parse), ..Workload::default() };
+        let workload = Workload { image: image.map(ImageRef::parse), ..Workload::default() };
         Fact::new(Subject::scoped(FactKind::Workload, name, "docker-compose.yml"), FactData::Workload(workload))
     }
 

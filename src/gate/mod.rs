@@ -24,6 +24,18 @@ pub fn counts(finding: &Finding) -> bool {
 /// `new_only`: with `--fail-on-new`, the diff whose new findings alone may
 /// fail the gate.
 pub fn decide(findings: &[Finding], errors: usize, fail_on: Severity, new_only: Option<&Diff>) -> Gate {
+    decide_with(findings, errors, fail_on, new_only, false)
+}
+
+/// `exit_zero`: `--exit-zero`, recorded so every report states the exit code
+/// the process really returns.
+pub fn decide_with(
+    findings: &[Finding],
+    errors: usize,
+    fail_on: Severity,
+    new_only: Option<&Diff>,
+    exit_zero: bool,
+) -> Gate {
     let new_ids = new_only.map(Diff::new_ids);
     let eligible = |f: &Finding| new_ids.as_ref().is_none_or(|ids| ids.contains(f.id.as_str()));
     let status = if errors > 0 {
@@ -38,7 +50,7 @@ pub fn decide(findings: &[Finding], errors: usize, fail_on: Severity, new_only: 
         GateStatus::Failed => EXIT_FINDINGS,
         GateStatus::Incomplete => EXIT_ERROR,
     };
-    Gate { fail_on, status, exit_code }
+    Gate { fail_on, status, exit_code: if exit_zero { EXIT_PASSED } else { exit_code }, exit_zero }
 }
 
 #[cfg(test)]

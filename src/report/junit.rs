@@ -204,19 +204,13 @@ fn gate_case(report: &Report) -> Case {
             Outcome::Failure {
                 message: format!("{over} finding(s) at or above {}", gate.fail_on),
                 kind: "gate".to_string(),
-                body: format!(
-                    "The gate fails on findings at or above {} (exit code {}).",
-                    gate.fail_on, gate.exit_code
-                ),
+                body: format!("The gate fails on findings at or above {} ({}).", gate.fail_on, gate.exit_text()),
             }
         }
         GateStatus::Incomplete => Outcome::Failure {
             message: format!("the scan is incomplete: {} error(s)", report.errors.len()),
             kind: "gate".to_string(),
-            body: format!(
-                "Errors kept the scan from completing (exit code {}); see the error test cases.",
-                gate.exit_code
-            ),
+            body: format!("Errors kept the scan from completing ({}); see the error test cases.", gate.exit_text()),
         },
     };
     Case { classname: "stackaudit".to_string(), name: format!("gate (fail on {})", gate.fail_on), outcome }

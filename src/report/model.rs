@@ -198,8 +198,33 @@ impl Summary {
 pub struct Gate {
     pub fail_on: Severity,
     pub status: GateStatus,
-    /// The process exit code (before `--exit-zero`).
+    /// The process exit code: 0 with `--exit-zero`, whatever the status.
     pub exit_code: u8,
+    /// `--exit-zero` was given: the status still says what the gate decided,
+    /// but the run exits 0.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exit_zero: bool,
+}
+
+impl Gate {
+    /// The exit code the gate's status alone gives (what `exit_code` would be
+    /// without `--exit-zero`).
+    pub fn status_code(&self) -> u8 {
+        match self.status {
+            GateStatus::Passed => crate::gate::EXIT_PASSED,
+            GateStatus::Failed => crate::gate::EXIT_FINDINGS,
+            GateStatus::Incomplete => crate::gate::EXIT_ERROR,
+        }
+    }
+
+    /// How the exit code is shown: `exit 0 (--exit-zero; the gate says 1)`.
+    pub fn exit_text(&self) -> String {
+        if self.exit_zero && self.status_code() != self.exit_code {
+            format!("exit {} (--exit-zero; the gate alone would exit {})", self.exit_code, self.status_code())
+        } else {
+            format!("exit {}", self.exit_code)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]

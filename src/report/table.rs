@@ -155,7 +155,7 @@ fn summary_lines(out: &mut String, p: &Painter, report: &Report, width: usize) {
         GateStatus::Incomplete => ("INCOMPLETE", "1;33", "errors kept the scan from completing".to_string()),
     };
     let mut line = String::new();
-    wrap_into(&mut line, &format!("Gate: {word} ({detail}; exit {})", gate.exit_code), "", "  ", width);
+    wrap_into(&mut line, &format!("Gate: {word} ({detail}; {})", gate.exit_text()), "", "  ", width);
     out.push_str(&line.replacen(word, &p.paint(code, word), 1));
 }
 

@@ -69,6 +69,8 @@ pub struct Gate {
     pub detail: String,
     pub fail_on: &'static str,
     pub exit_code: u8,
+    /// `exit 1`, or `exit 0 (--exit-zero; ...)`.
+    pub exit_text: String,
 }
 
 #[derive(Serialize)]
@@ -257,7 +259,7 @@ fn gate(report: &Report) -> Gate {
             ),
         ),
     };
-    Gate { status, label, detail, fail_on, exit_code: g.exit_code }
+    Gate { status, label, detail, fail_on, exit_code: g.exit_code, exit_text: g.exit_text() }
 }
 
 /// The platform each workload subject was declared on, so the source filter
