@@ -52,6 +52,12 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("STACKAUDIT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("stackaudit={default}")));
-    let _ =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    // Log lines quote file and container names from scanned input: no ANSI
+    // colours of our own, and every control character escaped.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(|| crate::report::escape::EscapingWriter(std::io::stderr()))
+        .with_target(false)
+        .try_init();
 }

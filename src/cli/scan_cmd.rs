@@ -21,9 +21,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         Ok(c) => c,
         Err(e) => {
             // A broken config is a usage error: say where, exit 2.
-            eprintln!("error: {e}");
+            eprintln!("{}", crate::report::escape::escape_controls(&format!("error: {e}")));
             if let Some(loc) = &e.location {
-                eprintln!("  at {loc}");
+                eprintln!("{}", crate::report::escape::escape_controls(&format!("  at {loc}")));
             }
             return Ok(EXIT_ERROR);
         }
@@ -217,6 +217,17 @@ fn emit(
         } else {
             print!("{text}");
         }
+    } else {
+        // A machine format alone (`--format json > report.json`): a person
+        // watching the terminal still learns that the scan was incomplete.
+        for e in &report.errors {
+            eprintln!("{}", error_line(e));
+        }
     }
     Ok(())
+}
+
+/// One line per scan error, control characters escaped.
+fn error_line(e: &crate::diagnostics::ScanError) -> String {
+    crate::report::escape::escape_controls(&format!("error: {e}")).into_owned()
 }

@@ -8,10 +8,12 @@ mod firewall;
 mod history;
 mod http;
 mod policy;
+pub mod ports;
 mod scan;
 mod secrets;
 pub mod sources;
 mod tls;
+mod validate;
 
 use std::path::{Path, PathBuf};
 
@@ -94,6 +96,13 @@ impl Config {
         })?;
         config.target_lines = TargetLines::scan(text);
         config.validate(display)?;
+        if let Some(invalid) = validate::check(&config, text) {
+            let err = ScanError::new("config", display, ErrorKind::Config, invalid.message);
+            return Err(match invalid.line {
+                Some(line) => err.at(Location::line(display, line)),
+                None => err,
+            });
+        }
         Ok(config)
     }
 

@@ -2,6 +2,7 @@
 //! rendered from the same `Report` value, so `stackaudit report old.json`
 //! re-renders exactly what a scan would have written.
 
+pub mod escape;
 mod model;
 pub mod schema;
 

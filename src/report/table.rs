@@ -25,6 +25,26 @@ pub fn width_from_env() -> usize {
 }
 
 pub fn render_with_width(report: &Report, color: bool, width: usize) -> String {
+    match escaped(report) {
+        Some(safe) => render_safe(&safe, color, width),
+        None => render_safe(report, color, width),
+    }
+}
+
+/// A copy of the report with control characters escaped in every string,
+/// when it has any: names and messages come from scanned input and must not
+/// drive the terminal.
+fn escaped(report: &Report) -> Option<Report> {
+    let mut value = serde_json::to_value(report).ok()?;
+    let before = value.clone();
+    super::escape::escape_json(&mut value);
+    if value == before {
+        return None;
+    }
+    serde_json::from_value(value).ok()
+}
+
+fn render_safe(report: &Report, color: bool, width: usize) -> String {
     let width = width.max(MIN_WIDTH);
     let p = Painter { color };
     let mut out = String::new();

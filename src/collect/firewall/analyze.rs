@@ -14,7 +14,8 @@ use crate::facts::firewall::{BaseChain, Firewall, PortDecision, PublishedPort};
 
 pub const SSH_PORT: u16 = 22;
 
-pub fn analyze(ruleset: &Ruleset, source: &str, policy: &Policy) -> Firewall {
+/// The ruleset's verdicts, or why it cannot be judged (too costly to walk).
+pub fn analyze(ruleset: &Ruleset, source: &str, policy: &Policy) -> Result<Firewall, String> {
     let eval = Evaluator::new(ruleset);
     let ssh_allowed: Vec<IpNet> = policy.ssh_allowed_sources.iter().filter_map(|s| parse_net(s)).collect();
 
@@ -47,8 +48,13 @@ pub fn analyze(ruleset: &Ruleset, source: &str, policy: &Policy) -> Firewall {
         .collect();
 
     let intervals = intervals(ruleset, &pinned);
-    let decided: Vec<(u16, u16, PortDecision)> =
-        intervals.iter().map(|&(a, b)| (a, b, decide(&eval, &ruleset.families, a, b, &ssh_allowed))).collect();
+    let mut decided: Vec<(u16, u16, PortDecision)> = Vec::with_capacity(intervals.len());
+    for &(a, b) in &intervals {
+        decided.push((a, b, decide(&eval, &ruleset.families, a, b, &ssh_allowed)));
+        if eval.exhausted() {
+            return Err(too_complex());
+        }
+    }
 
     // The fate most ports share is the default.
     let mut weight: BTreeMap<String, u32> = BTreeMap::new();
@@ -83,8 +89,11 @@ pub fn analyze(ruleset: &Ruleset, source: &str, policy: &Policy) -> Firewall {
     }
 
     let published = published(ruleset, &eval);
+    if eval.exhausted() {
+        return Err(too_complex());
+    }
     let assumptions: Vec<String> = eval.assumptions.borrow().iter().cloned().collect();
-    Firewall {
+    Ok(Firewall {
         backend: ruleset.backend.clone(),
         source: source.to_string(),
         input_filtering,
@@ -93,7 +102,14 @@ pub fn analyze(ruleset: &Ruleset, source: &str, policy: &Policy) -> Firewall {
         ports,
         published,
         assumptions,
-    }
+    })
+}
+
+fn too_complex() -> String {
+    format!(
+        "the ruleset needs more than {} rule visits to decide one port (jumps that branch into chains that          branch again); not judged",
+        super::eval::MAX_VISITS
+    )
 }
 
 /// Ranges of ports that no rule tells apart: split wherever a port match
@@ -256,7 +272,27 @@ mod tests {
     use crate::collect::firewall::iptables;
 
     fn run(text: &str, policy: &Policy) -> Firewall {
-        analyze(&iptables::parse(text).expect("valid iptables-save"), "test.rules", policy)
+        analyze(&iptables::parse(text).expect("valid iptables-save"), "test.rules", policy).expect("judged")
+    }
+
+    #[test]
+    fn jumps_that_branch_exponentially_are_refused_within_the_visit_budget() {
+        // C0 jumps twice to C1, which jumps twice to C2, ...: 2^30 walks.
+        let mut text = String::from("*filter\n:INPUT DROP [0:0]\n");
+        for i in 0..=30 {
+            text.push_str(&format!(":C{i} - [0:0]\n"));
+        }
+        text.push_str("-A INPUT -p tcp -j C0\n");
+        for i in 0..30 {
+            text.push_str(&format!("-A C{i} -p tcp -j C{n}\n-A C{i} -p tcp -j C{n}\n", n = i + 1));
+        }
+        text.push_str("-A C30 -p tcp --dport 443 -j ACCEPT\nCOMMIT\n");
+        let started = std::time::Instant::now();
+        let err = analyze(&iptables::parse(&text).unwrap(), "branchy.rules", &Policy::default()).unwrap_err();
+        assert!(err.contains("rule visits"), "{err}");
+        // Not a timing assertion on the result, a guard against a hang:
+        // before the budget this walk did not end.
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
     }
 
     fn port(fw: &Firewall, p: i64) -> &PortDecision {

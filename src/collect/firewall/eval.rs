@@ -16,6 +16,10 @@ use crate::facts::firewall::RuleRef;
 const MAX_DEPTH: usize = 32;
 /// Walks per probe before source matches stop splitting.
 const MAX_BRANCHES: usize = 512;
+/// Rules visited per probe. Jumps that branch (a chain jumping twice into a
+/// chain that jumps twice into ...) make the walk exponential without any
+/// source match; real rulesets need a few thousand visits per port.
+pub const MAX_VISITS: usize = 200_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum End {
@@ -74,12 +78,26 @@ enum ChainEnd {
 pub struct Evaluator<'a> {
     ruleset: &'a Ruleset,
     branches: std::cell::Cell<usize>,
+    visits: std::cell::Cell<usize>,
+    exhausted: std::cell::Cell<bool>,
     pub assumptions: std::cell::RefCell<BTreeSet<String>>,
 }
 
 impl<'a> Evaluator<'a> {
     pub fn new(ruleset: &'a Ruleset) -> Self {
-        Self { ruleset, branches: Default::default(), assumptions: Default::default() }
+        Self {
+            ruleset,
+            branches: Default::default(),
+            visits: Default::default(),
+            exhausted: Default::default(),
+            assumptions: Default::default(),
+        }
+    }
+
+    /// Some probe needed more than [`MAX_VISITS`] rule visits: its outcomes
+    /// are incomplete and the ruleset must not be judged.
+    pub fn exhausted(&self) -> bool {
+        self.exhausted.get()
     }
 
     /// Base filter chains on `hook` that see `family`, in priority order.
@@ -99,6 +117,7 @@ impl<'a> Evaluator<'a> {
     /// Every outcome of a new TCP connection to `port` on `hook`.
     pub fn probe(&self, hook: &str, family: Family, port: u16) -> Vec<Outcome> {
         self.branches.set(1);
+        self.visits.set(0);
         let chains = self.base_chains(hook, family);
         let mut live = vec![Branch::default()];
         let mut done = Vec::new();
@@ -152,6 +171,11 @@ impl<'a> Evaluator<'a> {
             return vec![(ChainEnd::Return, branch)];
         }
         for (idx, rule) in chain.rules.iter().enumerate().skip(start) {
+            self.visits.set(self.visits.get() + 1);
+            if self.visits.get() > MAX_VISITS {
+                self.exhausted.set(true);
+                return vec![(ChainEnd::Return, branch)];
+            }
             match self.test(rule, family, port, &branch) {
                 Decision::No => continue,
                 Decision::Yes => return self.apply(table, chain, idx, rule, family, port, branch, depth),

@@ -56,10 +56,15 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     }
     for result in loaded {
         match result {
-            Ok((l, from_file)) => {
-                let data = analyze(&l.ruleset, &l.source, &ctx.config.policy);
-                out.facts.push(ruleset_fact(data, from_file, declared.clone()));
-            }
+            Ok((l, from_file)) => match analyze(&l.ruleset, &l.source, &ctx.config.policy) {
+                Ok(data) => out.facts.push(ruleset_fact(data, from_file, declared.clone())),
+                Err(message) => out.error(with_place(ScanError::new(
+                    "firewall",
+                    &l.source,
+                    crate::diagnostics::ErrorKind::Unsupported,
+                    message,
+                ))),
+            },
             Err(e) => out.error(with_place(e)),
         }
     }
@@ -111,7 +116,7 @@ async fn scan_target(target: &PortScanTarget, declared: Option<&Location>) -> (V
     let host = target.host.trim();
     let err =
         |kind, msg: String| ScanError::new(SOURCE, if host.is_empty() { "[[firewall.scan]]" } else { host }, kind, msg);
-    let ports = match ports::parse(target.ports_spec()) {
+    let ports = match crate::config::ports::parse(target.ports_spec()) {
         Ok(p) => Arc::new(p),
         Err(e) => return (Vec::new(), vec![err(ErrorKind::Config, format!("ports: {e}"))]),
     };
