@@ -10,6 +10,8 @@ pub mod config;
 pub mod diagnostics;
 pub mod facts;
 pub mod findings;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gate;
 pub mod history;
 pub mod mask;

@@ -11,7 +11,7 @@ mod book;
 mod caa;
 mod chase;
 mod config_lines;
-mod dmarc;
+pub(crate) mod dmarc;
 mod dnssec;
 mod domain;
 mod email;
@@ -21,7 +21,7 @@ mod names;
 mod plan;
 mod query;
 mod records;
-mod spf;
+pub(crate) mod spf;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

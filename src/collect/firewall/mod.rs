@@ -8,9 +8,9 @@
 
 mod analyze;
 mod eval;
-mod iptables;
+pub(crate) mod iptables;
 mod model;
-mod nft_json;
+pub(crate) mod nft_json;
 pub mod ports;
 mod rawscan;
 mod scan;

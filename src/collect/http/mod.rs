@@ -10,7 +10,7 @@
 
 mod client;
 mod headers;
-mod hsts;
+pub(crate) mod hsts;
 
 use std::time::Duration;
 

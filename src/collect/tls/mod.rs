@@ -8,7 +8,7 @@
 //! An endpoint that cannot be reached or does not speak TLS is a scan error
 //! naming the target, never a finding; the other targets go on.
 
-mod cert;
+pub(crate) mod cert;
 mod chain13;
 mod endpoint;
 mod hello;
@@ -17,7 +17,7 @@ mod roots;
 mod suites;
 mod target;
 mod version;
-mod wire;
+pub(crate) mod wire;
 
 use std::sync::Arc;
 use std::time::Duration;

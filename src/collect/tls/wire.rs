@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use tls_parser::{TlsMessage, TlsMessageHandshake};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// Largest record a peer may send: 2^14 plaintext plus the expansion
@@ -90,7 +90,12 @@ pub async fn exchange(
     }
 }
 
-async fn read_answer(stream: &mut TcpStream, hello: &[u8], want_chain: bool) -> Result<Exchange, WireError> {
+/// Generic over the stream so the parsing can be fuzzed on bytes in memory.
+pub(crate) async fn read_answer<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    hello: &[u8],
+    want_chain: bool,
+) -> Result<Exchange, WireError> {
     if let Err(e) = stream.write_all(hello).await {
         return Ok(Exchange { answer: io_answer(&e), chain: Vec::new() });
     }
@@ -215,9 +220,9 @@ struct Records {
 impl Records {
     /// The next record `(type, payload)`; `Ok(None)` on a clean close. The
     /// outer `Result` is a protocol violation, the inner one an I/O error.
-    async fn next(
+    async fn next<S: AsyncRead + Unpin>(
         &mut self,
-        stream: &mut TcpStream,
+        stream: &mut S,
     ) -> Result<Result<Option<(u8, Vec<u8>)>, std::io::Error>, WireError> {
         loop {
             if self.buf.len() >= 5 {
