@@ -59,6 +59,7 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
     progress.stage("collecting");
     let mut collected = collect_all(&discovery, &ctx);
     errors.extend(discovery.errors.iter().cloned());
+    collected.skipped.splice(0..0, discovery.skipped.iter().cloned());
     errors.append(&mut collected.errors);
 
     progress.stage("evaluating rules");
