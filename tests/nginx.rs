@@ -185,7 +185,9 @@ fn every_weakness_is_found_with_file_and_line() {
         f["message"].as_str().unwrap().to_string()
     };
     assert!(message("hsts-missing").contains("drops the inherited Strict-Transport-Security"));
-    assert!(message("tls-legacy-protocol").contains("allows TLSv1, TLSv1.1 (nginx `ssl_protocols TLSv1 TLSv1.1 TLSv1.2`)"));
+    assert!(
+        message("tls-legacy-protocol").contains("allows TLSv1, TLSv1.1 (nginx `ssl_protocols TLSv1 TLSv1.1 TLSv1.2`)")
+    );
     let ciphers = message("tls-weak-cipher");
     for class in ["aNULL (", "RC4 (", "DES (", "3DES (", "MD5 ("] {
         assert!(ciphers.contains(class), "{class} missing from {ciphers}");
@@ -323,7 +325,10 @@ fn detection_by_content_and_standalone_includes_do_not_depend_on_the_path() {
     assert_eq!(results[0], results[1]);
     assert_eq!(
         results[0],
-        (1, vec!["tls-legacy-protocol | app.example.test (listen 443) | TLSv1 | proxy/snippets/tls.conf:1".to_string()])
+        (
+            1,
+            vec!["tls-legacy-protocol | app.example.test (listen 443) | TLSv1 | proxy/snippets/tls.conf:1".to_string()]
+        )
     );
 }
 

@@ -242,8 +242,10 @@ fn is_nginx_name(name: &str) -> bool {
         || name.contains("_by_lua")
 }
 
-/// Classifies a file's text.
-pub fn classify(text: &str) -> Kind {
+/// Classifies a file's text. A file named `nginx.conf` is nginx whatever
+/// it holds (a broken one is reported, not passed over), and a main file
+/// unless its content says it is an include.
+pub fn classify(text: &str, named_nginx: bool) -> Kind {
     let mut lexer = Lexer::new(text);
     let mut statements = 0usize;
     let mut known = 0usize;
@@ -301,27 +303,31 @@ pub fn classify(text: &str) -> Kind {
         }
         words.clear();
     }
-    if known == 0 {
-        return Kind::Other;
-    }
-    // Template syntax garbles the statements around it: a third will do.
-    if template {
-        return if known * 3 >= statements { Kind::Template } else { Kind::Other };
-    }
-    // Otherwise a clear majority: two thirds of the statements.
-    if known * 3 < statements * 2 {
-        return Kind::Other;
-    }
-    if main {
-        Kind::Main
-    } else {
-        Kind::Include
+    let nginx = known > 0 && known * 3 >= statements * 2;
+    match (template, nginx || named_nginx) {
+        // Template syntax garbles the statements around it: a third will do.
+        (true, _) if named_nginx || (known > 0 && known * 3 >= statements) => Kind::Template,
+        (false, true) if main || (named_nginx && !nginx) => Kind::Main,
+        (false, true) => Kind::Include,
+        _ => Kind::Other,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn classify_text(text: &str) -> Kind {
+        classify(text, false)
+    }
+
+    #[test]
+    fn a_file_named_nginx_conf_is_nginx_even_when_broken() {
+        assert_eq!(classify("a{a{a{}}}", true), Kind::Main);
+        assert_eq!(classify("a{a{a{}}}", false), Kind::Other);
+        assert_eq!(classify("server { listen 80; }", true), Kind::Include);
+        assert_eq!(classify("server {\n  listen {{ .Values.port }};\n}\n", true), Kind::Template);
+    }
 
     #[test]
     fn names_are_sorted_for_binary_search() {
@@ -330,27 +336,30 @@ mod tests {
 
     #[test]
     fn nginx_files_by_their_role() {
-        assert_eq!(classify("user nginx;\nevents {}\nhttp { include conf.d/*.conf; }\n"), Kind::Main);
-        assert_eq!(classify("server {\n  listen 80;\n  location / { proxy_pass http://app; }\n}\n"), Kind::Include);
-        assert_eq!(classify("ssl_protocols TLSv1.2;\nssl_ciphers HIGH;\n"), Kind::Include);
+        assert_eq!(classify_text("user nginx;\nevents {}\nhttp { include conf.d/*.conf; }\n"), Kind::Main);
+        assert_eq!(
+            classify_text("server {\n  listen 80;\n  location / { proxy_pass http://app; }\n}\n"),
+            Kind::Include
+        );
+        assert_eq!(classify_text("ssl_protocols TLSv1.2;\nssl_ciphers HIGH;\n"), Kind::Include);
         let lua = "location /t {\n  content_by_lua_block {\n    local a = 1; local b = 2; local c = 3; print(a, b, c)\n  }\n}\n";
-        assert_eq!(classify(lua), Kind::Include);
+        assert_eq!(classify_text(lua), Kind::Include);
         // Broken nginx is still nginx: its error must be reported.
-        assert_eq!(classify("server {\n  listen 80;\n  server_name a.test\n"), Kind::Include);
-        assert_eq!(classify("server {\n  listen {{ .Values.port }};\n}\n"), Kind::Template);
-        assert_eq!(classify("{% for s in servers %}\nserver { listen 80; }\n{% endfor %}\n"), Kind::Template);
+        assert_eq!(classify_text("server {\n  listen 80;\n  server_name a.test\n"), Kind::Include);
+        assert_eq!(classify_text("server {\n  listen {{ .Values.port }};\n}\n"), Kind::Template);
+        assert_eq!(classify_text("{% for s in servers %}\nserver { listen 80; }\n{% endfor %}\n"), Kind::Template);
     }
 
     #[test]
     fn other_programs_conf_files_are_not_nginx() {
         let supervisord = "[supervisord]\nnodaemon=true\n\n[program:nginx]\ncommand=/usr/sbin/nginx -g \"daemon off;\"\nautorestart=true ; restart it\n\n[program:php-fpm]\ncommand=php-fpm -F\n";
-        assert_eq!(classify(supervisord), Kind::Other);
+        assert_eq!(classify_text(supervisord), Kind::Other);
         let php_fpm = "[www]\nuser = www-data\ngroup = www-data\nlisten = 127.0.0.1:9000\n;listen.owner = www-data\npm = dynamic\npm.max_children = 5\n";
-        assert_eq!(classify(php_fpm), Kind::Other);
+        assert_eq!(classify_text(php_fpm), Kind::Other);
         let bind = "options {\n  directory \"/var/cache/bind\";\n  listen-on { any; };\n  allow-query { any; };\n};\ninclude \"/etc/bind/zones.conf\";\n";
-        assert_eq!(classify(bind), Kind::Other);
+        assert_eq!(classify_text(bind), Kind::Other);
         let redis = "bind 127.0.0.1\nport 6379\nrequirepass foo\n";
-        assert_eq!(classify(redis), Kind::Other);
-        assert_eq!(classify(""), Kind::Other);
+        assert_eq!(classify_text(redis), Kind::Other);
+        assert_eq!(classify_text(""), Kind::Other);
     }
 }

@@ -102,7 +102,7 @@ fn classify_all<'a>(discovery: &'a Discovery, limit: u64, out: &mut Collected) -
         .par_iter()
         .map(|f| {
             let kind = match read_text(&f.path, limit) {
-                Ok(text) => detect::classify(&text),
+                Ok(text) => detect::classify(&text, f.file_name() == "nginx.conf"),
                 // Unreadable: nginx only if its name says so; the loader
                 // then reports why it cannot be read.
                 Err(_) if f.file_name() == "nginx.conf" => Kind::Main,
@@ -169,6 +169,101 @@ fn standalone_prefix(path: &Path, root_dirs: &[PathBuf]) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Pieces of nginx (and Lua, and templates) that steer the parser into
+    /// its every branch when glued at random.
+    const PIECES: &[&str] = &[
+        "http",
+        "server",
+        "location",
+        "/",
+        "{",
+        "}",
+        ";",
+        " ",
+        "\n",
+        "\"",
+        "'",
+        "\\",
+        "$",
+        "${",
+        "#",
+        "include",
+        "a.conf",
+        "b.conf",
+        "*.conf",
+        "content_by_lua_block",
+        "set_by_lua_block $x",
+        "[[",
+        "]]",
+        "[==[",
+        "]==]",
+        "--",
+        "--[[",
+        "ssl_protocols",
+        "TLSv1",
+        "listen",
+        "443",
+        "ssl",
+        "add_header",
+        "\u{e9}",
+        "\u{1F600}",
+        "\0",
+        "{{",
+        "}}",
+        "{%",
+        "\r",
+        "events",
+        "return 301 https://$host;",
+        "=",
+        "if ($scheme = http)",
+    ];
+
+    /// A fixed-seed xorshift: the same cases on every run.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 >> 16) as usize
+        }
+        fn text(&mut self) -> String {
+            let len = self.next() % 60;
+            (0..len).map(|_| PIECES[self.next() % PIECES.len()]).collect()
+        }
+    }
+
+    /// Fuzz-style: random configurations (and random byte flips of a real
+    /// one) through the parser, the classifier and include expansion with
+    /// includes pointing anywhere, themselves included. Nothing may panic.
+    #[test]
+    fn arbitrary_input_never_panics() {
+        let mut rng = Rng(0x5eed_cafe_f00d_u64);
+        let real = include_str!("../../../tests/fixtures/nginx/weak/nginx.conf").as_bytes().to_vec();
+        for _ in 0..8_000 {
+            let text = rng.text();
+            let _ = syntax::parse(&text, 0);
+            let _ = detect::classify(&text, rng.next() % 2 == 0);
+            let mut bytes = real.clone();
+            for _ in 0..1 + rng.next() % 8 {
+                let at = rng.next() % bytes.len();
+                bytes[at] = PIECES[rng.next() % PIECES.len()].bytes().next().unwrap_or(b'{');
+            }
+            let mutated = String::from_utf8_lossy(&bytes);
+            let _ = syntax::parse(&mutated, 0);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        for _ in 0..400 {
+            for name in ["nginx.conf", "a.conf", "b.conf"] {
+                std::fs::write(dir.path().join(name), rng.text()).unwrap();
+            }
+            let loaded = Loader::load(&dir.path().join("nginx.conf"), "nginx.conf", dir.path(), 1 << 20);
+            if !loaded.failed {
+                let _ = server::server_facts(&loaded, "nginx.conf");
+            }
+        }
+    }
 
     #[test]
     fn the_prefix_of_a_standalone_file() {
