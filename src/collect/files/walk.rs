@@ -237,7 +237,7 @@ impl Walker<'_> {
             let n = self.count_files(abs);
             self.ignored.files += n;
             if self.ignored.examples.len() < EXAMPLES {
-                self.ignored.examples.push(format!("{shown}/ ({n} files)"));
+                self.ignored.examples.push(format!("{shown}/ ({})", files(n)));
             }
         } else {
             self.ignored.files += 1;
@@ -271,11 +271,13 @@ impl Walker<'_> {
 
     /// One `skipped` entry for the root saying what `.gitignore` excluded.
     fn summarise(&mut self) {
+        self.ignored.examples.sort();
         let ignored = &self.ignored;
         if ignored.files == 0 && ignored.examples.is_empty() {
             return;
         }
-        let count = if ignored.incomplete { format!("at least {}", ignored.files) } else { ignored.files.to_string() };
+        let count =
+            if ignored.incomplete { format!("at least {}", files(ignored.files)) } else { files(ignored.files) };
         let why = if self.repo.is_some() {
             "matched by .gitignore and not tracked by git"
         } else {
@@ -283,8 +285,16 @@ impl Walker<'_> {
         };
         self.out.skipped.push(Skipped {
             path: display_path(self.root),
-            reason: format!("{count} files {why} were not scanned: {}", ignored.examples.join(", ")),
+            reason: format!("{count} {why}, not scanned: {}", ignored.examples.join(", ")),
         });
+    }
+}
+
+fn files(n: usize) -> String {
+    if n == 1 {
+        "1 file".into()
+    } else {
+        format!("{n} files")
     }
 }
 
