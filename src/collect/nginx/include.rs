@@ -214,7 +214,7 @@ impl Loader {
 
     /// Blocks nested too deep once included files are counted in.
     fn too_deep(&mut self, d: &Directive) {
-        let at = Location::line(&self.out.files.get(d.file).cloned().unwrap_or_default(), d.line);
+        let at = Location::line(self.out.files.get(d.file).cloned().unwrap_or_default(), d.line);
         self.out.errors.push(
             ScanError::new(
                 SOURCE,
@@ -231,7 +231,7 @@ impl Loader {
     }
 
     fn include(&mut self, d: &Directive, stack: &mut Vec<(PathBuf, String)>, depth: usize, out: &mut Vec<Directive>) {
-        let at = Location::line(&self.out.files.get(d.file).cloned().unwrap_or_default(), d.line);
+        let at = Location::line(self.out.files.get(d.file).cloned().unwrap_or_default(), d.line);
         let Some(pattern) = d.arg(0) else {
             self.out
                 .errors

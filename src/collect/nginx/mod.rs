@@ -244,7 +244,7 @@ mod tests {
         for _ in 0..8_000 {
             let text = rng.text();
             let _ = syntax::parse(&text, 0);
-            let _ = detect::classify(&text, rng.next() % 2 == 0);
+            let _ = detect::classify(&text, rng.next().is_multiple_of(2));
             let mut bytes = real.clone();
             for _ in 0..1 + rng.next() % 8 {
                 let at = rng.next() % bytes.len();
