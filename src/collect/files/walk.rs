@@ -170,9 +170,12 @@ impl Walker<'_> {
                 self.count_ignored(&user, &abs, is_dir);
                 return None;
             }
-            // Tracked although ignored: scanned; in a folder, only what is tracked.
+            // Tracked although ignored: scanned; in a folder, only what is
+            // tracked, unless the folder is a submodule (its own repository,
+            // whose files the outer index does not list).
             if is_dir {
-                return Some(Folder { user, abs, rules: Rc::clone(rules), ignored: true });
+                let submodule = abs.join(".git").symlink_metadata().is_ok();
+                return Some(Folder { user, abs, rules: Rc::clone(rules), ignored: !submodule });
             }
         } else if is_dir {
             return Some(Folder { user, abs, rules: Rc::clone(rules), ignored: false });
