@@ -3,9 +3,10 @@
 //! from the configuration's prefix folder, then from the including file's
 //! folder). An absolute path such as `/etc/nginx/conf.d/*.conf` names a path
 //! inside the container; it is resolved against the repository's copy of
-//! that folder (the main file's folder plays `/etc/nginx`), never against
-//! the scanning machine's own `/etc`, so results depend only on what is
-//! scanned.
+//! that folder (the prefix folder plays `/etc/nginx`), never against the
+//! scanning machine's own `/etc`, so results depend only on what is scanned.
+//! A standalone file may have several candidate prefix folders: the first
+//! where an include's files exist is used.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
@@ -68,7 +69,8 @@ struct Parsed {
 }
 
 pub struct Loader {
-    prefix: PathBuf,
+    /// Folders that may play nginx's prefix, most likely first.
+    prefixes: Vec<PathBuf>,
     limit: u64,
     root_display: String,
     /// Filesystem path of each file, indexed like `Loaded::files`.
@@ -82,10 +84,11 @@ pub struct Loader {
 
 impl Loader {
     /// Loads `root` (shown as `display`), expanding includes relative to
-    /// `prefix`, the folder that plays nginx's prefix (`/etc/nginx`).
-    pub fn load(root: &Path, display: &str, prefix: &Path, limit: u64) -> Loaded {
+    /// the folder that plays nginx's prefix (`/etc/nginx`): the first of
+    /// `prefixes` where an include's files are found.
+    pub fn load(root: &Path, display: &str, prefixes: &[PathBuf], limit: u64) -> Loaded {
         let mut loader = Loader {
-            prefix: prefix.to_path_buf(),
+            prefixes: prefixes.to_vec(),
             limit,
             root_display: display.to_string(),
             paths: Vec::new(),
@@ -287,36 +290,39 @@ impl Loader {
     /// among the scanned files at all.
     fn resolve(&self, pattern: &str, from_file: usize) -> Option<Vec<PathBuf>> {
         let path = Path::new(pattern);
-        let candidates: Vec<PathBuf> = if path.is_absolute() {
-            self.container_paths(path)
+        let mut candidates: Vec<PathBuf> = if path.is_absolute() {
+            self.prefixes.iter().flat_map(|p| container_paths(p, path)).collect()
         } else {
+            self.prefixes.iter().map(|p| p.join(path)).collect()
+        };
+        if !path.is_absolute() {
             let including_dir =
                 self.paths.get(from_file).and_then(|p| p.parent()).map(Path::to_path_buf).unwrap_or_default();
-            vec![self.prefix.join(path), including_dir.join(path)]
-        };
+            candidates.push(including_dir.join(path));
+        }
         candidates.into_iter().find_map(|c| expand_glob(&c))
     }
+}
 
-    /// Where a path inside the container is in the repository: under a known
-    /// prefix, relative to the prefix folder; otherwise the longest tail
-    /// of it (folder and name at least) found next to the main file or in
-    /// one of its two parent folders.
-    fn container_paths(&self, path: &Path) -> Vec<PathBuf> {
-        let mut out = Vec::new();
-        for prefix in CONTAINER_PREFIXES {
-            if let Ok(rest) = path.strip_prefix(prefix) {
-                out.push(self.prefix.join(rest));
-            }
+/// Where a path inside the container is in the repository: under a known
+/// prefix, relative to the prefix folder; otherwise the longest tail of it
+/// (folder and name at least) found in the prefix folder or in one of its
+/// two parent folders.
+fn container_paths(prefix: &Path, path: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for container in CONTAINER_PREFIXES {
+        if let Ok(rest) = path.strip_prefix(container) {
+            out.push(prefix.join(rest));
         }
-        let parts: Vec<&std::ffi::OsStr> =
-            path.components().filter_map(|c| if let Component::Normal(p) = c { Some(p) } else { None }).collect();
-        let bases: Vec<&Path> = self.prefix.ancestors().take(3).collect();
-        for skip in 1..parts.len().saturating_sub(1) {
-            let tail: PathBuf = parts.iter().skip(skip).collect();
-            out.extend(bases.iter().map(|b| b.join(&tail)));
-        }
-        out
     }
+    let parts: Vec<&std::ffi::OsStr> =
+        path.components().filter_map(|c| if let Component::Normal(p) = c { Some(p) } else { None }).collect();
+    let bases: Vec<&Path> = prefix.ancestors().take(3).collect();
+    for skip in 1..parts.len().saturating_sub(1) {
+        let tail: PathBuf = parts.iter().skip(skip).collect();
+        out.extend(bases.iter().map(|b| b.join(&tail)));
+    }
+    out
 }
 
 /// Files matching a path whose components may hold glob characters, sorted;

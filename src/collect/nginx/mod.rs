@@ -61,7 +61,7 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
         .par_iter()
         .map(|c| {
             let prefix = c.file.path.parent().map(Path::to_path_buf).unwrap_or_default();
-            (*c, Loader::load(&c.file.path, &c.file.display, &prefix, limit))
+            (*c, Loader::load(&c.file.path, &c.file.display, &[prefix], limit))
         })
         .collect();
     let included: HashSet<&PathBuf> = loaded_roots.iter().flat_map(|(_, l)| l.read.iter()).collect();
@@ -72,7 +72,9 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
         .filter(|c| c.kind == Kind::Include && !included.contains(&c.canonical))
         .collect::<Vec<_>>()
         .par_iter()
-        .map(|c| (*c, Loader::load(&c.file.path, &c.file.display, &standalone_prefix(&c.file.path, &root_dirs), limit)))
+        .map(|c| {
+            (*c, Loader::load(&c.file.path, &c.file.display, &standalone_prefixes(&c.file.path, &root_dirs), limit))
+        })
         .collect();
     // A snippet one standalone file includes is audited through that file.
     let included_by_others: HashSet<&PathBuf> =
@@ -151,19 +153,25 @@ fn parent_name(path: &Path) -> Option<&str> {
     path.parent().and_then(Path::file_name).and_then(|n| n.to_str())
 }
 
-/// The folder that plays nginx's prefix (`/etc/nginx`) for a file no main
-/// file includes: in the conventional layout, the folder holding its
-/// `conf.d`/`sites-*`/... folder; else the folder of the nearest main file
-/// above it; else its own folder.
-fn standalone_prefix(path: &Path, root_dirs: &[PathBuf]) -> PathBuf {
+/// The folders that may play nginx's prefix (`/etc/nginx`) for a file no
+/// main file includes, most likely first: in the conventional layout, the
+/// folder holding its `conf.d`/`sites-*`/... folder; the folder of the
+/// nearest main file above it (h5bp's `conf.d/templates/` files include
+/// from there); its own folder.
+fn standalone_prefixes(path: &Path, root_dirs: &[PathBuf]) -> Vec<PathBuf> {
     let parent = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut out = Vec::new();
     if let (Some(folder), Some(above)) = (parent_name(path), parent.parent()) {
         if INCLUDE_FOLDERS.contains(&folder) {
-            return above.to_path_buf();
+            out.push(above.to_path_buf());
         }
     }
     let nearest_root = root_dirs.iter().filter(|d| parent.starts_with(d)).max_by_key(|d| d.components().count());
-    nearest_root.cloned().unwrap_or(parent)
+    out.extend(nearest_root.cloned());
+    out.push(parent);
+    let mut seen = HashSet::new();
+    out.retain(|p| seen.insert(p.clone()));
+    out
 }
 
 #[cfg(test)]
@@ -258,7 +266,8 @@ mod tests {
             for name in ["nginx.conf", "a.conf", "b.conf"] {
                 std::fs::write(dir.path().join(name), rng.text()).unwrap();
             }
-            let loaded = Loader::load(&dir.path().join("nginx.conf"), "nginx.conf", dir.path(), 1 << 20);
+            let loaded =
+                Loader::load(&dir.path().join("nginx.conf"), "nginx.conf", &[dir.path().to_path_buf()], 1 << 20);
             if !loaded.failed {
                 let _ = server::server_facts(&loaded, "nginx.conf");
             }
@@ -266,12 +275,22 @@ mod tests {
     }
 
     #[test]
-    fn the_prefix_of_a_standalone_file() {
-        let roots = vec![PathBuf::from("deploy/nginx")];
-        assert_eq!(standalone_prefix(Path::new("deploy/nginx/sites/a.conf"), &roots), Path::new("deploy/nginx"));
-        assert_eq!(standalone_prefix(Path::new("proxy/conf.d/a.conf"), &roots), Path::new("proxy"));
-        assert_eq!(standalone_prefix(Path::new("deploy/nginx/conf.d/a.conf"), &roots), Path::new("deploy/nginx"));
-        assert_eq!(standalone_prefix(Path::new("conf.d/a.conf"), &[]), Path::new(""));
-        assert_eq!(standalone_prefix(Path::new("proxy/site.conf"), &[]), Path::new("proxy"));
+    fn the_prefixes_of_a_standalone_file() {
+        let p = |s: &str| PathBuf::from(s);
+        let roots = vec![p("deploy/nginx"), p("h5bp")];
+        assert_eq!(
+            standalone_prefixes(Path::new("deploy/nginx/sites/a.conf"), &roots),
+            [p("deploy/nginx"), p("deploy/nginx/sites")]
+        );
+        assert_eq!(standalone_prefixes(Path::new("proxy/conf.d/a.conf"), &roots), [p("proxy"), p("proxy/conf.d")]);
+        assert_eq!(
+            standalone_prefixes(Path::new("deploy/nginx/conf.d/a.conf"), &roots),
+            [p("deploy/nginx"), p("deploy/nginx/conf.d")]
+        );
+        assert_eq!(
+            standalone_prefixes(Path::new("h5bp/conf.d/templates/a.conf"), &roots),
+            [p("h5bp/conf.d"), p("h5bp"), p("h5bp/conf.d/templates")]
+        );
+        assert_eq!(standalone_prefixes(Path::new("conf.d/a.conf"), &[]), [p(""), p("conf.d")]);
     }
 }
