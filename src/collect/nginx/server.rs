@@ -155,7 +155,13 @@ struct Analysis<'a> {
 
 impl<'a> Analysis<'a> {
     fn loc(&self, d: &Directive) -> Location {
-        Location::line(&self.loaded.files[d.file], d.line)
+        Location::line(self.file_of(d), d.line)
+    }
+
+    /// The file a directive was read from (every index the loader hands out
+    /// is valid; an empty name rather than a panic if one ever were not).
+    fn file_of(&self, d: &Directive) -> &'a str {
+        self.loaded.files.get(d.file).map_or("", String::as_str)
     }
 
     fn at(&mut self, key: impl Into<String>, d: Option<&Directive>) {
@@ -219,7 +225,7 @@ impl<'a> Analysis<'a> {
             }
         }
 
-        let file = self.loaded.files[server.file].clone();
+        let file = self.file_of(server).to_string();
         let data = NginxServer {
             file: file.clone(),
             line: server.line,
