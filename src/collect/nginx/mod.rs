@@ -247,9 +247,11 @@ mod tests {
     /// includes pointing anywhere, themselves included. Nothing may panic.
     #[test]
     fn arbitrary_input_never_panics() {
-        let mut rng = Rng(0x5eed_cafe_f00d_u64);
+        // STACKAUDIT_FUZZ_CASES=500000 runs longer (and the seed with it).
+        let cases: usize = std::env::var("STACKAUDIT_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(8_000);
+        let mut rng = Rng(0x5eed_cafe_f00d_u64 ^ cases as u64);
         let real = include_str!("../../../tests/fixtures/nginx/weak/nginx.conf").as_bytes().to_vec();
-        for _ in 0..8_000 {
+        for _ in 0..cases {
             let text = rng.text();
             let _ = syntax::parse(&text, 0);
             let _ = detect::classify(&text, rng.next().is_multiple_of(2));
@@ -262,7 +264,7 @@ mod tests {
             let _ = syntax::parse(&mutated, 0);
         }
         let dir = tempfile::tempdir().unwrap();
-        for _ in 0..400 {
+        for _ in 0..cases / 20 {
             for name in ["nginx.conf", "a.conf", "b.conf"] {
                 std::fs::write(dir.path().join(name), rng.text()).unwrap();
             }
