@@ -77,6 +77,11 @@ pub struct Loader {
     paths: Vec<PathBuf>,
     /// By canonical path; `None` when reading or parsing failed (reported once).
     cache: HashMap<PathBuf, Option<Parsed>>,
+    /// Includes already resolved, by pattern and including file, and
+    /// canonical paths already looked up: a file included many times costs
+    /// its file system lookups once.
+    resolved: HashMap<(String, usize), Option<Vec<(PathBuf, PathBuf)>>>,
+    canonical: HashMap<PathBuf, PathBuf>,
     expanded_directives: usize,
     expanded_bytes: u64,
     out: Loaded,
@@ -93,6 +98,8 @@ impl Loader {
             root_display: display.to_string(),
             paths: Vec::new(),
             cache: HashMap::new(),
+            resolved: HashMap::new(),
+            canonical: HashMap::new(),
             expanded_directives: 0,
             expanded_bytes: 0,
             out: Loaded::default(),
@@ -149,7 +156,7 @@ impl Loader {
         depth: usize,
         at: Option<&Location>,
     ) -> Option<Vec<Directive>> {
-        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let canonical = self.canonical(path);
         let (directives, bytes) = self.parsed(path, &canonical, display.clone())?;
         self.expanded_directives = self.expanded_directives.saturating_add(Directive::count(&directives));
         self.expanded_bytes = self.expanded_bytes.saturating_add(bytes);
@@ -241,15 +248,25 @@ impl Loader {
                 .push(ScanError::new(SOURCE, &at.path, ErrorKind::Malformed, "\"include\" needs a file name").at(at));
             return;
         };
-        let Some(paths) = self.resolve(pattern, d.file) else {
+        let key = (pattern.to_string(), d.file);
+        let resolved = match self.resolved.get(&key) {
+            Some(r) => r.clone(),
+            None => {
+                let r = self
+                    .resolve(pattern, d.file)
+                    .map(|paths| paths.into_iter().map(|p| (self.canonical(&p), p)).collect::<Vec<_>>());
+                self.resolved.insert(key, r.clone());
+                r
+            }
+        };
+        let Some(paths) = resolved else {
             self.out.skipped.push(Skipped {
                 path: at.to_string(),
                 reason: format!("include {pattern:?} is not among the scanned files; its directives are not audited"),
             });
             return;
         };
-        for path in paths {
-            let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        for (canonical, path) in paths {
             let display = display_path(&path);
             if let Some(pos) = stack.iter().position(|(p, _)| *p == canonical) {
                 let chain: Vec<&str> =
@@ -284,6 +301,15 @@ impl Loader {
                 return;
             }
         }
+    }
+
+    fn canonical(&mut self, path: &Path) -> PathBuf {
+        if let Some(c) = self.canonical.get(path) {
+            return c.clone();
+        }
+        let c = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.canonical.insert(path.to_path_buf(), c.clone());
+        c
     }
 
     /// The files an include names; `None` when its folder (or file) is not
