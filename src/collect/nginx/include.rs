@@ -62,6 +62,9 @@ pub struct Loaded {
     pub failed: bool,
 }
 
+/// A file an include names: canonical path, and the path as found.
+type Resolved = (PathBuf, PathBuf);
+
 /// A file parsed once, however often it is included.
 struct Parsed {
     directives: Rc<Vec<Directive>>,
@@ -80,7 +83,7 @@ pub struct Loader {
     /// Includes already resolved, by pattern and including file, and
     /// canonical paths already looked up: a file included many times costs
     /// its file system lookups once.
-    resolved: HashMap<(String, usize), Option<Vec<(PathBuf, PathBuf)>>>,
+    resolved: HashMap<(String, usize), Option<Vec<Resolved>>>,
     canonical: HashMap<PathBuf, PathBuf>,
     expanded_directives: usize,
     expanded_bytes: u64,
