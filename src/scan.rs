@@ -67,6 +67,7 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
     let mut collected = collect_all(&discovery, &ctx, &request.sources);
     crate::facts::role::assign_roles(&mut collected.facts);
     errors.extend(discovery.errors.iter().cloned());
+    collected.skipped.splice(0..0, discovery.skipped.iter().cloned());
     errors.append(&mut collected.errors);
 
     progress.stage("evaluating rules");

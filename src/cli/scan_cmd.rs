@@ -112,7 +112,9 @@ fn load_config(args: &ScanArgs) -> Result<Config, crate::diagnostics::ScanError>
             candidates.push(only.join(DEFAULT_FILE_NAME));
         }
     }
-    match candidates.into_iter().find(|c| c.is_file()) {
+    // Present in any form but a folder: a config that is a FIFO or a link to
+    // /dev/zero must be refused by the loader, not silently passed over.
+    match candidates.into_iter().find(|c| c.symlink_metadata().is_ok_and(|m| !m.is_dir())) {
         Some(path) => Config::load(&path),
         None => Ok(Config::default()),
     }
@@ -176,7 +178,9 @@ fn build_request(args: &ScanArgs, mut config: Config) -> anyhow::Result<ScanRequ
         .ignore_file
         .clone()
         .or_else(|| config.scan.ignore_file.as_deref().map(|p| config.resolve_path(p)))
-        .or_else(|| Some(PathBuf::from(DEFAULT_IGNORE_FILE)).filter(|p| p.is_file()));
+        .or_else(|| {
+            Some(PathBuf::from(DEFAULT_IGNORE_FILE)).filter(|p| p.symlink_metadata().is_ok_and(|m| !m.is_dir()))
+        });
     let baseline = args.baseline.clone().or_else(|| config.scan.baseline.as_deref().map(|p| config.resolve_path(p)));
     let fail_on = args.fail_on.unwrap_or(config.scan.fail_on);
     Ok(ScanRequest {

@@ -1,14 +1,18 @@
-//! Finding the files to scan: one walk of the given paths, honouring
-//! `.gitignore` and the configured excludes, shared by every file collector.
+//! Finding the files to scan: one walk of the given paths, shared by every
+//! file collector. What `.gitignore` keeps out and what is not a regular
+//! file are recorded under `skipped`, never dropped silently (see `walk`).
+
+mod git;
+mod walk;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
-use ignore::overrides::OverrideBuilder;
-use ignore::{WalkBuilder, WalkState};
+use ignore::overrides::{Override, OverrideBuilder};
 
-use crate::diagnostics::{ErrorKind, ScanError};
+use crate::diagnostics::{ErrorKind, ScanError, Skipped};
+
+pub use git::MAX_INDEX_BYTES;
 
 /// Largest input accepted on standard input.
 const MAX_STDIN_BYTES: u64 = 256 * 1024 * 1024;
@@ -35,6 +39,9 @@ pub struct Discovery {
     /// Text read from standard input (`stackaudit scan -`).
     pub stdin: Option<String>,
     pub errors: Vec<ScanError>,
+    /// Files deliberately not scanned: FIFOs, devices, links leading out of
+    /// the scanned folder, and a count of what `.gitignore` excluded.
+    pub skipped: Vec<Skipped>,
 }
 
 impl Discovery {
@@ -55,8 +62,7 @@ pub fn display_path(path: &Path) -> String {
 /// Walks `paths` (files or folders; `-` is standard input).
 pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Discovery {
     let mut discovery = Discovery::default();
-    let found = Mutex::new(Vec::new());
-    let errors = Mutex::new(Vec::new());
+    let mut files = Vec::new();
     for root in paths {
         if root.as_os_str() == "-" {
             read_stdin(&mut discovery);
@@ -76,70 +82,58 @@ pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Discovery {
             }
         };
         if meta.is_file() {
-            found.lock().unwrap().push(DiscoveredFile {
-                path: root.clone(),
-                display: shown,
-                size: meta.len(),
-                explicit: true,
-            });
+            files.push(DiscoveredFile { path: root.clone(), display: shown, size: meta.len(), explicit: true });
             continue;
         }
-        let mut builder = WalkBuilder::new(root);
-        // Hidden files matter here: `.env` is where secrets leak.
-        builder.hidden(false).git_ignore(true).git_exclude(true).parents(true).require_git(false);
-        builder.filter_entry(|e| e.file_name() != ".git");
-        if !exclude.is_empty() {
-            let mut ob = OverrideBuilder::new(root);
-            for pattern in exclude {
-                if let Err(e) = ob.add(&format!("!{pattern}")) {
-                    discovery.errors.push(ScanError::new(
-                        "files",
-                        pattern,
-                        ErrorKind::Config,
-                        format!("invalid exclude pattern: {e}"),
-                    ));
-                }
-            }
-            if let Ok(ov) = ob.build() {
-                builder.overrides(ov);
-            }
+        if !meta.is_dir() {
+            // `scan /dev/zero` or a FIFO: nothing to read, and saying so
+            // beats an empty, passing scan.
+            let kind = crate::collect::text::special_kind(meta.file_type()).unwrap_or("not a regular file");
+            discovery.errors.push(ScanError::new(
+                "files",
+                &shown,
+                ErrorKind::Unsupported,
+                format!("cannot scan this path: it is {kind}, and only regular files and folders are scanned"),
+            ));
+            continue;
         }
-        builder.build_parallel().run(|| {
-            Box::new(|entry| {
-                match entry {
-                    Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
-                        let size = e.metadata().map(|m| m.len()).unwrap_or(0);
-                        let path = e.into_path();
-                        let display = display_path(&path);
-                        found.lock().unwrap().push(DiscoveredFile { path, display, size, explicit: false });
-                    }
-                    Ok(_) => {}
-                    Err(err) => {
-                        let target = match &err {
-                            ignore::Error::WithPath { path, .. } => display_path(path),
-                            _ => String::from("(walk)"),
-                        };
-                        let kind = err.io_error().map_or(ErrorKind::Io, ErrorKind::from_io);
-                        errors.lock().unwrap().push(ScanError::new(
-                            "files",
-                            target,
-                            kind,
-                            format!("cannot read: {err}"),
-                        ));
-                    }
-                }
-                WalkState::Continue
-            })
-        });
+        let (excludes, errors) = excludes(root, exclude);
+        discovery.errors.extend(errors);
+        let walked = walk::walk(root, &excludes);
+        files.extend(walked.files);
+        discovery.skipped.extend(walked.skipped);
+        discovery.errors.extend(walked.errors);
     }
-    let mut files = found.into_inner().unwrap();
     files.sort();
     files.dedup_by(|a, b| a.path == b.path);
     discovery.files = files;
-    let mut errs = errors.into_inner().unwrap();
-    errs.sort_by(|a, b| a.target.cmp(&b.target));
-    discovery.errors.extend(errs);
     discovery
+}
+
+/// `scan.exclude` patterns (gitignore syntax) for the folder `root`; an
+/// invalid pattern is an error and the others still apply.
+fn excludes(root: &Path, patterns: &[String]) -> (Override, Vec<ScanError>) {
+    let mut errors = Vec::new();
+    if patterns.is_empty() {
+        return (Override::empty(), errors);
+    }
+    let base = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut builder = OverrideBuilder::new(base);
+    for pattern in patterns {
+        if let Err(e) = builder.add(&format!("!{pattern}")) {
+            errors.push(ScanError::new("files", pattern, ErrorKind::Config, format!("invalid exclude pattern: {e}")));
+        }
+    }
+    let excludes = builder.build().unwrap_or_else(|e| {
+        errors.push(ScanError::new(
+            "files",
+            "scan.exclude",
+            ErrorKind::Config,
+            format!("invalid exclude patterns: {e}"),
+        ));
+        Override::empty()
+    });
+    (excludes, errors)
 }
 
 fn read_stdin(discovery: &mut Discovery) {

@@ -76,13 +76,16 @@ pub struct TargetLines {
     pub firewall: Option<u32>,
 }
 
+/// Largest `stackaudit.toml` read.
+pub const MAX_CONFIG_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Self, ScanError> {
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ScanError::new("config", &display, ErrorKind::from_io(&e), format!("cannot read config: {e}"))
-        })?;
+        // Capped, regular files only: a config that is /dev/zero or a FIFO is an error, not a hang.
+        let text = crate::collect::text::read_text(path, MAX_CONFIG_FILE_BYTES)
+            .map_err(|e| ScanError::new("config", &display, e.kind(), format!("cannot read config: {e}")))?;
         let mut config = Self::parse(&text, &display)?;
         config.source = Some(path.to_path_buf());
         Ok(config)

@@ -114,4 +114,8 @@ pub struct PlainHttp {
     pub behaviour: String,
     /// Locations that serve content instead of redirecting.
     pub serving_locations: Vec<String>,
+    /// Locations answered over plain HTTP by design, which do not count as
+    /// serving content: the ACME HTTP-01 challenge, health checks and
+    /// status endpoints.
+    pub answered_locally: Vec<String>,
 }

@@ -52,6 +52,9 @@ pub struct Rule {
     pub source: String,
 }
 
+/// Largest ignore file read.
+pub const MAX_IGNORE_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
 #[derive(Debug, Default)]
 pub struct Suppressions {
     pub rules: Vec<Rule>,
@@ -60,9 +63,9 @@ pub struct Suppressions {
 impl Suppressions {
     pub fn load(path: &std::path::Path) -> Result<Self, ScanError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ScanError::new("ignore-file", &shown, ErrorKind::from_io(&e), format!("cannot read ignore file: {e}"))
-        })?;
+        // Capped, regular files only: /dev/zero or a FIFO is an error, not a hang.
+        let text = crate::collect::text::read_text(path, MAX_IGNORE_FILE_BYTES)
+            .map_err(|e| ScanError::new("ignore-file", &shown, e.kind(), format!("cannot read ignore file: {e}")))?;
         Self::parse(&text, &shown)
     }
 

@@ -6,9 +6,14 @@ pub fn render(report: &Report) -> anyhow::Result<String> {
     Ok(text)
 }
 
+/// Largest saved report read back (reports, baselines, diffs, history).
+pub const MAX_REPORT_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Reads a saved JSON report (for `stackaudit report`, baselines and diffs).
 pub fn load(path: &std::path::Path) -> anyhow::Result<Report> {
     use anyhow::Context as _;
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read report {}", path.display()))?;
+    // Capped, regular files only: /dev/zero or a FIFO is an error, not a hang.
+    let text = crate::collect::text::read_text(path, MAX_REPORT_BYTES)
+        .with_context(|| format!("cannot read report {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("{} is not a stackaudit JSON report", path.display()))
 }

@@ -7,7 +7,9 @@ use super::syntax::Directive;
 pub fn parse(d: &Directive) -> Listen {
     let raw = d.arg(0).unwrap_or("80").to_string();
     let flags: Vec<&str> = d.args.iter().skip(1).map(String::as_str).collect();
-    let port = if raw.starts_with("unix:") {
+    // A variable (`listen ${NGINX_PORT};` in the docker image's envsubst
+    // templates) is only known once rendered.
+    let port = if raw.starts_with("unix:") || raw.contains('$') {
         None
     } else if let Ok(p) = raw.parse::<u16>() {
         Some(p)
@@ -57,6 +59,7 @@ mod tests {
         assert_eq!(listen(&["127.0.0.1"]).port, Some(80));
         assert_eq!(listen(&["[::1]"]).port, Some(80));
         assert_eq!(listen(&["unix:/run/x.sock"]).port, None);
+        assert_eq!(listen(&["${NGINX_PORT}"]).port, None);
         assert!(listen(&["80", "default_server"]).default_server);
     }
 }

@@ -2,12 +2,16 @@
 //! expanded as nginx expands them, and one `nginx_server` fact per `server`
 //! block with the settings that really apply to it.
 //!
-//! Entry points are `nginx.conf` files, and `*.conf` files in folders named
-//! like nginx's (`nginx`, `conf.d`, `sites-enabled`, `sites-available`) that
-//! no `nginx.conf` includes: those are audited on their own, as the inside of
-//! an `http` block, which is where nginx images include them.
+//! Which files are nginx is decided by their content (see `detect`), never
+//! by the folder they sit in. Main files (with `events`, `http`...) are read
+//! from the top, with their folder as nginx's prefix. Other nginx files that
+//! no main file includes are audited on their own as the inside of an `http`
+//! block, which is where nginx images include them; their prefix is the
+//! folder of the main file above them, else the `/etc/nginx` of the
+//! conventional layout (the folder holding `conf.d`, `sites-*`...).
 
 pub mod ciphers;
+mod detect;
 mod headers;
 mod include;
 mod listen;
@@ -20,83 +24,275 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::files::{DiscoveredFile, Discovery};
+use super::text::read_text;
 use super::{CollectContext, Collected};
+use crate::diagnostics::Skipped;
+use detect::Kind;
 use include::{Loaded, Loader};
+
+pub use include::{MAX_EXPANDED_BYTES, MAX_EXPANDED_DIRECTIVES, MAX_INCLUDE_DEPTH};
+pub use syntax::MAX_BLOCK_DEPTH;
 
 pub(crate) const SOURCE: &str = "nginx";
 
-/// Folders whose `*.conf` files nginx images include into `http`.
-const INCLUDE_FOLDERS: &[&str] = &["conf.d", "sites-enabled", "sites-available", "http.d"];
+/// Folders whose files nginx images include into `http` from `/etc/nginx`
+/// (`templates` holds the docker image's envsubst templates for `conf.d`).
+const INCLUDE_FOLDERS: &[&str] =
+    &["conf.d", "sites-enabled", "sites-available", "http.d", "vhosts.d", "servers", "templates", "snippets"];
 
-/// Directives that tell an nginx file from another program's `.conf` in a
-/// folder named `conf.d`.
-const NGINX_WORDS: &[&str] = &["server_name", "listen ", "location ", "proxy_pass", "upstream ", "add_header", "ssl_"];
+/// Folders whose files are nginx includes whatever their name (Debian's
+/// `sites-available/default` has no extension).
+const ANY_NAME_FOLDERS: &[&str] = &["sites-enabled", "sites-available"];
+
+/// A file that may be nginx configuration, with what its content says.
+struct Candidate<'a> {
+    file: &'a DiscoveredFile,
+    kind: Kind,
+    canonical: PathBuf,
+}
 
 pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
     let limit = ctx.config.scan.max_config_bytes;
-    let roots: Vec<&DiscoveredFile> = discovery.files.iter().filter(|f| f.file_name() == "nginx.conf").collect();
-    let loaded_roots: Vec<(&DiscoveredFile, Loaded)> =
-        roots.par_iter().map(|f| (*f, Loader::load(&f.path, &f.display, limit))).collect();
-    let included: HashSet<PathBuf> = loaded_roots.iter().flat_map(|(_, l)| l.read.iter().cloned()).collect();
+    let mut out = Collected::default();
+    let candidates = classify_all(discovery, limit, &mut out);
 
-    let candidates: Vec<&DiscoveredFile> = discovery
-        .files
-        .iter()
-        .filter(|f| is_standalone_candidate(f) && !included.contains(&canonical(&f.path)))
-        .collect();
-    let loaded_standalone: Vec<(&DiscoveredFile, Loaded)> = candidates
+    let roots: Vec<&Candidate> = candidates.iter().filter(|c| c.kind == Kind::Main).collect();
+    let loaded_roots: Vec<(&Candidate, Loaded)> = roots
         .par_iter()
-        .filter(|f| is_nginx_path(&f.path) || looks_like_nginx(&f.path, limit))
-        .map(|f| (*f, Loader::load(&f.path, &f.display, limit)))
-        .collect();
-    // A snippet one standalone file includes is audited through that file.
-    let included_by_others: HashSet<PathBuf> = loaded_standalone
-        .iter()
-        .flat_map(|(f, l)| {
-            let own = canonical(&f.path);
-            l.read.iter().filter(move |p| **p != own).cloned()
+        .map(|c| {
+            let prefix = c.file.path.parent().map(Path::to_path_buf).unwrap_or_default();
+            (*c, Loader::load(&c.file.path, &c.file.display, &[prefix], limit))
         })
         .collect();
+    let included: HashSet<&PathBuf> = loaded_roots.iter().flat_map(|(_, l)| l.read.iter()).collect();
 
-    let mut out = Collected::default();
-    let standalone = loaded_standalone.into_iter().filter(|(f, _)| !included_by_others.contains(&canonical(&f.path)));
-    for (file, loaded) in loaded_roots.into_iter().chain(standalone) {
+    let root_dirs: Vec<PathBuf> = roots.iter().filter_map(|c| c.file.path.parent().map(Path::to_path_buf)).collect();
+    let loaded_standalone: Vec<(&Candidate, Loaded)> = candidates
+        .iter()
+        .filter(|c| c.kind == Kind::Include && !included.contains(&c.canonical))
+        .collect::<Vec<_>>()
+        .par_iter()
+        .map(|c| {
+            (*c, Loader::load(&c.file.path, &c.file.display, &standalone_prefixes(&c.file.path, &root_dirs), limit))
+        })
+        .collect();
+    // A snippet one standalone file includes is audited through that file.
+    let included_by_others: HashSet<&PathBuf> =
+        loaded_standalone.iter().flat_map(|(c, l)| l.read.iter().filter(move |p| **p != c.canonical)).collect();
+
+    let standalone = loaded_standalone.iter().filter(|(c, _)| !included_by_others.contains(&c.canonical));
+    for (candidate, loaded) in loaded_roots.iter().chain(standalone) {
         out.stats.files += loaded.files.len();
         out.stats.bytes += loaded.bytes;
         if !loaded.failed {
-            out.facts.extend(server::server_facts(&loaded, &file.display));
+            out.facts.extend(server::server_facts(loaded, &candidate.file.display));
         }
-        out.errors.extend(loaded.errors);
-        out.skipped.extend(loaded.skipped);
+        out.errors.extend(loaded.errors.iter().cloned());
+        out.skipped.extend(loaded.skipped.iter().cloned());
     }
     out
 }
 
-fn canonical(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+/// Reads every file whose name may hold nginx configuration and keeps the
+/// ones whose content is nginx, one per real file (a `sites-enabled` link
+/// and its `sites-available` target are one file, shown by the target).
+fn classify_all<'a>(discovery: &'a Discovery, limit: u64, out: &mut Collected) -> Vec<Candidate<'a>> {
+    let mut files: Vec<&DiscoveredFile> = discovery.files.iter().filter(|f| may_be_nginx(f)).collect();
+    // Real files before links to them, so the dedup below keeps the target.
+    files.sort_by_key(|f| (f.path.symlink_metadata().is_ok_and(|m| m.is_symlink()), f.path.clone()));
+    let classified: Vec<(&DiscoveredFile, Kind)> = files
+        .par_iter()
+        .map(|f| {
+            let kind = match read_text(&f.path, limit) {
+                Ok(text) => detect::classify(&text, f.file_name() == "nginx.conf"),
+                // Unreadable: nginx only if its name says so; the loader
+                // then reports why it cannot be read.
+                Err(_) if f.file_name() == "nginx.conf" => Kind::Main,
+                Err(_) => Kind::Other,
+            };
+            (*f, kind)
+        })
+        .collect();
+    let mut seen = HashSet::new();
+    let mut candidates = Vec::new();
+    for (file, kind) in classified {
+        match kind {
+            Kind::Other => continue,
+            Kind::Template => {
+                out.skipped.push(Skipped {
+                    path: file.display.clone(),
+                    reason: "nginx configuration with template placeholders ({{ }} or {% %}); only the rendered file is audited".into(),
+                });
+                continue;
+            }
+            Kind::Main | Kind::Include => {}
+        }
+        let canonical = std::fs::canonicalize(&file.path).unwrap_or_else(|_| file.path.clone());
+        if seen.insert(canonical.clone()) {
+            candidates.push(Candidate { file, kind, canonical });
+        }
+    }
+    candidates.sort_by(|a, b| a.file.cmp(b.file));
+    candidates
 }
 
-fn is_standalone_candidate(file: &DiscoveredFile) -> bool {
+/// Names nginx configuration goes by: `*.conf` (and the docker image's
+/// `*.conf.template`), `*.nginx`, `*.vhost`, anything in `sites-*`, and any
+/// file named on the command line.
+fn may_be_nginx(file: &DiscoveredFile) -> bool {
     let name = file.file_name();
-    if !name.ends_with(".conf") || name == "nginx.conf" {
+    if name.starts_with('.') {
         return false;
     }
-    let in_folder = file
-        .path
-        .parent()
-        .and_then(Path::file_name)
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| INCLUDE_FOLDERS.contains(&n));
-    in_folder || is_nginx_path(&file.path)
+    file.explicit
+        || [".conf", ".conf.template", ".nginx", ".vhost"].iter().any(|ext| name.ends_with(ext))
+        || parent_name(&file.path).is_some_and(|p| ANY_NAME_FOLDERS.contains(&p))
 }
 
-/// Some folder on the path is named like nginx (`nginx`, `nginx-proxy`...).
-fn is_nginx_path(path: &Path) -> bool {
-    path.parent().is_some_and(|p| {
-        p.components().any(|c| c.as_os_str().to_str().is_some_and(|s| s.to_ascii_lowercase().contains("nginx")))
-    })
+fn parent_name(path: &Path) -> Option<&str> {
+    path.parent().and_then(Path::file_name).and_then(|n| n.to_str())
 }
 
-fn looks_like_nginx(path: &Path, limit: u64) -> bool {
-    crate::collect::text::read_text(path, limit).is_ok_and(|text| NGINX_WORDS.iter().any(|w| text.contains(w)))
+/// The folders that may play nginx's prefix (`/etc/nginx`) for a file no
+/// main file includes, most likely first: in the conventional layout, the
+/// folder holding its `conf.d`/`sites-*`/... folder; the folder of the
+/// nearest main file above it (h5bp's `conf.d/templates/` files include
+/// from there); its own folder.
+fn standalone_prefixes(path: &Path, root_dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let parent = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut out = Vec::new();
+    if let (Some(folder), Some(above)) = (parent_name(path), parent.parent()) {
+        if INCLUDE_FOLDERS.contains(&folder) {
+            out.push(above.to_path_buf());
+        }
+    }
+    let nearest_root = root_dirs.iter().filter(|d| parent.starts_with(d)).max_by_key(|d| d.components().count());
+    out.extend(nearest_root.cloned());
+    out.push(parent);
+    let mut seen = HashSet::new();
+    out.retain(|p| seen.insert(p.clone()));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pieces of nginx (and Lua, and templates) that steer the parser into
+    /// its every branch when glued at random.
+    const PIECES: &[&str] = &[
+        "http",
+        "server",
+        "location",
+        "/",
+        "{",
+        "}",
+        ";",
+        " ",
+        "\n",
+        "\"",
+        "'",
+        "\\",
+        "$",
+        "${",
+        "#",
+        "include",
+        "a.conf",
+        "b.conf",
+        "*.conf",
+        "content_by_lua_block",
+        "set_by_lua_block $x",
+        "[[",
+        "]]",
+        "[==[",
+        "]==]",
+        "--",
+        "--[[",
+        "ssl_protocols",
+        "TLSv1",
+        "listen",
+        "443",
+        "ssl",
+        "add_header",
+        "\u{e9}",
+        "\u{1F600}",
+        "\0",
+        "{{",
+        "}}",
+        "{%",
+        "\r",
+        "events",
+        "return 301 https://$host;",
+        "=",
+        "if ($scheme = http)",
+    ];
+
+    /// A fixed-seed xorshift: the same cases on every run.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 >> 16) as usize
+        }
+        fn text(&mut self) -> String {
+            let len = self.next() % 60;
+            (0..len).map(|_| PIECES[self.next() % PIECES.len()]).collect()
+        }
+    }
+
+    /// Fuzz-style: random configurations (and random byte flips of a real
+    /// one) through the parser, the classifier and include expansion with
+    /// includes pointing anywhere, themselves included. Nothing may panic.
+    #[test]
+    fn arbitrary_input_never_panics() {
+        // STACKAUDIT_FUZZ_CASES=500000 runs longer (and the seed with it).
+        let cases: usize = std::env::var("STACKAUDIT_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(8_000);
+        let mut rng = Rng(0x5eed_cafe_f00d_u64 ^ cases as u64);
+        let real = include_str!("../../../tests/fixtures/nginx/weak/nginx.conf").as_bytes().to_vec();
+        for _ in 0..cases {
+            let text = rng.text();
+            let _ = syntax::parse(&text, 0);
+            let _ = detect::classify(&text, rng.next().is_multiple_of(2));
+            let mut bytes = real.clone();
+            for _ in 0..1 + rng.next() % 8 {
+                let at = rng.next() % bytes.len();
+                bytes[at] = PIECES[rng.next() % PIECES.len()].bytes().next().unwrap_or(b'{');
+            }
+            let mutated = String::from_utf8_lossy(&bytes);
+            let _ = syntax::parse(&mutated, 0);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        for _ in 0..cases / 20 {
+            for name in ["nginx.conf", "a.conf", "b.conf"] {
+                std::fs::write(dir.path().join(name), rng.text()).unwrap();
+            }
+            let loaded =
+                Loader::load(&dir.path().join("nginx.conf"), "nginx.conf", &[dir.path().to_path_buf()], 1 << 20);
+            if !loaded.failed {
+                let _ = server::server_facts(&loaded, "nginx.conf");
+            }
+        }
+    }
+
+    #[test]
+    fn the_prefixes_of_a_standalone_file() {
+        let p = |s: &str| PathBuf::from(s);
+        let roots = vec![p("deploy/nginx"), p("h5bp")];
+        assert_eq!(
+            standalone_prefixes(Path::new("deploy/nginx/sites/a.conf"), &roots),
+            [p("deploy/nginx"), p("deploy/nginx/sites")]
+        );
+        assert_eq!(standalone_prefixes(Path::new("proxy/conf.d/a.conf"), &roots), [p("proxy"), p("proxy/conf.d")]);
+        assert_eq!(
+            standalone_prefixes(Path::new("deploy/nginx/conf.d/a.conf"), &roots),
+            [p("deploy/nginx"), p("deploy/nginx/conf.d")]
+        );
+        assert_eq!(
+            standalone_prefixes(Path::new("h5bp/conf.d/templates/a.conf"), &roots),
+            [p("h5bp/conf.d"), p("h5bp"), p("h5bp/conf.d/templates")]
+        );
+        assert_eq!(standalone_prefixes(Path::new("conf.d/a.conf"), &[]), [p(""), p("conf.d")]);
+    }
 }

@@ -155,7 +155,13 @@ struct Analysis<'a> {
 
 impl<'a> Analysis<'a> {
     fn loc(&self, d: &Directive) -> Location {
-        Location::line(&self.loaded.files[d.file], d.line)
+        Location::line(self.file_of(d), d.line)
+    }
+
+    /// The file a directive was read from (every index the loader hands out
+    /// is valid; an empty name rather than a panic if one ever were not).
+    fn file_of(&self, d: &Directive) -> &'a str {
+        self.loaded.files.get(d.file).map_or("", String::as_str)
     }
 
     fn at(&mut self, key: impl Into<String>, d: Option<&Directive>) {
@@ -219,7 +225,7 @@ impl<'a> Analysis<'a> {
             }
         }
 
-        let file = self.loaded.files[server.file].clone();
+        let file = self.file_of(server).to_string();
         let data = NginxServer {
             file: file.clone(),
             line: server.line,
@@ -371,9 +377,10 @@ impl<'a> Analysis<'a> {
 
     fn plain_http(&mut self, has_plain: bool, port_80: bool) -> PlainHttp {
         if !has_plain {
-            return PlainHttp { port_80: false, behaviour: "none".into(), serving_locations: Vec::new() };
+            return PlainHttp { port_80: false, behaviour: "none".into(), ..Default::default() };
         }
         let children = self.server.children();
+        let mut answered_locally = Vec::new();
         let (behaviour, serving) = match action(children) {
             Some(Action::HttpsRedirect) => ("https_redirect", Vec::new()),
             Some(Action::Refuse) => ("refuses", Vec::new()),
@@ -384,10 +391,15 @@ impl<'a> Analysis<'a> {
                 let mut catch_all = false;
                 for loc in children.iter().filter(|d| d.name == "location") {
                     let path = loc.args.last().map_or("", String::as_str);
-                    if path.starts_with('@') || path.starts_with("/.well-known/acme-challenge") {
+                    if path.starts_with('@') {
                         continue;
                     }
-                    catch_all |= loc.args == ["/"] || loc.args == ["^~", "/"];
+                    let is_catch_all = loc.args == ["/"] || loc.args == ["^~", "/"];
+                    catch_all |= is_catch_all;
+                    if !is_catch_all && answers_locally(loc) {
+                        answered_locally.push(scope_name(loc));
+                        continue;
+                    }
                     match action(loc.children()) {
                         Some(Action::HttpsRedirect) => redirects = true,
                         Some(Action::Refuse) => {}
@@ -408,8 +420,59 @@ impl<'a> Analysis<'a> {
                 }
             }
         };
-        PlainHttp { port_80, behaviour: behaviour.into(), serving_locations: serving }
+        PlainHttp { port_80, behaviour: behaviour.into(), serving_locations: serving, answered_locally }
     }
+}
+
+/// Last path segments of health-check and status endpoints (Kubernetes'
+/// `healthz`/`readyz`/`livez`, Rails' `up`, nginx's `stub_status` pages...).
+const HEALTH_SEGMENTS: &[&str] = &[
+    "alive",
+    "basic_status",
+    "health",
+    "health-check",
+    "health_check",
+    "healthcheck",
+    "healthy",
+    "healthz",
+    "heartbeat",
+    "live",
+    "liveness",
+    "livez",
+    "nginx-health",
+    "nginx-status",
+    "nginx_status",
+    "ping",
+    "readiness",
+    "ready",
+    "readyz",
+    "status",
+    "stub_status",
+    "up",
+];
+
+/// A location a port-80 server may answer itself without failing to
+/// redirect: the ACME HTTP-01 challenge (`/.well-known/acme-challenge/`,
+/// which must be plain HTTP), a health check or status endpoint (by its
+/// path, or because it is `stub_status` or a fixed `return 2xx` answer).
+fn answers_locally(loc: &Directive) -> bool {
+    let path = loc.args.last().map_or("", String::as_str).to_ascii_lowercase();
+    if path.contains("/.well-known/acme-challenge") || path.trim_end_matches('/') == "/.well-known" {
+        return true;
+    }
+    // A regex with alternatives (`^/(api|health)`) is not one endpoint.
+    let single = !path.contains(['|', '(', '[']);
+    let last =
+        path.trim_start_matches('^').trim_end_matches('$').trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    if single && HEALTH_SEGMENTS.contains(&last) {
+        return true;
+    }
+    loc.children().iter().any(|d| {
+        d.name == "stub_status"
+            || (d.name == "return"
+                && d.arg(0).and_then(|c| c.parse::<u16>().ok()).is_some_and(|c| (200..300).contains(&c))
+                && !d.args.iter().any(|a| a.contains('$')))
+    })
 }
 
 fn collect_locations<'a>(block: &'a Directive, inherited: &[&'a Directive], out: &mut Vec<Scope<'a>>) {
