@@ -84,31 +84,28 @@ fn weak_manifests_give_exactly_these_findings() {
             "workloads.yaml",
             2,
         ),
-        ("workload-apparmor-unconfined", "Deployment/web/web", "-", "workloads.yaml", 13),
         ("workload-capabilities-not-dropped", "Deployment/web/migrate", "-", "workloads.yaml", 22),
-        ("workload-dangerous-capability-added", "Deployment/web/web", "SYS_ADMIN", "workloads.yaml", 29),
         ("workload-docker-socket-mounted", "Deployment/web/web", "/var/run/docker.sock", "workloads.yaml", 36),
         ("workload-host-namespace", "Deployment/web/migrate", "network", "workloads.yaml", 15),
         ("workload-host-namespace", "Deployment/web/web", "network", "workloads.yaml", 15),
         ("workload-internal-port-published", "StatefulSet/redis/redis", "6379/tcp", "list.json", 21),
         ("workload-new-privileges-allowed", "Deployment/web/migrate", "-", "workloads.yaml", 22),
-        ("workload-new-privileges-allowed", "Deployment/web/web", "-", "workloads.yaml", 27),
         ("workload-no-cpu-limit", "Deployment/web/migrate", "-", "workloads.yaml", 19),
         ("workload-no-cpu-limit", "Deployment/web/web", "-", "workloads.yaml", 24),
         ("workload-no-healthcheck", "Deployment/web/web", "-", "workloads.yaml", 24),
         ("workload-no-memory-limit", "Deployment/web/migrate", "-", "workloads.yaml", 19),
         ("workload-no-memory-limit", "Deployment/web/web", "-", "workloads.yaml", 24),
-        ("workload-port-published-all-interfaces", "Deployment/web/web", "443/tcp", "workloads.yaml", 31),
-        ("workload-port-published-all-interfaces", "StatefulSet/redis/redis", "6379/tcp", "list.json", 21),
         ("workload-privileged", "Deployment/web/web", "-", "workloads.yaml", 27),
         ("workload-runs-as-root", "Deployment/web/migrate", "user", "workloads.yaml", 22),
         ("workload-seccomp-unconfined", "Deployment/web/migrate", "-", "workloads.yaml", 19),
-        ("workload-seccomp-unconfined", "Deployment/web/web", "-", "workloads.yaml", 24),
         ("workload-secret-in-environment", "Deployment/web/web", "API_TOKEN", "workloads.yaml", 33),
         ("workload-sensitive-host-mount", "Deployment/web/web", "/host/etc", "workloads.yaml", 38),
         ("workload-writable-rootfs", "Deployment/web/migrate", "-", "workloads.yaml", 22),
         ("workload-writable-rootfs", "Deployment/web/web", "-", "workloads.yaml", 27),
     ]);
+    // The privileged web container is reported as privileged alone (not also
+    // for AppArmor, seccomp, no-new-privileges or SYS_ADMIN); nginx's
+    // hostPort 443 is the proxy's design; Redis's hostPort is one finding.
     assert_eq!(findings(&report, "tests/fixtures/kubernetes/weak/"), want);
     assert_eq!(report["errors"], serde_json::json!([]));
     assert_eq!(code, 1);
