@@ -58,6 +58,8 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
 
     progress.stage("collecting");
     let mut collected = collect_all(&discovery, &ctx);
+    // Workloads that set no user run as their image's: ask a local engine.
+    collect::docker::resolve_image_users(&mut collected.facts, &config.images);
     errors.extend(discovery.errors.iter().cloned());
     errors.append(&mut collected.errors);
 
