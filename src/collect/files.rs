@@ -107,8 +107,10 @@ pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Discovery {
         builder.build_parallel().run(|| {
             Box::new(|entry| {
                 match entry {
-                    Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
-                        let size = e.metadata().map(|m| m.len()).unwrap_or(0);
+                    // A symlink to a regular file is read like the file (a
+                    // `docker-compose.yml` linked to a shared one).
+                    Ok(e) if e.file_type().is_some_and(|t| t.is_file() || (t.is_symlink() && e.path().is_file())) => {
+                        let size = std::fs::metadata(e.path()).map(|m| m.len()).unwrap_or(0);
                         let path = e.into_path();
                         let display = display_path(&path);
                         found.lock().unwrap().push(DiscoveredFile { path, display, size, explicit: false });

@@ -62,10 +62,7 @@ pub fn import(a: &mut Assembler<'_>, root: &mut Val, env: &Interpolator, depth: 
         }
         let (dir, dir_display) = match entry.project_directory.and_then(|d| d.as_str().map(|s| (d, s))) {
             Some((at, rel)) => (working_dir.join(rel), a.project.display_of(at, rel)),
-            None => (
-                main.path.parent().map(Path::to_path_buf).unwrap_or_default(),
-                parent_display(&main.display),
-            ),
+            None => (main.path.parent().map(Path::to_path_buf).unwrap_or_default(), parent_display(&main.display)),
         };
         let env_files: Vec<PlannedFile> = if entry.env_files.is_empty() {
             vec![PlannedFile::new(dir.join(".env"), join_display(&dir_display, ".env"))]
@@ -73,7 +70,9 @@ pub fn import(a: &mut Assembler<'_>, root: &mut Val, env: &Interpolator, depth: 
             entry
                 .env_files
                 .iter()
-                .filter_map(|f| f.as_str().map(|rel| PlannedFile::new(working_dir.join(rel), a.project.display_of(f, rel))))
+                .filter_map(|f| {
+                    f.as_str().map(|rel| PlannedFile::new(working_dir.join(rel), a.project.display_of(f, rel)))
+                })
                 .collect()
         };
         // The including project's variables win over the included one's.

@@ -79,7 +79,11 @@ impl Interpolator {
             .unwrap_or(("", op));
         match operator {
             "" => value.cloned(),
-            ":-" => Some(if set_non_empty { value.cloned().unwrap_or_default() } else { self.interpolate_at(arg, depth + 1) }),
+            ":-" => Some(if set_non_empty {
+                value.cloned().unwrap_or_default()
+            } else {
+                self.interpolate_at(arg, depth + 1)
+            }),
             "-" => Some(value.cloned().unwrap_or_else(|| self.interpolate_at(arg, depth + 1))),
             ":+" => Some(if set_non_empty { self.interpolate_at(arg, depth + 1) } else { String::new() }),
             "+" => Some(if value.is_some() { self.interpolate_at(arg, depth + 1) } else { String::new() }),

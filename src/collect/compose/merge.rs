@@ -77,7 +77,8 @@ fn merge_at(base: Val, over: Val, path: &mut Vec<String>) -> Val {
                 items
             } else {
                 let mut items = b;
-                let mut present: HashSet<String> = items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect();
+                let mut present: HashSet<String> =
+                    items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect();
                 for item in o {
                     match item.as_str() {
                         Some(text) => {

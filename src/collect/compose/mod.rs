@@ -198,7 +198,10 @@ fn collect_project(plan: &Plan, sources: &Sources, ctx: &CollectContext<'_>) -> 
                         let files: Vec<&str> = plan.files.iter().map(|f| f.display.as_str()).collect();
                         problems.push(project.problem(
                             node,
-                            format!("service {name:?} has neither `image` nor `build` once {} are merged", files.join(", ")),
+                            format!(
+                                "service {name:?} has neither `image` nor `build` once {} are merged",
+                                files.join(", ")
+                            ),
                         ));
                         continue;
                     }

@@ -10,7 +10,7 @@
 //!   it, unless a project already uses it (listed in a set, included, or
 //!   extended from).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::detect::{base_rank, override_rank};
@@ -76,8 +76,8 @@ impl Plan {
         let first = files.first()?;
         let dir = first.path.parent().map(Path::to_path_buf).unwrap_or_default();
         let dir_display = parent_display(&first.display);
-        let env_files = env_files
-            .unwrap_or_else(|| vec![PlannedFile::new(dir.join(".env"), join_display(&dir_display, ".env"))]);
+        let env_files =
+            env_files.unwrap_or_else(|| vec![PlannedFile::new(dir.join(".env"), join_display(&dir_display, ".env"))]);
         Some(Self { origin, files, dir, dir_display, env_files })
     }
 }
@@ -95,10 +95,26 @@ impl Candidate {
 }
 
 /// Every project to audit.
-pub fn plan(candidates: &[Candidate], declared: Vec<(Vec<PlannedFile>, Option<PlannedFile>)>, sources: &Sources) -> Vec<Plan> {
+pub fn plan(
+    candidates: &[Candidate],
+    declared: Vec<(Vec<PlannedFile>, Option<PlannedFile>)>,
+    sources: &Sources,
+) -> Vec<Plan> {
+    // A file named by a set and found in the tree is shown as found.
+    let shown: HashMap<PathBuf, String> =
+        candidates.iter().map(|c| (key(&c.file.path), c.file.display.clone())).collect();
+    let as_found = |files: Vec<PlannedFile>| -> Vec<PlannedFile> {
+        files
+            .into_iter()
+            .map(|f| match shown.get(&key(&f.path)) {
+                Some(d) => PlannedFile { display: d.clone(), ..f },
+                None => f,
+            })
+            .collect()
+    };
     let mut plans: Vec<Plan> = declared
         .into_iter()
-        .filter_map(|(files, env)| Plan::new(Origin::Declared, files, env.map(|e| vec![e])))
+        .filter_map(|(files, env)| Plan::new(Origin::Declared, as_found(files), env.map(|e| vec![e])))
         .collect();
 
     // COMPOSE_FILE replaces the default files of the folder it is set in.
@@ -117,7 +133,7 @@ pub fn plan(candidates: &[Candidate], declared: Vec<(Vec<PlannedFile>, Option<Pl
     for (folder, shown) in &env_folders {
         let env = PlannedFile::new(folder.join(".env"), join_display(shown, ".env"));
         let Some(files) = compose_file_var(&env, folder, shown) else { continue };
-        if let Some(p) = Plan::new(Origin::ComposeFileVar, files, Some(vec![env])) {
+        if let Some(p) = Plan::new(Origin::ComposeFileVar, as_found(files), Some(vec![env])) {
             compose_file_folders.insert(key(folder));
             plans.push(p);
         }
@@ -126,28 +142,44 @@ pub fn plan(candidates: &[Candidate], declared: Vec<(Vec<PlannedFile>, Option<Pl
     // Files another project brings in are audited there, not again alone.
     let mut claimed_all: HashSet<PathBuf> = HashSet::new();
     let mut claimed_inner: HashSet<PathBuf> = HashSet::new();
+    // A declared set says how its files are run: a folder whose base file
+    // it lists is not audited again with its default files.
     for p in &plans {
-        for (i, f) in p.files.iter().enumerate() {
+        for f in &p.files {
             claimed_all.insert(key(&f.path));
-            if i > 0 || p.origin == Origin::ComposeFileVar {
-                claimed_inner.insert(key(&f.path));
-            }
+            claimed_inner.insert(key(&f.path));
         }
     }
+    // Included files belong to the project that includes them, when one
+    // reaches them from a file nothing includes: files that only include
+    // each other (a cycle) are still audited, and the cycle reported.
+    let mut includes: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
+    let mut included: HashSet<PathBuf> = HashSet::new();
     for c in candidates {
         let Ok(loaded) = sources.load(&c.file.path, &c.file.display) else { continue };
         let dir = c.file.path.parent().unwrap_or(Path::new(""));
         for doc in &loaded.docs {
-            for included in referenced_includes(doc) {
-                let k = key(&dir.join(included));
-                claimed_inner.insert(k.clone());
-                claimed_all.insert(k);
+            for rel in referenced_includes(doc) {
+                let k = key(&dir.join(rel));
+                included.insert(k.clone());
+                includes.entry(key(&c.file.path)).or_default().push(k);
             }
             for extended in referenced_extends(doc) {
                 claimed_all.insert(key(&dir.join(extended)));
             }
         }
     }
+    let mut reached: HashSet<PathBuf> = HashSet::new();
+    let mut queue: Vec<PathBuf> = includes.keys().filter(|k| !included.contains(*k)).cloned().collect();
+    while let Some(k) = queue.pop() {
+        for next in includes.get(&k).into_iter().flatten() {
+            if reached.insert(next.clone()) {
+                queue.push(next.clone());
+            }
+        }
+    }
+    claimed_inner.extend(reached.iter().cloned());
+    claimed_all.extend(reached);
 
     let mut by_folder: BTreeMap<PathBuf, Vec<&Candidate>> = BTreeMap::new();
     for c in candidates {

@@ -86,10 +86,11 @@ pub fn join_display(dir_display: &str, rel: &str) -> String {
             other => parts.push(other),
         }
     }
-    if parts.is_empty() {
-        ".".into()
-    } else {
-        parts.join("/")
+    let joined = parts.join("/");
+    match (dir_display.starts_with('/'), joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
     }
 }
 
@@ -108,6 +109,7 @@ mod tests {
         assert_eq!(join_display("examples/stack", "../Dockerfile"), "examples/Dockerfile");
         assert_eq!(join_display("", "./Dockerfile"), "Dockerfile");
         assert_eq!(join_display("", "../x"), "../x");
+        assert_eq!(join_display("/srv/app", "./tests/Dockerfile"), "/srv/app/tests/Dockerfile");
         assert_eq!(parent_display("a/b/compose.yml"), "a/b");
         assert_eq!(parent_display("compose.yml"), "");
     }

@@ -30,13 +30,101 @@ const SOURCE: &str = "dockerfile";
 /// editor's syntax mode named `dockerfile.js`), documents, data, ignore
 /// files and archives.
 const NOT_DOCKERFILE_EXTENSIONS: &[&str] = &[
-    "dockerignore", "md", "markdown", "txt", "rst", "adoc", "html", "htm", "xml", "json", "yml", "yaml", "toml",
-    "ini", "cfg", "sh", "bash", "zsh", "fish", "ps1", "bat", "cmd", "js", "mjs", "cjs", "jsx", "ts", "mts", "cts",
-    "tsx", "vue", "svelte", "css", "scss", "less", "py", "pyc", "rb", "go", "rs", "java", "kt", "kts", "scala",
-    "groovy", "gradle", "c", "h", "cc", "cpp", "hpp", "cs", "fs", "swift", "m", "php", "pl", "lua", "vim", "el",
-    "ex", "exs", "erl", "hs", "clj", "dart", "r", "jl", "sql", "proto", "graphql", "snap", "map", "lock", "sum",
-    "log", "diff", "patch", "orig", "rej", "gz", "tgz", "bz2", "xz", "zst", "zip", "tar", "7z", "png", "jpg",
-    "jpeg", "gif", "svg", "ico", "pdf",
+    "dockerignore",
+    "md",
+    "markdown",
+    "txt",
+    "rst",
+    "adoc",
+    "html",
+    "htm",
+    "xml",
+    "json",
+    "yml",
+    "yaml",
+    "toml",
+    "ini",
+    "cfg",
+    "sh",
+    "bash",
+    "zsh",
+    "fish",
+    "ps1",
+    "bat",
+    "cmd",
+    "js",
+    "mjs",
+    "cjs",
+    "jsx",
+    "ts",
+    "mts",
+    "cts",
+    "tsx",
+    "vue",
+    "svelte",
+    "css",
+    "scss",
+    "less",
+    "py",
+    "pyc",
+    "rb",
+    "go",
+    "rs",
+    "java",
+    "kt",
+    "kts",
+    "scala",
+    "groovy",
+    "gradle",
+    "c",
+    "h",
+    "cc",
+    "cpp",
+    "hpp",
+    "cs",
+    "fs",
+    "swift",
+    "m",
+    "php",
+    "pl",
+    "lua",
+    "vim",
+    "el",
+    "ex",
+    "exs",
+    "erl",
+    "hs",
+    "clj",
+    "dart",
+    "r",
+    "jl",
+    "sql",
+    "proto",
+    "graphql",
+    "snap",
+    "map",
+    "lock",
+    "sum",
+    "log",
+    "diff",
+    "patch",
+    "orig",
+    "rej",
+    "gz",
+    "tgz",
+    "bz2",
+    "xz",
+    "zst",
+    "zip",
+    "tar",
+    "7z",
+    "png",
+    "jpg",
+    "jpeg",
+    "gif",
+    "svg",
+    "ico",
+    "pdf",
 ];
 
 /// How a file name says it is a Dockerfile.
@@ -178,7 +266,9 @@ mod tests {
 
     #[test]
     fn names() {
-        for yes in ["Dockerfile", "dockerfile", "Dockerfile.prod", "app.Dockerfile", "Containerfile", "Dockerfile.dev.arm64"] {
+        for yes in
+            ["Dockerfile", "dockerfile", "Dockerfile.prod", "app.Dockerfile", "Containerfile", "Dockerfile.dev.arm64"]
+        {
             assert!(is_dockerfile_name(yes), "{yes}");
         }
         for no in [
@@ -199,7 +289,9 @@ mod tests {
 
     #[test]
     fn sniffs_the_first_instruction() {
-        assert!(starts_like_a_dockerfile("# syntax=docker/dockerfile:1\n\nARG BASE=node:20 \\\n  OTHER=1\nFROM $BASE\n"));
+        assert!(starts_like_a_dockerfile(
+            "# syntax=docker/dockerfile:1\n\nARG BASE=node:20 \\\n  OTHER=1\nFROM $BASE\n"
+        ));
         assert!(starts_like_a_dockerfile("\u{feff}from alpine\n"));
         assert!(!starts_like_a_dockerfile("import { foo } from 'bar';\n"));
         assert!(!starts_like_a_dockerfile("ARG X\nRUN true\n"));
