@@ -161,16 +161,21 @@ pub fn is_dockerfile_name(name: &str) -> bool {
 /// `ARG`s, with `FROM`.
 pub fn starts_like_a_dockerfile(text: &str) -> bool {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let continues = |t: &str| t.ends_with('\\') || t.ends_with('`');
     let mut continued = false;
     for line in text.lines() {
         let t = line.trim();
-        let was_continued = continued;
-        continued = t.ends_with('\\') || t.ends_with('`');
-        if t.is_empty() || t.starts_with('#') || was_continued {
+        if continued {
+            // The rest of a multi-line ARG.
+            continued = continues(t) || t.is_empty() || t.starts_with('#');
+            continue;
+        }
+        if t.is_empty() || t.starts_with('#') {
             continue;
         }
         let keyword = t.split_whitespace().next().unwrap_or_default();
         if keyword.eq_ignore_ascii_case("ARG") {
+            continued = continues(t);
             continue;
         }
         return keyword.eq_ignore_ascii_case("FROM");
@@ -293,6 +298,7 @@ mod tests {
             "# syntax=docker/dockerfile:1\n\nARG BASE=node:20 \\\n  OTHER=1\nFROM $BASE\n"
         ));
         assert!(starts_like_a_dockerfile("\u{feff}from alpine\n"));
+        assert!(starts_like_a_dockerfile("# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\n"));
         assert!(!starts_like_a_dockerfile("import { foo } from 'bar';\n"));
         assert!(!starts_like_a_dockerfile("ARG X\nRUN true\n"));
         assert!(!starts_like_a_dockerfile(""));
