@@ -4,6 +4,7 @@
 //! inheritance, interpolation and every kind of bad input.
 
 mod compose_support;
+mod docker_support;
 mod support;
 
 use compose_support::*;
@@ -723,6 +724,57 @@ fn an_interpolated_secret_is_never_echoed() {
     for piece in (0..=secret.len() - 8).map(|i| &secret[i..i + 8]) {
         assert!(!text.contains(piece), "{piece:?} of the secret leaked");
     }
+}
+
+// ------------------------------------- image users from the engine (issue 12)
+
+#[test]
+fn the_engine_tells_the_user_of_images_a_workload_runs_without_setting_one() {
+    docker_support::require_engine();
+    let token = docker_support::token("image-user");
+    let nonroot = docker_support::TestImage::build(&format!("{token}-nonroot"), Some("1001"));
+    let rooted = docker_support::TestImage::build(&format!("{token}-root"), None);
+    let compose = format!(
+        "services:\n  web:\n    image: {n}\n  cache:\n    image: {r}\n  pinned:\n    image: {n}\n    user: \"0\"\n",
+        n = nonroot.tag,
+        r = rooted.tag
+    );
+    let manifest = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {{app: web}}\n  template:\n    metadata:\n      labels: {{app: web}}\n    spec:\n      containers:\n        - name: web\n          image: {}\n",
+        nonroot.tag
+    );
+    let dir = folder(&[("compose.yaml", compose.as_bytes()), ("k8s/web.yaml", manifest.as_bytes())]);
+
+    // The engine the docker CLI uses (it built the images) is asked.
+    let (_, report) = scan_with(dir.path(), &["."], |_| {});
+    assert_eq!(errors(&report), vec![]);
+    let web = &fact(&report, "workload", "web")["data"]["user"];
+    assert_eq!(
+        web,
+        &json!({"declared": "1001", "uid": 1001, "source": "image", "runs_as_root": false, "image": nonroot.tag})
+    );
+    assert!(hits_of(&report, "web").iter().all(|h| !h.0.ends_with("root")), "{:#?}", hits_of(&report, "web"));
+    let cache = &fact(&report, "workload", "cache")["data"]["user"];
+    assert_eq!((&cache["source"], &cache["runs_as_root"]), (&json!("image"), &json!(true)));
+    let root_finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "workload-runs-as-root" && f["subject"]["name"] == "cache")
+        .expect("the image sets no user: root for certain");
+    assert_eq!(root_finding["evidence"], format!("its image {} sets no user", rooted.tag));
+    assert_eq!(fact(&report, "workload", "pinned")["data"]["user"]["source"], "workload", "a declared user wins");
+    let k8s = &fact(&report, "workload", "Deployment/web/web")["data"]["user"];
+    assert_eq!((&k8s["source"], &k8s["uid"]), (&json!("image"), &json!(1001)));
+
+    // No engine, or lookups turned off: unknown, a low finding, no error.
+    let (_, report) = scan(dir.path(), &["."]);
+    assert_eq!(errors(&report), vec![]);
+    assert_eq!(fact(&report, "workload", "web")["data"]["user"]["source"], "unknown");
+    assert!(hits_of(&report, "web").iter().any(|h| h.0 == "workload-may-run-as-root"));
+    std::fs::write(dir.path().join("stackaudit.toml"), "[images]\nengine_lookup = false\n").unwrap();
+    let (_, report) = scan_with(dir.path(), &[".", "--config", "stackaudit.toml"], |_| {});
+    assert_eq!(fact(&report, "workload", "cache")["data"]["user"]["source"], "unknown");
 }
 
 /// Copies a fixture tree (files only).

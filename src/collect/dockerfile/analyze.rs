@@ -146,7 +146,8 @@ pub fn analyze_with_args(text: &str, detector: &Detector, build_args: &HashMap<S
                     out.errors.push(LexError { line: ins.line, message: "FROM without an image".into() });
                     continue;
                 };
-                let image = substitute(&image, &global_args);
+                // `${BASE:-}` that resolves to nothing stays as written: unknown.
+                let image = Some(substitute(&image, &global_args)).filter(|i| !i.trim().is_empty()).unwrap_or(image);
                 let parent = names.iter().position(|n| n.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&image)));
                 let base = ImageRef::parse(&image);
                 let mut state = parent.and_then(|p| states.get(p).cloned()).unwrap_or_default();
