@@ -13,6 +13,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::detect::{base_rank, override_rank};
 use super::project::{join_display, parent_display};
 use super::source::{key, Sources};
@@ -153,6 +155,10 @@ pub fn plan(
     // Included files belong to the project that includes them, when one
     // reaches them from a file nothing includes: files that only include
     // each other (a cycle) are still audited, and the cycle reported.
+    // Read every candidate once, on every core, before walking them.
+    candidates.par_iter().for_each(|c| {
+        let _ = sources.load(&c.file.path, &c.file.display);
+    });
     let mut includes: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
     let mut included: HashSet<PathBuf> = HashSet::new();
     for c in candidates {

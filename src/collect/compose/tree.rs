@@ -285,6 +285,18 @@ mod tests {
     }
 
     #[test]
+    fn a_large_anchor_merged_into_a_large_mapping_is_read_in_linear_time() {
+        // Quadratic merge-key resolution took minutes on this.
+        let n = 20_000;
+        let anchor: String = (0..n).map(|i| format!("  k{i}: {i}\n")).collect();
+        let own: String = (0..n).map(|i| format!("      o{i}: {i}\n")).collect();
+        let text = format!("x-big: &big\n{anchor}services:\n  a:\n    labels:\n      <<: *big\n{own}");
+        let (val, issues) = convert(&text);
+        assert!(issues.is_empty());
+        assert_eq!(val.path(&["services", "a", "labels"]).and_then(Val::as_map).map(<[_]>::len), Some(2 * n));
+    }
+
+    #[test]
     fn interpolated_values_are_shown_as_written() {
         let env = Interpolator::new([("DB_PASSWORD".to_string(), "hunter2-Secret".to_string())].into());
         let (val, _) = Val::from_node(&parse_single("a: ${DB_PASSWORD}\nb: plain\n").unwrap(), 0, &env);

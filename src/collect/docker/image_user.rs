@@ -17,6 +17,10 @@ use crate::facts::{Fact, FactData};
 
 /// Inspections in flight at once.
 const CONCURRENCY: usize = 8;
+/// Distinct images looked up per scan; past that, users stay unknown (a
+/// generated tree with thousands of tags must not turn into thousands of
+/// requests).
+const MAX_IMAGES: usize = 500;
 
 /// Fills in `user` of every workload whose image decides it, where the
 /// local engine has that image.
@@ -34,6 +38,7 @@ pub fn resolve_image_users(facts: &mut [Fact], config: &ImagesConfig) {
     if wanted.is_empty() {
         return;
     }
+    let wanted: BTreeSet<String> = wanted.into_iter().take(MAX_IMAGES).collect();
     let configured = lookup(&wanted, config.engine_timeout_secs.max(1));
     for fact in facts.iter_mut() {
         let FactData::Workload(w) = &mut fact.data else { continue };
