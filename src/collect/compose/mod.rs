@@ -95,7 +95,8 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
             (p.files.iter().filter(|f| !f.trim().is_empty()).map(file).collect(), p.env_file.as_ref().map(file))
         })
         .collect();
-    let mut plans = plan::plan(&candidates, declared, &sources);
+    let inputs = plan::Inputs { candidates: &candidates, declared, tree_root: tree_root(&discovery.files) };
+    let mut plans = plan::plan(inputs, &sources);
     if let Some(text) = &discovery.stdin {
         plans.extend(stdin(text, &sources, &mut out));
     }
@@ -107,6 +108,21 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
     out.merge(sources.into_report());
     dedupe(&mut out);
     out
+}
+
+/// The deepest folder that holds every discovered file.
+fn tree_root(files: &[DiscoveredFile]) -> std::path::PathBuf {
+    let mut parents = files.iter().filter_map(|f| f.path.parent());
+    let Some(first) = parents.next() else { return std::path::PathBuf::new() };
+    let mut root = first.to_path_buf();
+    for p in parents {
+        while !p.starts_with(&root) {
+            if !root.pop() {
+                return std::path::PathBuf::new();
+            }
+        }
+    }
+    root
 }
 
 /// A YAML file without a compose name: a compose file if its shape says so

@@ -97,11 +97,18 @@ impl Candidate {
 }
 
 /// Every project to audit.
-pub fn plan(
-    candidates: &[Candidate],
-    declared: Vec<(Vec<PlannedFile>, Option<PlannedFile>)>,
-    sources: &Sources,
-) -> Vec<Plan> {
+/// What the planner works from.
+pub struct Inputs<'a> {
+    pub candidates: &'a [Candidate],
+    /// `[[compose.projects]]`: the files and the optional `env_file`.
+    pub declared: Vec<(Vec<PlannedFile>, Option<PlannedFile>)>,
+    /// The deepest folder holding every scanned file: a `.env` above it is
+    /// outside what was asked to be scanned and is not read.
+    pub tree_root: PathBuf,
+}
+
+pub fn plan(inputs: Inputs<'_>, sources: &Sources) -> Vec<Plan> {
+    let Inputs { candidates, declared, tree_root } = inputs;
     // A file named by a set and found in the tree is shown as found.
     let shown: HashMap<PathBuf, String> =
         candidates.iter().map(|c| (key(&c.file.path), c.file.display.clone())).collect();
@@ -126,6 +133,9 @@ pub fn plan(
         let mut shown = Some(parent_display(&c.file.display));
         for _ in 0..=ENV_SEARCH_LEVELS {
             let (Some(f), Some(s)) = (folder.clone(), shown.clone()) else { break };
+            if !f.starts_with(&tree_root) {
+                break;
+            }
             env_folders.entry(f.clone()).or_insert(s.clone());
             folder = f.parent().map(Path::to_path_buf);
             shown = (!s.is_empty()).then(|| parent_display(&s));
