@@ -65,6 +65,8 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
 
     progress.stage("collecting");
     let mut collected = collect_all(&discovery, &ctx, &request.sources);
+    // Workloads that set no user run as their image's: ask a local engine.
+    collect::docker::resolve_image_users(&mut collected.facts, &config.images);
     crate::facts::role::assign_roles(&mut collected.facts);
     errors.extend(discovery.errors.iter().cloned());
     collected.skipped.splice(0..0, discovery.skipped.iter().cloned());

@@ -10,7 +10,7 @@ use compose_support::*;
 use serde_json::{json, Value};
 
 fn scan_fixtures() -> (i32, Value) {
-    support::scan_json(&support::fixture("dockerfile"), &["."])
+    scan(&support::fixture("dockerfile"), &["."])
 }
 
 #[test]
@@ -107,25 +107,57 @@ fn secrets_are_masked() {
 }
 
 #[test]
-fn not_a_dockerfile_is_an_error_with_its_line() {
+fn a_broken_dockerfile_is_an_error_with_its_line() {
     let (code, report) = scan_fixtures();
     assert_eq!(code, 2);
-    let errs = errors(&report);
     assert_eq!(
-        errs,
-        vec![
-            (
-                "Dockerfile.garbage".to_string(),
-                "line 1: unknown instruction \"THIS\"".to_string(),
-                "Dockerfile.garbage:1".to_string()
-            ),
-            (
-                "Dockerfile.garbage".to_string(),
-                "line 2: unknown instruction \"JUST\"".to_string(),
-                "Dockerfile.garbage:2".to_string()
-            ),
-        ]
+        errors(&report),
+        vec![(
+            "broken/Dockerfile".to_string(),
+            "line 4: unknown instruction \"RUNN\"".to_string(),
+            "broken/Dockerfile:4".to_string()
+        )]
     );
+}
+
+#[test]
+fn files_named_like_dockerfiles_that_are_not_are_left_alone() {
+    let (_, report) = scan_fixtures();
+    // An editor's syntax mode (`dockerfile.js`) is never read as one;
+    // prose named `Dockerfile.garbage` does not start with FROM: skipped.
+    assert!(errors(&report).iter().all(|e| !e.0.contains("dockerfile.js") && !e.0.contains("garbage")));
+    let skips = skipped(&report);
+    assert!(
+        skips.iter().any(|(p, r)| p == "Dockerfile.garbage" && r.contains("does not start with FROM")),
+        "{skips:#?}"
+    );
+    assert!(skips.iter().all(|(p, _)| !p.contains("dockerfile.js")), "not even considered: {skips:#?}");
+    let kinds: Vec<&str> =
+        report["facts"].as_array().unwrap().iter().filter_map(|f| f["subject"]["name"].as_str()).collect();
+    assert!(!kinds.iter().any(|n| n.contains("dockerfile.js") || n.contains("garbage")), "{kinds:?}");
+}
+
+#[test]
+fn from_an_unresolved_arg_is_unknown_not_a_floating_image() {
+    let (_, report) = scan_fixtures();
+    let image = report["facts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["subject"]["kind"] == "image" && f["subject"]["scope"] == "Dockerfile.arg-base")
+        .expect("the FROM is an image fact");
+    assert_eq!(image["data"]["reference"]["raw"], "${BASE_IMAGE}");
+    assert_eq!(image["data"]["reference"]["interpolated"], true);
+    assert!(hits(&report).iter().all(|h| !h.2.starts_with("Dockerfile.arg-base")), "{:#?}", hits(&report));
+}
+
+#[test]
+fn non_ascii_after_a_heredoc_marker_and_in_a_quoted_env_key_is_read() {
+    let (_, report) = scan_fixtures();
+    let d = &fact(&report, "dockerfile", "Dockerfile.unicode")["data"];
+    assert_eq!(d["final_user"], "1001");
+    assert_eq!(d["stages"][0]["base"]["raw"], "alpine:3.20");
+    assert!(errors(&report).iter().all(|e| e.0 != "Dockerfile.unicode"));
 }
 
 #[test]
@@ -139,7 +171,7 @@ fn binary_and_oversized_dockerfiles_are_errors_naming_the_file() {
         ("ok/Dockerfile", b"FROM alpine:3.20\nUSER 0\nHEALTHCHECK CMD true\n"),
         ("stackaudit.toml", b"[scan]\nmax_config_bytes = 4096\n"),
     ]);
-    let (code, report) = support::scan_json(dir.path(), &["."]);
+    let (code, report) = scan(dir.path(), &["."]);
     assert_eq!(code, 2);
     let errs = errors(&report);
     assert!(errs.iter().any(|e| e.0 == "img/Dockerfile" && e.1.contains("binary")), "{errs:#?}");

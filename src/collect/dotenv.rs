@@ -43,10 +43,12 @@ pub fn parse(text: &str) -> (Vec<Entry>, Vec<LineError>) {
         let rest = rest.trim_start();
         let (value, single_quoted) = match rest.chars().next() {
             Some(q @ ('"' | '\'')) => {
-                // Quoted values may span lines.
-                let mut buf = rest[1..].to_string();
+                // Quoted values may span lines. Each line is scanned once for
+                // the closing quote, never the whole growing value again.
+                let mut buf = rest.get(1..).unwrap_or_default().to_string();
+                let mut scan = QuoteScan::default();
                 loop {
-                    if let Some(end) = closing_quote(&buf, q) {
+                    if let Some(end) = scan.closing_quote(&buf, q) {
                         buf.truncate(end);
                         break;
                     }
@@ -78,16 +80,27 @@ pub fn parse(text: &str) -> (Vec<Entry>, Vec<LineError>) {
     (entries, errors)
 }
 
-fn closing_quote(s: &str, q: char) -> Option<usize> {
-    let mut escaped = false;
-    for (i, c) in s.char_indices() {
-        match c {
-            '\\' if q == '"' && !escaped => escaped = true,
-            c if c == q && !escaped => return Some(i),
-            _ => escaped = false,
+/// Where a quoted value ends, scanning only what was appended since the
+/// last call.
+#[derive(Default)]
+struct QuoteScan {
+    scanned: usize,
+    escaped: bool,
+}
+
+impl QuoteScan {
+    fn closing_quote(&mut self, s: &str, q: char) -> Option<usize> {
+        let start = self.scanned;
+        self.scanned = s.len();
+        for (i, c) in s.get(start..).unwrap_or_default().char_indices() {
+            match c {
+                '\\' if q == '"' && !self.escaped => self.escaped = true,
+                c if c == q && !self.escaped => return Some(start + i),
+                _ => self.escaped = false,
+            }
         }
+        None
     }
-    None
 }
 
 fn unescape(s: &str) -> String {
@@ -130,5 +143,22 @@ mod tests {
         );
         assert!(entries[2].single_quoted);
         assert_eq!(errors, vec![LineError { line: 6, message: "expected KEY=value".into() }]);
+    }
+
+    #[test]
+    fn escapes_and_quotes_across_lines() {
+        let (entries, errors) = parse("A=\"one \\\"two\\\"\nthree\"\nB='x\ny'\n");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(entries[0].value, "one \"two\"\nthree");
+        assert_eq!(entries[1].value, "x\ny");
+    }
+
+    #[test]
+    fn an_unterminated_quote_over_many_lines_is_linear() {
+        // 50,000 lines after an opening quote: scanned once, not once per line.
+        let text = format!("A=\"{}", "line\n".repeat(50_000));
+        let (entries, errors) = parse(&text);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(entries.len(), 1);
     }
 }

@@ -292,12 +292,15 @@ fn resolve_merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
             own.push((k, v));
         }
     }
+    // Earlier sources in a merge list take precedence over later ones. One
+    // set of the keys present keeps this linear (a mapping merging a large
+    // anchor into many keys was quadratic).
+    let mut present: std::collections::HashSet<Option<String>> =
+        own.iter().map(|(k, _)| k.as_str().map(str::to_string)).collect();
     let mut result = own;
-    // Earlier sources in a merge list take precedence over later ones.
     for source in merged_sources {
         for (k, v) in source {
-            let key = k.as_str().map(str::to_string);
-            if !result.iter().any(|(rk, _)| rk.as_str().map(str::to_string) == key) {
+            if present.insert(k.as_str().map(str::to_string)) {
                 result.push((k, v));
             }
         }

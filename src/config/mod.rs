@@ -2,6 +2,7 @@
 //! wrong types are errors naming the line, so a typo never silently turns a
 //! check off.
 
+mod compose;
 mod dns;
 mod docker;
 mod firewall;
@@ -20,6 +21,7 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use compose::{ComposeConfig, ComposeProjectConfig, ImagesConfig};
 pub use dns::{DnsConfig, DnsExpectation};
 pub use docker::{DockerConfig, DockerHostConfig};
 pub use firewall::{FirewallConfig, PortScanTarget};
@@ -55,6 +57,10 @@ pub struct Config {
     pub firewall: FirewallConfig,
     pub secrets: SecretsConfig,
     pub history: HistoryConfig,
+    /// Compose file sets to audit merged.
+    pub compose: ComposeConfig,
+    /// Looking up the user images are configured with.
+    pub images: ImagesConfig,
 
     /// Where this config was read from (not part of the file).
     #[serde(skip)]
@@ -115,6 +121,11 @@ impl Config {
         for (i, t) in self.tls.iter().enumerate() {
             if t.target.trim().is_empty() {
                 return Err(err(format!("[[tls]] entry {} has an empty target", i + 1)));
+            }
+        }
+        for (i, p) in self.compose.projects.iter().enumerate() {
+            if p.files.iter().all(|f| f.trim().is_empty()) {
+                return Err(err(format!("[[compose.projects]] entry {} lists no files", i + 1)));
             }
         }
         for (i, h) in self.http.iter().enumerate() {

@@ -68,16 +68,25 @@ pub enum Platform {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct User {
-    /// The value as declared (`1001`, `nextjs`, `root:root`), if any.
+    /// The value as declared (`1001`, `nextjs`, `root:root`), if any. A
+    /// declaration that interpolates a variable is kept as written
+    /// (`${APP_UID}`): the variable's value may be a secret.
     pub declared: Option<String>,
     /// Numeric UID when the declaration has one.
     pub uid: Option<i64>,
     /// Where the effective user was decided: `workload` (the declaration
-    /// itself), `dockerfile` (the final build stage's USER), `image` (the
-    /// image's configured user, live only) or `default` (nothing set anywhere
-    /// we can see: Docker runs the process as root).
+    /// itself), `dockerfile` (the built stage's USER), `image` (the image's
+    /// configured user, read from a Docker engine), `default` (nothing sets
+    /// a user and nothing can: a `FROM scratch` image, or a daemon that
+    /// reports none: the process runs as root) or `unknown` (the image
+    /// decides, and it could not be checked).
     pub source: UserSource,
+    /// Known to run as root. `false` when `source` is `unknown`.
     pub runs_as_root: bool,
+    /// The image whose configured user applies because nothing closer sets
+    /// one (the service's image, or the base image of the stage it is built
+    /// from); `None` when no image is known.
+    pub image: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -88,6 +97,7 @@ pub enum UserSource {
     Image,
     #[default]
     Default,
+    Unknown,
 }
 
 impl User {
@@ -96,12 +106,44 @@ impl User {
         let user_part = value.split(':').next().unwrap_or("").trim();
         let uid = user_part.parse::<i64>().ok();
         let runs_as_root = user_part.is_empty() || user_part == "root" || uid == Some(0);
-        Self { declared: Some(value.to_string()), uid, source, runs_as_root }
+        Self { declared: Some(value.to_string()), uid, source, runs_as_root, image: None }
     }
 
-    /// Nothing declared anywhere: the container runs as root.
+    /// Nothing declared anywhere, and nothing that could declare one: the
+    /// container runs as root.
     pub fn default_root() -> Self {
-        Self { declared: None, uid: None, source: UserSource::Default, runs_as_root: true }
+        Self { declared: None, uid: None, source: UserSource::Default, runs_as_root: true, image: None }
+    }
+
+    /// Nothing in the declaration sets a user, so `image` (when known)
+    /// decides; until an engine says what it is configured with, the user
+    /// is unknown, not root.
+    pub fn decided_by_image(image: Option<&str>) -> Self {
+        Self {
+            declared: None,
+            uid: None,
+            source: UserSource::Unknown,
+            runs_as_root: false,
+            image: image.map(str::to_string),
+        }
+    }
+
+    /// The image's configured user (`Config.User`), empty meaning root.
+    pub fn from_image_config(image: &str, configured: Option<&str>) -> Self {
+        let mut user = match configured.map(str::trim).filter(|u| !u.is_empty()) {
+            Some(u) => Self::from_declaration(u, UserSource::Image),
+            None => Self { declared: None, uid: None, source: UserSource::Image, runs_as_root: true, image: None },
+        };
+        user.image = Some(image.to_string());
+        user
+    }
+
+    /// Whether an engine lookup could settle who this runs as.
+    pub fn awaits_image(&self) -> Option<&str> {
+        match self.source {
+            UserSource::Unknown => self.image.as_deref(),
+            _ => None,
+        }
     }
 }
 

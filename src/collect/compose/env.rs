@@ -7,7 +7,7 @@
 //! committed in such a file is the secrets scanner's finding, not a
 //! misconfigured service.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::collect::dotenv;
 use crate::collect::secrets::Detector;
@@ -32,11 +32,17 @@ pub fn environment(
     err: &mut dyn FnMut(&Val, String),
 ) -> Vec<EnvVar> {
     let mut vars: Vec<EnvVar> = Vec::new();
+    // Later definitions replace earlier ones in place; the index keeps that
+    // linear however many variables a service has.
+    let mut index: HashMap<String, usize> = HashMap::new();
     let mut put = |var: EnvVar, loc: Location, vars: &mut Vec<EnvVar>| {
         locations.insert(format!("environment.{}", var.name), loc);
-        match vars.iter_mut().find(|v| v.name == var.name) {
+        match index.get(&var.name).and_then(|&i| vars.get_mut(i)) {
             Some(existing) => *existing = var,
-            None => vars.push(var),
+            None => {
+                index.insert(var.name.clone(), vars.len());
+                vars.push(var);
+            }
         }
     };
 
@@ -54,8 +60,8 @@ pub fn environment(
                     continue;
                 }
             };
-            let full = project.dir.join(path);
-            let display = project.join_display(path);
+            let full = project.dir_of(entry).join(path);
+            let display = project.display_of(entry, path);
             let text = match read_text(&full, MAX_ENV_FILE_BYTES) {
                 Ok(t) => t,
                 Err(crate::collect::text::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {

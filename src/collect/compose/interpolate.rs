@@ -5,6 +5,9 @@
 
 use std::collections::HashMap;
 
+/// How deep `${VAR:-${OTHER:-...}}` defaults may nest.
+const MAX_NESTING: usize = 16;
+
 #[derive(Debug, Default, Clone)]
 pub struct Interpolator {
     vars: HashMap<String, String>,
@@ -16,6 +19,15 @@ impl Interpolator {
     }
 
     pub fn interpolate(&self, text: &str) -> String {
+        self.interpolate_at(text, 0)
+    }
+
+    /// The vars this interpolator knows.
+    pub fn vars(&self) -> &HashMap<String, String> {
+        &self.vars
+    }
+
+    fn interpolate_at(&self, text: &str, depth: usize) -> String {
         if !text.contains('$') {
             return text.to_string();
         }
@@ -34,7 +46,10 @@ impl Interpolator {
                     return out;
                 };
                 let expr = &body[..end];
-                match self.expand(expr) {
+                // Defaults nest (`${A:-${B:-x}}`); past the limit the
+                // expression is left as written, i.e. unresolved.
+                let expanded = if depth < MAX_NESTING { self.expand(expr, depth) } else { None };
+                match expanded {
                     Some(v) => out.push_str(&v),
                     None => out.push_str(&rest[pos..pos + end + 3]),
                 }
@@ -53,7 +68,7 @@ impl Interpolator {
     }
 
     /// `VAR`, `VAR:-default`, `VAR-default`, `VAR:?err`, `VAR:+alt`.
-    fn expand(&self, expr: &str) -> Option<String> {
+    fn expand(&self, expr: &str, depth: usize) -> Option<String> {
         let len = name_len(expr);
         let (name, op) = expr.split_at(len);
         let value = self.vars.get(name);
@@ -64,10 +79,14 @@ impl Interpolator {
             .unwrap_or(("", op));
         match operator {
             "" => value.cloned(),
-            ":-" => Some(if set_non_empty { value.cloned().unwrap_or_default() } else { self.interpolate(arg) }),
-            "-" => Some(value.cloned().unwrap_or_else(|| self.interpolate(arg))),
-            ":+" => Some(if set_non_empty { self.interpolate(arg) } else { String::new() }),
-            "+" => Some(if value.is_some() { self.interpolate(arg) } else { String::new() }),
+            ":-" => Some(if set_non_empty {
+                value.cloned().unwrap_or_default()
+            } else {
+                self.interpolate_at(arg, depth + 1)
+            }),
+            "-" => Some(value.cloned().unwrap_or_else(|| self.interpolate_at(arg, depth + 1))),
+            ":+" => Some(if set_non_empty { self.interpolate_at(arg, depth + 1) } else { String::new() }),
+            "+" => Some(if value.is_some() { self.interpolate_at(arg, depth + 1) } else { String::new() }),
             // `:?` / `?`: required; unknown here, keep as written.
             _ => value.cloned().filter(|v| operator == "?" || !v.is_empty()),
         }
@@ -126,5 +145,14 @@ mod tests {
         assert_eq!(env.interpolate("$$HOME"), "$HOME");
         assert!(has_reference("${REDIS_PASSWORD}") && has_reference("pre$X"));
         assert!(!has_reference("pa$$word") && !has_reference("cost: 5$"));
+    }
+
+    #[test]
+    fn nested_defaults_are_bounded() {
+        let env = Interpolator::default();
+        let deep = format!("{}x{}", "${A:-".repeat(10_000), "}".repeat(10_000));
+        let out = env.interpolate(&deep);
+        assert!(out.starts_with("${A:-"), "left unresolved past the limit");
+        assert_eq!(env.interpolate("${A:-${B:-${C:-ok}}}"), "ok");
     }
 }

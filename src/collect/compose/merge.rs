@@ -5,6 +5,8 @@
 //! other lists (ports, cap_add, security_opt...) append, and the `!reset` /
 //! `!override` tags remove or replace a value outright.
 
+use std::collections::{HashMap, HashSet};
+
 use super::tree::{Kind, Val};
 
 /// Service keys that are mappings written either as a map or as a list of
@@ -19,13 +21,28 @@ pub fn merge(base: Val, over: Val) -> Val {
     merge_at(base, over, &mut Vec::new())
 }
 
+/// Merges a service onto the service it `extends` (same rules, one level in).
+pub fn merge_service(name: &str, base: Val, over: Val) -> Val {
+    merge_at(base, over, &mut vec!["services".to_string(), name.to_string()])
+}
+
 fn merge_at(base: Val, over: Val, path: &mut Vec<String>) -> Val {
     match over.tag.as_deref() {
         Some("!reset") => return Val { kind: Kind::Null, ..over },
         Some("!override") => return over,
         _ => {}
     }
-    let service_key = if path.len() >= 3 && path[0] == "services" { path.last().cloned() } else { None };
+    // An absent (null) side takes the other, whatever its type.
+    if over.is_null() {
+        return base;
+    }
+    if base.is_null() {
+        return over;
+    }
+    let service_key = match path.as_slice() {
+        [first, _, .., last] if path.len() >= 3 && first == "services" => Some(last.clone()),
+        _ => None,
+    };
     let key = service_key.as_deref().unwrap_or("");
     if path.len() == 3 && KEYED_LISTS.contains(&key) {
         return merge_maps(to_map(base), to_map(over), path);
@@ -39,19 +56,37 @@ fn merge_at(base: Val, over: Val, path: &mut Vec<String>) -> Val {
                 o
             } else if path.len() == 3 && BY_TARGET.contains(&key) {
                 let mut items = b;
+                let mut by_target: HashMap<String, usize> = HashMap::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(t) = mount_target(item) {
+                        by_target.insert(t, i);
+                    }
+                }
                 for item in o {
-                    let target = mount_target(&item);
-                    match items.iter().position(|i| target.is_some() && mount_target(i) == target) {
-                        Some(p) => items[p] = item,
+                    match mount_target(&item) {
+                        Some(t) => match by_target.get(&t).and_then(|&p| items.get_mut(p)) {
+                            Some(slot) => *slot = item,
+                            None => {
+                                by_target.insert(t, items.len());
+                                items.push(item);
+                            }
+                        },
                         None => items.push(item),
                     }
                 }
                 items
             } else {
                 let mut items = b;
+                let mut present: HashSet<String> =
+                    items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect();
                 for item in o {
-                    if item.as_str().is_none() || !items.iter().any(|i| i.as_str() == item.as_str()) {
-                        items.push(item);
+                    match item.as_str() {
+                        Some(text) => {
+                            if present.insert(text.to_string()) {
+                                items.push(item);
+                            }
+                        }
+                        None => items.push(item),
                     }
                 }
                 items
@@ -62,20 +97,35 @@ fn merge_at(base: Val, over: Val, path: &mut Vec<String>) -> Val {
     }
 }
 
+/// Key-by-key merge; one index of the base's keys, so merging is linear in
+/// the number of keys, however many there are.
 fn merge_maps(base: Val, over: Val, path: &mut Vec<String>) -> Val {
-    let (Kind::Map(mut entries), Kind::Map(o)) = (base.kind, over.kind) else {
-        unreachable!("merge_maps is called with two mappings");
+    let mut entries = match base.kind {
+        Kind::Map(entries) => entries,
+        _ => Vec::new(),
     };
-    for (k, v) in o {
-        match entries.iter().position(|(bk, _)| *bk == k) {
+    let overrides = match over.kind {
+        Kind::Map(o) => o,
+        _ => Vec::new(),
+    };
+    let mut index: HashMap<String, usize> = HashMap::with_capacity(entries.len() + overrides.len());
+    for (i, (k, _)) in entries.iter().enumerate() {
+        index.insert(k.clone(), i);
+    }
+    for (k, v) in overrides {
+        match index.get(&k).copied() {
             Some(p) => {
-                let (_, old) = entries.remove(p);
-                path.push(k.clone());
-                let merged = merge_at(old, v, path);
-                path.pop();
-                entries.insert(p, (k, merged));
+                if let Some(slot) = entries.get_mut(p) {
+                    let old = std::mem::replace(&mut slot.1, Val::null_at(&v));
+                    path.push(k);
+                    slot.1 = merge_at(old, v, path);
+                    path.pop();
+                }
             }
-            None => entries.push((k, v)),
+            None => {
+                index.insert(k.clone(), entries.len());
+                entries.push((k, v));
+            }
         }
     }
     // The merged mapping is where the base declared it.
@@ -112,11 +162,9 @@ fn mount_target(item: &Val) -> Option<String> {
         return t.as_str().map(str::to_string);
     }
     let text = item.as_str()?;
-    let parts: Vec<&str> = text.split(':').collect();
-    Some(match parts.len() {
-        1 => parts[0].to_string(),
-        _ => parts[1].to_string(),
-    })
+    let mut parts = text.split(':');
+    let first = parts.next().unwrap_or_default();
+    Some(parts.next().unwrap_or(first).to_string())
 }
 
 #[cfg(test)]
@@ -126,7 +174,7 @@ mod tests {
     use crate::collect::yaml::parse_single;
 
     fn val(text: &str, file: usize) -> Val {
-        Val::from_node(&parse_single(text).unwrap(), file, &Interpolator::default())
+        Val::from_node(&parse_single(text).unwrap(), file, &Interpolator::default()).0
     }
 
     #[test]
@@ -150,5 +198,33 @@ mod tests {
         assert_eq!(app.get("volumes").unwrap().as_seq().unwrap().len(), 1);
         assert_eq!(app.get("command").unwrap().as_seq().unwrap().len(), 1);
         assert!(app.get("user").is_none());
+    }
+
+    #[test]
+    fn a_null_base_setting_takes_the_override_whatever_its_form() {
+        for key in ["environment", "labels", "sysctls", "extra_hosts", "annotations"] {
+            for empty in ["", " ~", " null", " []", " {}"] {
+                let base = val(&format!("services:\n  app:\n    image: a:1\n    {key}:{empty}\n"), 0);
+                let over = val(&format!("services:\n  app:\n    {key}:\n      A: \"1\"\n"), 1);
+                let m = merge(base, over);
+                let merged = m.path(&["services", "app", key]).unwrap();
+                assert_eq!(merged.get("A").and_then(Val::as_str), Some("1"), "{key}:{empty}");
+                // And the other way round: an override that empties it.
+                let base = val(&format!("services:\n  app:\n    {key}: [A=1]\n"), 0);
+                let over = val(&format!("services:\n  app:\n    {key}:{empty}\n"), 1);
+                let m = merge(base, over);
+                assert!(m.path(&["services", "app"]).is_some(), "{key}:{empty}");
+            }
+        }
+    }
+
+    #[test]
+    fn merging_many_keys_is_linear() {
+        let n = 20_000;
+        let base: String = (0..n).map(|i| format!("  k{i}: {i}\n")).collect();
+        let over: String = (0..n).map(|i| format!("  k{i}: x\n")).collect();
+        let m = merge(val(&format!("x:\n{base}"), 0), val(&format!("x:\n{over}"), 1));
+        assert_eq!(m.get("x").unwrap().as_map().unwrap().len(), n);
+        assert_eq!(m.path(&["x", "k7"]).unwrap().as_str(), Some("x"));
     }
 }

@@ -2,41 +2,51 @@
 //! `workload` fact, the same model Kubernetes containers and running
 //! containers use, and every pulled image an `image` fact.
 //!
-//! Files are grouped by folder into projects as `docker compose` reads
-//! them: the base file (`compose.yaml`, `compose.yml`, `docker-compose.yaml`,
-//! `docker-compose.yml`, first found) with the folder's override files
-//! (`compose.*.yaml`, `docker-compose.*.yml`, ...) merged onto it in name
-//! order, `*.override.*` first. Variables are interpolated from the
-//! folder's `.env` only, so results do not depend on who runs the scan.
+//! Files are audited in the projects Docker Compose builds from them (see
+//! `plan`): a folder's base file with its one override, `COMPOSE_FILE` and
+//! `stackaudit.toml` file sets, every other compose file alone. Each project
+//! is merged as `docker compose config` would (`assemble`: interpolation
+//! from the project's `.env` only, so results do not depend on who runs
+//! the scan; `extends`; `include`). A file that only adds to services
+//! defined elsewhere (a fragment) is audited merged when its file set is
+//! known, and otherwise recorded as skipped, never audited as complete.
 
+mod assemble;
 mod build;
+mod detect;
 mod env;
+mod extends;
+mod include;
 mod interpolate;
 mod merge;
+mod plan;
 mod ports;
 mod project;
 mod service;
+mod source;
 mod tree;
 mod units;
 mod volumes;
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use super::files::{DiscoveredFile, Discovery};
+use super::files::{display_path, DiscoveredFile, Discovery};
 use super::text::read_text;
-use super::yaml;
 use super::{CollectContext, Collected};
-use crate::collect::kubernetes::is_compose_name;
-use crate::diagnostics::{ErrorKind, ScanError};
+use crate::diagnostics::{ErrorKind, ScanError, Skipped};
 use crate::facts::Location;
 
+pub use detect::{has_compose_shape, is_named_compose};
 pub use interpolate::Interpolator;
 
+use plan::{Candidate, Origin, Plan, PlannedFile};
+use source::{Loaded, Sources};
+use tree::Val;
+
 const SOURCE: &str = "compose";
-const BASE_NAMES: &[&str] = &["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
+const STDIN: &str = "<stdin>";
 
 /// A problem in a compose file, with its position.
 #[derive(Debug, Clone)]
@@ -55,76 +65,160 @@ impl Problem {
 }
 
 pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
-    let projects = group(discovery.files.iter().filter(|f| is_compose_name(f.file_name())));
-    let parts: Vec<Collected> = projects.par_iter().map(|files| collect_project(files, ctx)).collect();
+    let limit = ctx.config.scan.max_config_bytes;
+    let sources = Sources::new(limit);
+    let mut candidates: Vec<Candidate> = discovery
+        .files
+        .iter()
+        .filter(|f| is_named_compose(f.file_name()))
+        .map(|f| Candidate { file: PlannedFile::new(&f.path, &f.display) })
+        .collect();
+    let other_yaml: Vec<&DiscoveredFile> = discovery
+        .files
+        .iter()
+        .filter(|f| !is_named_compose(f.file_name()) && detect::is_yaml_name(f.file_name()))
+        .collect();
+    candidates.extend(other_yaml.par_iter().filter_map(|f| sniff(f, limit, &sources)).collect::<Vec<_>>());
+
     let mut out = Collected::default();
+    let declared = ctx
+        .config
+        .compose
+        .projects
+        .iter()
+        .map(|p| {
+            let file = |f: &String| {
+                let path = ctx.config.resolve_path(f);
+                let display = display_path(&path);
+                PlannedFile::new(path, display)
+            };
+            (p.files.iter().filter(|f| !f.trim().is_empty()).map(file).collect(), p.env_file.as_ref().map(file))
+        })
+        .collect();
+    let inputs = plan::Inputs { candidates: &candidates, declared, tree_root: tree_root(&discovery.files) };
+    let mut plans = plan::plan(inputs, &sources);
+    if let Some(text) = &discovery.stdin {
+        plans.extend(stdin(text, &sources, &mut out));
+    }
+
+    let parts: Vec<Collected> = plans.par_iter().map(|p| collect_project(p, &sources, ctx)).collect();
     for part in parts {
         out.merge(part);
     }
+    out.merge(sources.into_report());
+    dedupe(&mut out);
     out
 }
 
-/// Groups compose files into projects: per folder, the first base file
-/// with every override; other base files, and overrides without a base,
-/// stand alone.
-fn group<'a>(files: impl Iterator<Item = &'a DiscoveredFile>) -> Vec<Vec<&'a DiscoveredFile>> {
-    let mut by_dir: BTreeMap<&Path, Vec<&DiscoveredFile>> = BTreeMap::new();
-    for f in files {
-        by_dir.entry(f.path.parent().unwrap_or(Path::new(""))).or_default().push(f);
-    }
-    let mut projects = Vec::new();
-    for (_, files) in by_dir {
-        let lower = |f: &DiscoveredFile| f.file_name().to_ascii_lowercase();
-        let mut bases: Vec<&DiscoveredFile> =
-            files.iter().copied().filter(|f| BASE_NAMES.contains(&lower(f).as_str())).collect();
-        bases.sort_by_key(|f| BASE_NAMES.iter().position(|b| *b == lower(f)));
-        let mut overrides: Vec<&DiscoveredFile> =
-            files.iter().copied().filter(|f| !BASE_NAMES.contains(&lower(f).as_str())).collect();
-        overrides.sort_by_key(|f| (!lower(f).contains(".override."), lower(f)));
-        match bases.split_first() {
-            Some((base, others)) => {
-                let mut project = vec![*base];
-                project.extend(overrides);
-                projects.push(project);
-                projects.extend(others.iter().map(|o| vec![*o]));
+/// The deepest folder that holds every discovered file.
+fn tree_root(files: &[DiscoveredFile]) -> std::path::PathBuf {
+    let mut parents = files.iter().filter_map(|f| f.path.parent());
+    let Some(first) = parents.next() else { return std::path::PathBuf::new() };
+    let mut root = first.to_path_buf();
+    for p in parents {
+        while !p.starts_with(&root) {
+            if !root.pop() {
+                return std::path::PathBuf::new();
             }
-            None => projects.extend(overrides.into_iter().map(|o| vec![o])),
         }
     }
-    projects
+    root
 }
 
-fn collect_project(files: &[&DiscoveredFile], ctx: &CollectContext<'_>) -> Collected {
+/// A YAML file without a compose name: a compose file if its shape says so
+/// (a swarm `stack.yml`, `deploy/app.yml`). Anything else is not ours and
+/// is left alone without a word.
+fn sniff(file: &DiscoveredFile, limit: u64, sources: &Sources) -> Option<Candidate> {
+    let text = read_text(&file.path, limit).ok()?;
+    if !detect::may_be_compose(&text) {
+        return None;
+    }
+    let docs = source::parse(&text, &file.display).ok()?;
+    if !docs.iter().any(has_compose_shape) {
+        return None;
+    }
+    let loaded = Loaded { display: file.display.clone(), path: file.path.clone(), docs };
+    sources.insert(source::key(&file.path), loaded, text.len() as u64);
+    Some(Candidate { file: PlannedFile::new(&file.path, &file.display) })
+}
+
+/// `stackaudit scan -` with a compose file on standard input: a project of
+/// its own in the current folder. Text that is not a compose file is left
+/// to the other collectors.
+fn stdin(text: &str, sources: &Sources, out: &mut Collected) -> Option<Plan> {
+    if !detect::may_be_compose(text) {
+        return None;
+    }
+    let docs = match source::parse(text, STDIN) {
+        Ok(d) => d,
+        Err(e) => {
+            out.error(e);
+            return None;
+        }
+    };
+    let compose = docs.iter().any(|d| {
+        let manifest = d.get("apiVersion").is_some() && d.get("kind").is_some();
+        !manifest && (d.get("services").is_some_and(|s| s.as_map().is_some()) || has_compose_shape(d))
+    });
+    if !compose {
+        return None;
+    }
+    let loaded = Loaded { display: STDIN.into(), path: STDIN.into(), docs };
+    sources.insert(source::key(std::path::Path::new(STDIN)), loaded, text.len() as u64);
+    Some(Plan {
+        origin: Origin::Stdin,
+        files: vec![PlannedFile::new(STDIN, STDIN)],
+        dir: ".".into(),
+        dir_display: String::new(),
+        env_files: vec![PlannedFile::new(".env", ".env")],
+    })
+}
+
+fn collect_project(plan: &Plan, sources: &Sources, ctx: &CollectContext<'_>) -> Collected {
     let mut out = Collected::default();
-    let base = files[0];
-    let dir = base.path.parent().unwrap_or(Path::new("")).to_path_buf();
-    let dir_display = base.display.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
-    let env = Interpolator::new(dotenv_vars(&dir.join(".env")));
-    let project = project::Project {
-        dir,
-        dir_display,
-        files: files.iter().map(|f| f.display.clone()).collect(),
-        scope: base.display.clone(),
+    let assembled = assemble::assemble(plan, sources);
+    out.skipped = assembled.skipped;
+    let project = assembled.project;
+    let mut problems = assembled.problems;
+    let first = plan.files.first().map(|f| f.display.clone()).unwrap_or_default();
+    let Some(root) = assembled.root else {
+        if assembled.all_loaded {
+            problems.push(Problem { file: first, line: 1, col: 1, message: "empty compose file".into() });
+        }
+        out.errors.extend(problems.into_iter().map(Problem::into_error));
+        return out;
     };
 
-    let mut merged: Option<tree::Val> = None;
-    for (index, file) in files.iter().enumerate() {
-        let Some(doc) = load(file, ctx.config.scan.max_config_bytes, &mut out) else { continue };
-        let val = tree::Val::from_node(&doc, index, &env);
-        merged = Some(match merged {
-            Some(m) => merge::merge(m, val),
-            None => val,
-        });
-    }
-    let Some(root) = merged else { return out };
-
-    let mut problems = Vec::new();
-    let mut builds = build::Builds::new(ctx.config.scan.max_config_bytes);
     match root.get("services") {
         Some(services) => match services.as_map() {
             Some(entries) => {
+                let entries = last_of_each(entries);
+                let partial: Vec<&str> = entries
+                    .iter()
+                    .filter(|(_, s)| s.as_map().is_some() && s.get("image").is_none() && s.get("build").is_none())
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                let names_override = plan.origin == Origin::Alone && detect::names_itself_an_override(&first);
+                if !plan.origin.set_is_known() && (names_override || !partial.is_empty()) {
+                    out.skipped.push(Skipped { path: first, reason: fragment_reason(plan, &partial) });
+                    // What makes the file itself broken still counts.
+                    out.errors.extend(problems.into_iter().map(Problem::into_error));
+                    return out;
+                }
+                let mut builds = build::Builds::new(ctx.config.scan.max_config_bytes);
                 for (name, node) in entries {
                     if node.is_null() {
+                        continue;
+                    }
+                    if partial.contains(&name.as_str()) {
+                        let files: Vec<&str> = plan.files.iter().map(|f| f.display.as_str()).collect();
+                        problems.push(project.problem(
+                            node,
+                            format!(
+                                "service {name:?} has neither `image` nor `build` once {} are merged",
+                                files.join(", ")
+                            ),
+                        ));
                         continue;
                     }
                     let input = service::ServiceInput {
@@ -141,56 +235,48 @@ fn collect_project(files: &[&DiscoveredFile], ctx: &CollectContext<'_>) -> Colle
                 project.problem(services, format!("`services` must be a mapping, not a {}", services.type_name())),
             ),
         },
-        None if root.get("include").is_some() => {}
-        None => problems.push(project.problem(&root, "no `services`: not a compose file".into())),
+        None => out.skipped.push(Skipped {
+            path: first,
+            reason: "no `services`: nothing to audit (networks and volumes only, or a fragment of a larger project)"
+                .into(),
+        }),
     }
     out.errors.extend(problems.into_iter().map(Problem::into_error));
     out
 }
 
-/// Reads and parses one file; problems are recorded in `out`.
-fn load(file: &DiscoveredFile, limit: u64, out: &mut Collected) -> Option<yaml::Node> {
-    let display = &file.display;
-    let text = match read_text(&file.path, limit) {
-        Ok(t) => t,
-        Err(e) => {
-            out.error(e.into_scan_error(SOURCE, display));
-            return None;
-        }
-    };
-    out.stats.files += 1;
-    out.stats.bytes += text.len() as u64;
-    let doc = match yaml::parse_single(&text) {
-        Ok(doc) => doc,
-        Err(e) => {
-            out.error(
-                ScanError::new(SOURCE, display, ErrorKind::Malformed, format!("invalid YAML: {e}"))
-                    .at(e.location(display)),
-            );
-            return None;
-        }
-    };
-    if doc.as_map().is_none() {
-        let what = if doc.is_null() { "empty".to_string() } else { format!("a {}, not a mapping", doc.type_name()) };
-        out.error(
-            ScanError::new(
-                SOURCE,
-                display,
-                ErrorKind::Malformed,
-                format!("not a compose file: the document is {what}"),
-            )
-            .at(doc.location(display)),
-        );
-        return None;
-    }
-    Some(doc)
+/// Services by name, the last definition of a name winning (a duplicate
+/// name is reported as such when the file is read).
+fn last_of_each(entries: &[(String, Val)]) -> Vec<&(String, Val)> {
+    let last: HashMap<&str, usize> = entries.iter().enumerate().map(|(i, (n, _))| (n.as_str(), i)).collect();
+    entries.iter().enumerate().filter(|(i, (n, _))| last.get(n.as_str()) == Some(i)).map(|(_, e)| e).collect()
 }
 
-/// The project's `.env` (for interpolation only); absent or unreadable
-/// means no variables.
-fn dotenv_vars(path: &Path) -> HashMap<String, String> {
-    match read_text(path, 1024 * 1024) {
-        Ok(text) => super::dotenv::parse(&text).0.into_iter().map(|e| (e.key, e.value)).collect(),
-        Err(_) => HashMap::new(),
-    }
+fn fragment_reason(plan: &Plan, partial: &[&str]) -> String {
+    let files: Vec<&str> = plan.files.iter().map(|f| f.display.as_str()).collect();
+    let what = if partial.is_empty() {
+        "compose override file without the file it overrides".to_string()
+    } else {
+        let list: Vec<String> = partial.iter().map(|p| format!("{p:?}")).collect();
+        format!(
+            "compose fragment: service {} {} neither `image` nor `build`{}, so {} only {} to services defined in other files",
+            list.join(", "),
+            if list.len() == 1 { "has" } else { "have" },
+            if files.len() > 1 { format!(" once {} are merged", files.join(" and ")) } else { String::new() },
+            if files.len() > 1 { "these files" } else { "this file" },
+            if files.len() > 1 { "add" } else { "adds" },
+        )
+    };
+    format!(
+        "{what}: not audited alone. Declare its file set under [[compose.projects]] in stackaudit.toml, or as \
+         COMPOSE_FILE in the project's .env, to audit it merged"
+    )
+}
+
+/// One error per problem, however many projects share the file it is in.
+fn dedupe(out: &mut Collected) {
+    let mut seen = HashSet::new();
+    out.errors.retain(|e| seen.insert((e.target.clone(), e.message.clone(), e.location.clone())));
+    let mut seen = HashSet::new();
+    out.skipped.retain(|s| seen.insert((s.path.clone(), s.reason.clone())));
 }

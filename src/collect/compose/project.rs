@@ -1,59 +1,102 @@
-//! A compose project: the base file of a folder and the override files
-//! merged onto it, with the paths findings are reported under.
+//! A compose project as Docker Compose builds it: the files merged into it
+//! (the `-f` files, and the files `extends` and `include` bring in), each
+//! with the folder its relative paths start from, and the paths findings are
+//! reported under.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::facts::Location;
 
 use super::tree::Val;
 use super::Problem;
 
+/// One file of a project.
 #[derive(Debug, Clone)]
-pub struct Project {
-    /// The folder relative paths (build contexts, env files) start from.
+pub struct ProjectFile {
+    /// As reports show it.
+    pub display: String,
+    /// The folder its relative paths (build contexts, env files) start
+    /// from: the project folder for every `-f` file, the file's own folder
+    /// for an `extends` file, the included project's folder for `include`.
     pub dir: PathBuf,
-    /// `dir` as shown in reports (empty for the current folder).
+    /// `dir` as reports show it (empty for the current folder).
     pub dir_display: String,
-    /// Display paths of the files, base first; `Val::file` indexes this.
-    pub files: Vec<String>,
-    /// What tells services of different projects apart: the base file.
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Project {
+    /// `Val::file` indexes this.
+    pub files: Vec<ProjectFile>,
+    /// What tells services of different projects apart: the first file.
     pub scope: String,
 }
 
 impl Project {
+    /// Adds a file; returns its index for `Val::file`.
+    pub fn add(&mut self, display: &str, dir: &Path, dir_display: &str) -> usize {
+        self.files.push(ProjectFile {
+            display: display.to_string(),
+            dir: dir.to_path_buf(),
+            dir_display: dir_display.to_string(),
+        });
+        self.files.len() - 1
+    }
+
     pub fn location(&self, v: &Val) -> Location {
         Location::at(self.file(v.file), v.line, v.col)
     }
 
+    /// A problem at `v`; no value interpolated into `v` is echoed.
     pub fn problem(&self, v: &Val, message: String) -> Problem {
-        Problem { file: self.file(v.file).to_string(), line: v.line, col: v.col, message }
+        Problem { file: self.file(v.file).to_string(), line: v.line, col: v.col, message: v.redact(message) }
     }
 
-    fn file(&self, index: usize) -> &str {
-        self.files.get(index).or(self.files.first()).map(String::as_str).unwrap_or_default()
+    pub fn file(&self, index: usize) -> &str {
+        self.entry(index).map(|f| f.display.as_str()).unwrap_or_default()
     }
 
-    /// A path relative to the project folder, as reports show it.
-    pub fn join_display(&self, rel: &str) -> String {
-        if rel.starts_with('/') {
-            return rel.to_string();
-        }
-        let mut parts: Vec<&str> = self.dir_display.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
-        for part in rel.split('/') {
-            match part {
-                "" | "." => {}
-                ".." if parts.last().is_some_and(|p| *p != "..") => {
-                    parts.pop();
-                }
-                other => parts.push(other),
+    fn entry(&self, index: usize) -> Option<&ProjectFile> {
+        self.files.get(index).or(self.files.first())
+    }
+
+    /// The folder relative paths written in `v`'s file start from.
+    pub fn dir_of(&self, v: &Val) -> PathBuf {
+        self.entry(v.file).map(|f| f.dir.clone()).unwrap_or_default()
+    }
+
+    /// A path written in `v`'s file, relative to its folder, as reports
+    /// show it.
+    pub fn display_of(&self, v: &Val, rel: &str) -> String {
+        join_display(self.entry(v.file).map(|f| f.dir_display.as_str()).unwrap_or_default(), rel)
+    }
+}
+
+/// `dir/rel` with `.` and `..` folded, as reports show paths.
+pub fn join_display(dir_display: &str, rel: &str) -> String {
+    if rel.starts_with('/') {
+        return rel.to_string();
+    }
+    let mut parts: Vec<&str> = dir_display.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
             }
-        }
-        if parts.is_empty() {
-            ".".into()
-        } else {
-            parts.join("/")
+            other => parts.push(other),
         }
     }
+    let joined = parts.join("/");
+    match (dir_display.starts_with('/'), joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
+    }
+}
+
+/// The folder part of a display path (`""` for a file in the current folder).
+pub fn parent_display(display: &str) -> String {
+    display.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -62,10 +105,12 @@ mod tests {
 
     #[test]
     fn display_paths() {
-        let p = Project { dir: "x".into(), dir_display: "examples/stack".into(), files: vec![], scope: String::new() };
-        assert_eq!(p.join_display("./app/Dockerfile"), "examples/stack/app/Dockerfile");
-        assert_eq!(p.join_display("../Dockerfile"), "examples/Dockerfile");
-        let root = Project { dir_display: String::new(), ..p };
-        assert_eq!(root.join_display("./Dockerfile"), "Dockerfile");
+        assert_eq!(join_display("examples/stack", "./app/Dockerfile"), "examples/stack/app/Dockerfile");
+        assert_eq!(join_display("examples/stack", "../Dockerfile"), "examples/Dockerfile");
+        assert_eq!(join_display("", "./Dockerfile"), "Dockerfile");
+        assert_eq!(join_display("", "../x"), "../x");
+        assert_eq!(join_display("/srv/app", "./tests/Dockerfile"), "/srv/app/tests/Dockerfile");
+        assert_eq!(parent_display("a/b/compose.yml"), "a/b");
+        assert_eq!(parent_display("compose.yml"), "");
     }
 }

@@ -61,11 +61,7 @@ pub fn service_facts(input: ServiceInput<'_>, problems: &mut Vec<Problem>, skipp
         Some(b) => builds.resolve(project, b, detector, &mut err),
         None => None,
     };
-    if image.is_none() && get("build").is_none() {
-        err(node, format!("service {name:?} has neither `image` nor `build`"));
-    }
-
-    let (user, user_loc) = user(get("user"), build.as_ref());
+    let (user, user_loc) = user(get("user"), build.as_ref(), image.as_ref());
     match user_loc {
         Some(loc) => {
             l.map.insert("user".into(), loc);
@@ -105,7 +101,7 @@ pub fn service_facts(input: ServiceInput<'_>, problems: &mut Vec<Problem>, skipp
         l.at(field, v);
         match v {
             Some(v) => v.as_bool().unwrap_or_else(|| {
-                err(v, format!("{key} must be true or false, not {:?}", v.as_str().unwrap_or(v.type_name())));
+                err(v, format!("{key} must be true or false, not {:?}", v.shown()));
                 false
             }),
             None => false,
@@ -258,16 +254,18 @@ fn list<'v>(v: Option<&'v Val>, key: &str, err: &mut dyn FnMut(&Val, String)) ->
     }
 }
 
-/// `labels` as a map or a `KEY=value` list.
+/// `labels` as a map or a `KEY=value` list; a value that interpolates a
+/// variable is kept as written.
 fn keyed(v: Option<&Val>) -> BTreeMap<String, String> {
     let Some(v) = v else { return BTreeMap::new() };
     match &v.kind {
-        Kind::Map(entries) => {
-            entries.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect()
-        }
+        Kind::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_written_if_interpolated().unwrap_or_default().to_string()))
+            .collect(),
         Kind::Seq(items) => items
             .iter()
-            .filter_map(Val::as_str)
+            .filter_map(Val::as_written_if_interpolated)
             .map(|s| match s.split_once('=') {
                 Some((k, v)) => (k.to_string(), v.to_string()),
                 None => (s.to_string(), String::new()),
@@ -277,22 +275,30 @@ fn keyed(v: Option<&Val>) -> BTreeMap<String, String> {
     }
 }
 
-/// The effective user: compose's `user`, else the Dockerfile's final stage,
-/// else root (an image such as nginx or redis that declares no user runs
-/// its main process as root).
-fn user(v: Option<&Val>, build: Option<&BuildInfo>) -> (User, Option<Location>) {
+/// The effective user: compose's `user`, else the `USER` of the stage the
+/// service is built from, else the image's configured user, which only an
+/// engine that has the image can tell (unknown until then; a `FROM
+/// scratch` image has none: root). A Dockerfile that cannot be read leaves
+/// the user unknown, never root.
+fn user(v: Option<&Val>, build: Option<&BuildInfo>, image: Option<&ImageRef>) -> (User, Option<Location>) {
     if let Some(text) = v.and_then(Val::as_str) {
-        return (User::from_declaration(text, UserSource::Workload), None);
+        let mut user = User::from_declaration(text, UserSource::Workload);
+        // `user: ${APP_USER}`: the value may be anything, even a secret.
+        user.declared = v.and_then(Val::as_written_if_interpolated).map(str::to_string);
+        return (user, None);
     }
-    if let Some(b) = build {
-        if let Some(analysis) = &b.analysis {
-            if analysis.dockerfile.final_user.is_some() {
-                let loc = analysis.user_line.map(|l| Location::line(&b.dockerfile_display, l));
-                return (analysis.workload_user(), loc);
+    let pulled = image.filter(|i| !i.interpolated).map(|i| i.raw.as_str());
+    match build {
+        Some(b) => match &b.stage {
+            Some(stage) => {
+                let loc = stage.user.as_ref().map(|(_, line)| Location::line(&b.dockerfile_display, *line));
+                (stage.workload_user(), loc)
             }
-        }
+            // The tag compose builds, if an engine has built it before.
+            None => (User::decided_by_image(pulled), None),
+        },
+        None => (User::decided_by_image(pulled), None),
     }
-    (User::default_root(), None)
 }
 
 fn healthcheck(v: Option<&Val>, build: Option<&BuildInfo>) -> (Healthcheck, Option<Location>) {
@@ -314,16 +320,9 @@ fn healthcheck(v: Option<&Val>, build: Option<&BuildInfo>) -> (Healthcheck, Opti
         }
     }
     if let Some(b) = build {
-        if let Some(analysis) = &b.analysis {
-            if analysis.dockerfile.healthcheck.defined {
-                let hc = Healthcheck {
-                    defined: true,
-                    disabled: analysis.dockerfile.healthcheck.disabled,
-                    source: Some("dockerfile".into()),
-                };
-                let loc = analysis.healthcheck_line.map(|l| Location::line(&b.dockerfile_display, l));
-                return (hc, loc);
-            }
+        if let Some((disabled, line)) = b.stage.as_ref().and_then(|s| s.healthcheck) {
+            let hc = Healthcheck { defined: true, disabled, source: Some("dockerfile".into()) };
+            return (hc, Some(Location::line(&b.dockerfile_display, line)));
         }
     }
     (Healthcheck::default(), None)
@@ -383,21 +382,21 @@ fn limits(node: &Val, l: &mut Locs<'_>, err: &mut dyn FnMut(&Val, String)) -> Li
     let memory_bytes = memory.and_then(|v| {
         let parsed = v.as_str().and_then(units::memory_bytes);
         if parsed.is_none() {
-            err(v, format!("invalid memory size {:?}", v.as_str().unwrap_or(v.type_name())));
+            err(v, format!("invalid memory size {:?}", v.shown()));
         }
         parsed.filter(|b| *b > 0)
     });
     let cpus = cpus.and_then(|v| {
         let parsed = v.as_str().and_then(units::cpus);
         if parsed.is_none() {
-            err(v, format!("invalid cpus value {:?}", v.as_str().unwrap_or(v.type_name())));
+            err(v, format!("invalid cpus value {:?}", v.shown()));
         }
         parsed.filter(|c| *c > 0.0)
     });
     let pids = pids.and_then(|v| {
         let parsed = v.as_str().and_then(|s| s.trim().parse::<i64>().ok());
         if parsed.is_none() {
-            err(v, format!("invalid pids limit {:?}", v.as_str().unwrap_or(v.type_name())));
+            err(v, format!("invalid pids limit {:?}", v.shown()));
         }
         // 0 and -1 mean unlimited.
         parsed.filter(|p| *p > 0)

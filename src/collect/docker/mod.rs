@@ -13,6 +13,7 @@ mod daemon;
 mod errors;
 mod filter;
 mod ignore;
+mod image_user;
 mod map;
 mod security_opt;
 
@@ -24,6 +25,7 @@ use super::{CollectContext, Collected};
 use crate::diagnostics::{ErrorKind, ScanError};
 
 pub use ignore::apply_label_suppressions;
+pub use image_user::resolve_image_users;
 
 pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     let config = ctx.config;

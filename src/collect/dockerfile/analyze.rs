@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::lexer::{self, Instruction, LexError};
-use super::words::{shell_words, substitute};
+use super::words::{shell_words, split_first_word, substitute};
 use crate::collect::secrets::Detector;
 use crate::facts::dockerfile::{AddInstruction, BuildSecret, Dockerfile, DockerfileHealthcheck, Stage};
 use crate::facts::image::ImageRef;
@@ -55,24 +55,51 @@ pub struct Analysis {
     /// Lines keyed like fact `locations` (`final_user`, `healthcheck`,
     /// `build_secrets.NAME`, `add_instructions.12`, ...).
     pub lines: BTreeMap<String, u32>,
-    /// The final stage's `USER` line, if any (inherited ones included).
-    pub user_line: Option<u32>,
-    pub healthcheck_line: Option<u32>,
     /// Line of the final stage's `FROM`.
     pub final_from_line: Option<u32>,
+    /// What a build stopping at each stage produces, in file order (a
+    /// compose `build.target` picks one; the last is the default).
+    pub stages: Vec<StageOutcome>,
     pub errors: Vec<LexError>,
 }
 
+/// The image a build that stops at one stage produces.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StageOutcome {
+    /// Lower-cased stage name, as `--target` matches it.
+    pub name: Option<String>,
+    /// The `USER` in effect at the end of the stage (inherited through
+    /// `FROM <stage>`), as substituted, with its line.
+    pub user: Option<(String, u32)>,
+    /// `HEALTHCHECK` in effect (`true` = `NONE`), with its line.
+    pub healthcheck: Option<(bool, u32)>,
+    /// The image at the root of the stage's `FROM` chain: when no `USER`
+    /// is set, its configured user is the one the container gets.
+    pub base: ImageRef,
+}
+
 impl Analysis {
-    /// The user the image runs as, for a workload built from it.
+    /// The stage a build with `target` produces: the named stage, or the
+    /// last one. `None` when no stage has that name.
+    pub fn stage(&self, target: Option<&str>) -> Option<&StageOutcome> {
+        match target {
+            None => self.stages.last(),
+            Some(t) => self.stages.iter().find(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(t.trim()))),
+        }
+    }
+}
+
+impl StageOutcome {
+    /// Who a container of this stage's image runs as, for a workload that
+    /// sets no user itself.
     pub fn workload_user(&self) -> User {
-        match &self.dockerfile.final_user {
-            Some(u) => {
-                let mut user = User::from_declaration(u, UserSource::Dockerfile);
-                user.runs_as_root = self.dockerfile.final_user_is_root;
-                user
-            }
-            None => User::default_root(),
+        match &self.user {
+            // A user named by a variable no ARG/ENV resolves is set at build time.
+            Some((u, _)) if u.contains('$') => User { declared: Some(u.clone()), ..User::decided_by_image(None) },
+            Some((u, _)) => User::from_declaration(u, UserSource::Dockerfile),
+            None if self.base.repository == "scratch" && !self.base.interpolated => User::default_root(),
+            None if self.base.interpolated || self.base.repository.is_empty() => User::decided_by_image(None),
+            None => User::decided_by_image(Some(&self.base.raw)),
         }
     }
 }
@@ -84,9 +111,17 @@ struct StageState {
     exposed: Vec<String>,
     /// ARG and ENV values known in the stage, for `${VAR}` in USER.
     vars: HashMap<String, String>,
+    /// The image at the root of the FROM chain.
+    base: ImageRef,
 }
 
 pub fn analyze(text: &str, detector: &Detector) -> Analysis {
+    analyze_with_args(text, detector, &HashMap::new())
+}
+
+/// Like [`analyze`], with `--build-arg` values (compose `build.args`): they
+/// replace the defaults of the ARGs the file declares.
+pub fn analyze_with_args(text: &str, detector: &Detector, build_args: &HashMap<String, String>) -> Analysis {
     let lexed = lexer::lex(text);
     let mut out = Analysis { errors: lexed.errors, ..Default::default() };
     let mut global_args: HashMap<String, String> = HashMap::new();
@@ -111,16 +146,19 @@ pub fn analyze(text: &str, detector: &Detector) -> Analysis {
                     out.errors.push(LexError { line: ins.line, message: "FROM without an image".into() });
                     continue;
                 };
-                let image = substitute(&image, &global_args);
+                // `${BASE:-}` that resolves to nothing stays as written: unknown.
+                let image = Some(substitute(&image, &global_args)).filter(|i| !i.trim().is_empty()).unwrap_or(image);
                 let parent = names.iter().position(|n| n.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&image)));
-                let mut state = parent.map(|p| states[p].clone()).unwrap_or_default();
+                let base = ImageRef::parse(&image);
+                let mut state = parent.and_then(|p| states.get(p).cloned()).unwrap_or_default();
                 // ARG/ENV values do not cross a FROM except by inheritance.
                 if parent.is_none() {
                     state.vars.clear();
+                    state.base = base.clone();
                 }
                 out.dockerfile.stages.push(Stage {
                     name: name.clone(),
-                    base: ImageRef::parse(&image),
+                    base,
                     base_is_stage: parent.is_some(),
                     line: ins.line,
                 });
@@ -132,14 +170,20 @@ pub fn analyze(text: &str, detector: &Detector) -> Analysis {
                     if let Some(value) = &value {
                         record_secret(&mut out, detector, "ARG", &key, value, ins.line);
                     }
+                    // A build argument replaces the default; an ARG with neither
+                    // has no value, so `$NAME` stays unresolved (not empty).
+                    let value = build_args.get(&key).cloned().or(value);
                     match states.last_mut() {
                         None => {
-                            global_args.insert(key, value.unwrap_or_default());
+                            if let Some(v) = value {
+                                global_args.insert(key, v);
+                            }
                         }
                         Some(state) => {
                             // `ARG NAME` inside a stage re-imports a global.
-                            let v = value.or_else(|| global_args.get(&key).cloned()).unwrap_or_default();
-                            state.vars.insert(key, v);
+                            if let Some(v) = value.or_else(|| global_args.get(&key).cloned()) {
+                                state.vars.insert(key, v);
+                            }
                         }
                     }
                 }
@@ -201,11 +245,21 @@ pub fn analyze(text: &str, detector: &Detector) -> Analysis {
             final_stage: i == last,
         });
     }
+    out.stages = states
+        .iter()
+        .zip(&names)
+        .map(|(state, name)| StageOutcome {
+            name: name.clone(),
+            user: state.user.clone(),
+            healthcheck: state.healthcheck,
+            base: state.base.clone(),
+        })
+        .collect();
     let final_line = out.dockerfile.stages.last().map(|s| s.line);
     if let (Some(state), Some(final_line)) = (states.last(), final_line) {
         out.final_from_line = Some(final_line);
-        out.user_line = state.user.as_ref().map(|u| u.1);
-        out.healthcheck_line = state.healthcheck.as_ref().map(|h| h.1);
+        let user_line = state.user.as_ref().map(|u| u.1);
+        let healthcheck_line = state.healthcheck.as_ref().map(|h| h.1);
         let d = &mut out.dockerfile;
         d.final_user = state.user.as_ref().map(|u| u.0.clone());
         d.final_user_is_root = match &d.final_user {
@@ -220,8 +274,8 @@ pub fn analyze(text: &str, detector: &Detector) -> Analysis {
             None => DockerfileHealthcheck::default(),
         };
         d.exposed_ports = state.exposed.clone();
-        out.lines.insert("final_user".into(), out.user_line.unwrap_or(final_line));
-        out.lines.insert("healthcheck".into(), out.healthcheck_line.unwrap_or(final_line));
+        out.lines.insert("final_user".into(), user_line.unwrap_or(final_line));
+        out.lines.insert("healthcheck".into(), healthcheck_line.unwrap_or(final_line));
         out.lines.insert("exposed_ports".into(), final_line);
     }
     for (field, items) in [
@@ -279,7 +333,9 @@ fn env_pairs(args: &str) -> Vec<(String, String)> {
     let words = shell_words(args);
     match words.first() {
         Some(first) if !first.contains('=') => {
-            let rest = args.trim_start()[first.len().min(args.trim_start().len())..].trim();
+            // The rest starts after the key as written (a quoted key is
+            // longer in the file than unquoted).
+            let (_, rest) = split_first_word(args);
             let value = shell_words(rest).join(" ");
             vec![(first.clone(), value)]
         }
@@ -367,5 +423,50 @@ mod tests {
         assert_eq!(env_pairs("A=1 B=\"two words\""), vec![("A".into(), "1".into()), ("B".into(), "two words".into())]);
         assert_eq!(env_pairs("KEY value with  spaces"), vec![("KEY".into(), "value with spaces".into())]);
         assert_eq!(arg_pairs("V=1 W"), vec![("V".into(), Some("1".into())), ("W".into(), None)]);
+    }
+
+    #[test]
+    fn legacy_env_with_a_quoted_key() {
+        // Non-ASCII inside quotes used to cut inside a character.
+        assert_eq!(env_pairs("\"CLÉ\" valeur longue"), vec![("CLÉ".into(), "valeur longue".into())]);
+        // With ASCII it silently took part of the key as the value.
+        assert_eq!(env_pairs("\"KEY\" the value"), vec![("KEY".into(), "the value".into())]);
+        assert_eq!(env_pairs("'K' v"), vec![("K".into(), "v".into())]);
+    }
+
+    fn detector() -> Detector {
+        Detector::new(&crate::rules::RuleSet::builtin())
+    }
+
+    #[test]
+    fn from_an_arg_without_a_default_is_unresolved_not_empty() {
+        let a = analyze("ARG BASE\nFROM $BASE\nUSER 1001\n", &detector());
+        assert_eq!(a.base_images.len(), 1);
+        assert_eq!(a.base_images[0].reference.raw, "$BASE");
+        assert!(a.base_images[0].reference.interpolated);
+        assert!(a.errors.is_empty(), "{:?}", a.errors);
+        // A build argument fills it in.
+        let args: HashMap<String, String> = [("BASE".to_string(), "node:20-alpine".to_string())].into();
+        let a = analyze_with_args("ARG BASE\nFROM ${BASE}\n", &detector(), &args);
+        assert_eq!(a.base_images[0].reference.raw, "node:20-alpine");
+    }
+
+    #[test]
+    fn stage_outcomes_follow_the_from_chain() {
+        let text = "FROM node:20 AS base\nUSER node\nFROM base AS dev\nUSER root\nHEALTHCHECK NONE\n\
+                    FROM scratch AS bare\nFROM gcr.io/distroless/static AS prod\n";
+        let a = analyze(text, &detector());
+        let dev = a.stage(Some("DEV")).unwrap();
+        assert_eq!(dev.user, Some(("root".into(), 4)));
+        assert_eq!(dev.healthcheck, Some((true, 5)));
+        assert_eq!(dev.base.raw, "node:20", "the root of the chain");
+        let base = a.stage(Some("base")).unwrap().workload_user();
+        assert_eq!((base.declared.as_deref(), base.runs_as_root), (Some("node"), false));
+        let bare = a.stage(Some("bare")).unwrap().workload_user();
+        assert!(bare.runs_as_root, "FROM scratch without USER is root");
+        let prod = a.stage(None).unwrap().workload_user();
+        assert_eq!(prod.source, UserSource::Unknown, "the base image decides");
+        assert_eq!(prod.image.as_deref(), Some("gcr.io/distroless/static"));
+        assert!(a.stage(Some("missing")).is_none());
     }
 }

@@ -138,30 +138,39 @@ pub fn heredoc_markers(args: &str) -> Vec<(String, bool)> {
     let mut out = Vec::new();
     let mut rest = args;
     while let Some(pos) = rest.find("<<") {
-        let mut after = &rest[pos + 2..];
-        let strip_tabs = after.starts_with('-');
-        if strip_tabs {
-            after = &after[1..];
-        }
+        let after = rest.get(pos + 2..).unwrap_or_default();
+        let (strip_tabs, after) = match after.strip_prefix('-') {
+            Some(a) => (true, a),
+            None => (false, after),
+        };
         let (word, consumed) = match after.chars().next() {
-            Some(q @ ('"' | '\'')) => match after[1..].find(q) {
-                Some(end) => (after[1..1 + end].to_string(), end + 2),
-                None => (String::new(), after.len()),
-            },
+            Some(q @ ('"' | '\'')) => {
+                let inner = after.get(1..).unwrap_or_default();
+                match inner.find(q) {
+                    Some(end) => (inner.get(..end).unwrap_or_default().to_string(), end + 2),
+                    None => (String::new(), after.len()),
+                }
+            }
             _ => {
                 let end =
                     after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')).unwrap_or(after.len());
-                (after[..end].to_string(), end)
+                (after.get(..end).unwrap_or_default().to_string(), end)
             }
         };
         // A word must start like a name: `$((1<<2))` is a shift, not a heredoc.
         if word.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
             out.push((word, strip_tabs));
         }
-        rest = &after[consumed.max(1).min(after.len())..];
-        if consumed == 0 {
+        // Move past what was read, or past one whole character when nothing
+        // was (`<<é` must not cut inside the `é`).
+        let step = match consumed {
+            0 => after.chars().next().map_or(0, char::len_utf8),
+            n => n,
+        };
+        if step == 0 {
             break;
         }
+        rest = after.get(step..).unwrap_or_default();
     }
     out
 }
@@ -188,6 +197,15 @@ mod tests {
         assert_eq!(lexed.instructions[2].heredocs, vec!["curl -fsSL https://x | sh\n".to_string()]);
         assert_eq!(lexed.instructions[3].line, 8);
         assert!(lexed.errors.is_empty());
+    }
+
+    #[test]
+    fn heredoc_marker_followed_by_non_ascii_does_not_panic() {
+        assert!(heredoc_markers("echo a <<é b").is_empty());
+        assert!(heredoc_markers("<<-ü").is_empty());
+        assert_eq!(heredoc_markers("<<ÉOF <<EOF"), vec![("EOF".to_string(), false)]);
+        let lexed = lex("FROM alpine:3.20\nRUN cat <<é\nUSER 1001\n");
+        assert_eq!(lexed.instructions.len(), 3);
     }
 
     #[test]

@@ -50,6 +50,31 @@ pub fn shell_words(text: &str) -> Vec<String> {
     words
 }
 
+/// The first word (unquoted, as [`shell_words`] gives it) and the text after
+/// it as written: the split happens at the first whitespace outside quotes,
+/// wherever the word's quotes and escapes make it end.
+pub fn split_first_word(text: &str) -> (String, &str) {
+    let text = text.trim_start();
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut end = text.len();
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            _ if escaped => escaped = false,
+            (Some('"') | None, '\\') => escaped = true,
+            (Some(q), c) if c == q => quote = None,
+            (None, '"' | '\'') => quote = Some(c),
+            (None, c) if c.is_whitespace() => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    let (word, rest) = text.split_at(end);
+    (shell_words(word).into_iter().next().unwrap_or_default(), rest.trim())
+}
+
 /// Replaces `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR-default}` with
 /// known values; unknown variables without a default are left as written,
 /// so callers can tell the value is not known.
@@ -95,6 +120,14 @@ mod tests {
     #[test]
     fn words_and_quotes() {
         assert_eq!(shell_words(r#"A="x y" B='$z' C=a\ b"#), vec!["A=x y", "B=$z", "C=a b"]);
+    }
+
+    #[test]
+    fn first_word_as_written() {
+        assert_eq!(split_first_word("\"KEY\" value  x"), ("KEY".to_string(), "value  x"));
+        assert_eq!(split_first_word("'CLÉ' valeur"), ("CLÉ".to_string(), "valeur"));
+        assert_eq!(split_first_word("a\\ b c"), ("a b".to_string(), "c"));
+        assert_eq!(split_first_word("only"), ("only".to_string(), ""));
     }
 
     #[test]

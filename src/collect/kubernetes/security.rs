@@ -23,8 +23,8 @@ pub fn inherited<'a>(container: &'a Node, pod: &PodTemplate<'a>, key: &str) -> O
 }
 
 /// Who the container runs as. Without `runAsUser` or `runAsNonRoot` it runs
-/// as its image's user, which a manifest cannot show: like compose, that is
-/// taken as root (the default of most images), and the evidence says so.
+/// as its image's user, which a manifest cannot show: unknown until an
+/// engine that has the image says.
 pub fn user<'a>(container: &'a Node, pod: &PodTemplate<'a>) -> Sourced<'a, User> {
     let uid_node = inherited(container, pod, "runAsUser");
     let non_root_node = inherited(container, pod, "runAsNonRoot");
@@ -35,6 +35,7 @@ pub fn user<'a>(container: &'a Node, pod: &PodTemplate<'a>) -> Sourced<'a, User>
                 uid: Some(uid),
                 source: UserSource::Workload,
                 runs_as_root: uid == 0,
+                image: None,
             };
             return Sourced { value: user, node: Some(node) };
         }
@@ -42,10 +43,12 @@ pub fn user<'a>(container: &'a Node, pod: &PodTemplate<'a>) -> Sourced<'a, User>
     if let Some(node) = non_root_node.filter(|n| n.as_bool() == Some(true)) {
         // The kubelet refuses to start the container if the image's user is
         // root, so it never runs as root.
-        let user = User { declared: None, uid: None, source: UserSource::Workload, runs_as_root: false };
+        let user = User { declared: None, uid: None, source: UserSource::Workload, runs_as_root: false, image: None };
         return Sourced { value: user, node: Some(node) };
     }
-    Sourced { value: User::default_root(), node: non_root_node.or_else(|| container.get("securityContext")) }
+    // Nothing set: the image's USER decides (read from an engine later when one has it).
+    let image = container.get("image").and_then(Node::as_str);
+    Sourced { value: User::decided_by_image(image), node: non_root_node.or_else(|| container.get("securityContext")) }
 }
 
 /// A profile as the `type`/`localhostProfile` fields or the annotation
@@ -135,8 +138,8 @@ mod tests {
         let containers = pod.spec.get("containers").unwrap().as_seq().unwrap();
         assert!(!user(&containers[0], &pod).value.runs_as_root);
         let b = user(&containers[1], &pod).value;
-        assert!(b.runs_as_root);
-        assert_eq!(b.source, UserSource::Default);
+        assert!(!b.runs_as_root, "the image decides: unknown, not root");
+        assert_eq!(b.source, UserSource::Unknown);
     }
 
     #[test]

@@ -1,0 +1,141 @@
+//! Reading compose files: each file is read and parsed once per scan,
+//! however many projects, `extends` and `include`s use it, and its read or
+//! syntax error is reported once.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::collect::text::read_text;
+use crate::collect::yaml::{self, Node};
+use crate::collect::Collected;
+use crate::diagnostics::{ErrorKind, ScanError};
+
+use super::SOURCE;
+
+/// One parsed file: its mapping documents, in order (Docker Compose merges
+/// the documents of a multi-document file like `-f` files).
+#[derive(Debug)]
+pub struct Loaded {
+    pub display: String,
+    pub path: PathBuf,
+    pub docs: Vec<Node>,
+}
+
+/// Why a file gave nothing.
+#[derive(Debug, Clone)]
+pub enum Failure {
+    /// It could not be read: the error, for whoever reports it (a project
+    /// file's error names the file; a file referenced by `extends` or
+    /// `include` is reported where it is referenced).
+    Read(ScanError),
+    /// It is not valid YAML or not a mapping: reported when first read.
+    Parse,
+}
+
+type Slot = Arc<OnceLock<Result<Arc<Loaded>, Failure>>>;
+
+pub struct Sources {
+    limit: u64,
+    cache: Mutex<HashMap<PathBuf, Slot>>,
+    report: Mutex<Collected>,
+}
+
+/// The key a file is cached under: its real path, so `a/../b/x.yml` and a
+/// symlink to it are one file.
+pub fn key(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+impl Sources {
+    pub fn new(limit: u64) -> Self {
+        Self { limit, cache: Mutex::new(HashMap::new()), report: Mutex::new(Collected::default()) }
+    }
+
+    fn slot(&self, key: PathBuf) -> Slot {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache.entry(key).or_default().clone()
+    }
+
+    /// Records text that was already read and parsed (a sniffed YAML file,
+    /// standard input).
+    pub fn insert(&self, key: PathBuf, loaded: Loaded, bytes: u64) {
+        let slot = self.slot(key);
+        if slot.set(Ok(Arc::new(loaded))).is_ok() {
+            self.count(bytes);
+        }
+    }
+
+    /// The parsed file. A parse error is recorded the first time; a read
+    /// error is returned for the caller to report.
+    pub fn load(&self, path: &Path, display: &str) -> Result<Arc<Loaded>, Failure> {
+        let slot = self.slot(key(path));
+        slot.get_or_init(|| self.read(path, display).map(Arc::new)).clone()
+    }
+
+    /// A project file: its read error is recorded too (once however many
+    /// projects list it: errors are deduplicated at the end).
+    pub fn load_reporting(&self, path: &Path, display: &str) -> Option<Arc<Loaded>> {
+        match self.load(path, display) {
+            Ok(l) => Some(l),
+            Err(Failure::Read(e)) => {
+                self.error(e);
+                None
+            }
+            Err(Failure::Parse) => None,
+        }
+    }
+
+    fn read(&self, path: &Path, display: &str) -> Result<Loaded, Failure> {
+        let text = read_text(path, self.limit).map_err(|e| Failure::Read(e.into_scan_error(SOURCE, display)))?;
+        self.count(text.len() as u64);
+        match parse(&text, display) {
+            Ok(docs) => Ok(Loaded { display: display.to_string(), path: path.to_path_buf(), docs }),
+            Err(e) => {
+                self.error(e);
+                Err(Failure::Parse)
+            }
+        }
+    }
+
+    fn count(&self, bytes: u64) {
+        let mut report = self.report.lock().unwrap_or_else(|e| e.into_inner());
+        report.stats.files += 1;
+        report.stats.bytes += bytes;
+    }
+
+    fn error(&self, e: ScanError) {
+        self.report.lock().unwrap_or_else(|e| e.into_inner()).error(e);
+    }
+
+    /// Errors and counts of every file read.
+    pub fn into_report(self) -> Collected {
+        self.report.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The mapping documents of a compose file. A document that is not a
+/// mapping is an error; an empty one is nothing.
+pub fn parse(text: &str, display: &str) -> Result<Vec<Node>, ScanError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let docs = yaml::parse_documents(text).map_err(|e| {
+        ScanError::new(SOURCE, display, ErrorKind::Malformed, format!("invalid YAML: {e}")).at(e.location(display))
+    })?;
+    let mut out = Vec::with_capacity(docs.len());
+    for doc in docs {
+        if doc.is_null() {
+            continue;
+        }
+        if doc.as_map().is_none() {
+            return Err(ScanError::new(
+                SOURCE,
+                display,
+                ErrorKind::Malformed,
+                format!("not a compose file: the document is a {}, not a mapping", doc.type_name()),
+            )
+            .at(doc.location(display)));
+        }
+        out.push(doc);
+    }
+    Ok(out)
+}
