@@ -99,8 +99,13 @@ pub fn container_facts(input: &ContainerInput<'_, '_>, errors: &mut Vec<ObjectEr
     // no_new_privs is set only for an explicit `false`, and never for a
     // privileged container or one with CAP_SYS_ADMIN (the API docs).
     let escalation = bool_setting(&mut b, "allowPrivilegeEscalation", "no_new_privileges");
-    let no_new_privileges =
-        escalation == Some(false) && !privileged && !capabilities.add.iter().any(|c| c == "SYS_ADMIN" || c == "ALL");
+    let admin_cap = add.iter().find(|(c, _)| c == "SYS_ADMIN" || c == "ALL").map(|(_, n)| *n);
+    let no_new_privileges = escalation == Some(false) && !privileged && admin_cap.is_none();
+    if escalation == Some(false) && !no_new_privileges {
+        // What overrides the `false` is what to fix: point there.
+        let cause = if privileged { sc_get("privileged") } else { admin_cap };
+        b.at("no_new_privileges", cause);
+    }
 
     let limits = limits(node, &mut b, &mut err);
 

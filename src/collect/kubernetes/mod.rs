@@ -59,6 +59,19 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
         }
     }
 
+    let patches = kustomize::patch_files(&sources);
+    let read: HashSet<std::path::PathBuf> =
+        sources.iter().filter_map(|s| s.path.as_deref()).map(kustomize::normalised).collect();
+    let unread: Vec<&DiscoveredFile> = discovery
+        .files
+        .iter()
+        .filter(|f| {
+            let path = kustomize::normalised(&f.path);
+            patches.contains(&path) && !read.contains(&path)
+        })
+        .collect();
+    sources.extend(unread.iter().filter_map(|f| source::read_patch(f, limit)));
+
     let plan = kustomize::plan(&sources);
     out.skipped.extend(plan.skipped.iter().cloned());
     out.errors.extend(plan.errors.iter().cloned());

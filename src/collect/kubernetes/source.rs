@@ -48,13 +48,26 @@ impl Source {
 
 /// Reads and parses a discovered file; `None` when it is not ours at all.
 pub fn read(file: &DiscoveredFile, limit: u64) -> Option<Source> {
-    let kustomization = detect::is_kustomization_name(file.file_name());
+    read_as(file, limit, detect::is_kustomization_name(file.file_name()))
+}
+
+/// Reads a file a kustomization names as a patch, whatever it looks like.
+pub fn read_patch(file: &DiscoveredFile, limit: u64) -> Option<Source> {
+    read_as(file, limit, true)
+}
+
+/// `kustomize_input`: parse even without `apiVersion` and `kind`.
+fn read_as(file: &DiscoveredFile, limit: u64, kustomize_input: bool) -> Option<Source> {
     let mut out = Collected::default();
     match read_text(&file.path, limit) {
-        Ok(text) => parse(&file.display, Some(file.path.clone()), text, kustomization),
+        Ok(text) => {
+            let mut source = parse(&file.display, Some(file.path.clone()), text, kustomize_input)?;
+            source.kustomization = detect::is_kustomization_name(file.file_name());
+            Some(source)
+        }
         Err(ReadError::TooLarge { size, limit }) => {
             // Only a manifest is worth an error; a large data file is not ours.
-            if kustomization || sniff(&file.path).is_some_and(|head| detect::looks_like_manifest(&head)) {
+            if kustomize_input || sniff(&file.path).is_some_and(|head| detect::looks_like_manifest(&head)) {
                 out.error(ReadError::TooLarge { size, limit }.into_scan_error(super::SOURCE, &file.display));
                 return Some(empty(file, out));
             }
@@ -89,12 +102,12 @@ fn empty(file: &DiscoveredFile, out: Collected) -> Source {
 }
 
 /// Parses a text; `None` when it does not look like a manifest.
-pub fn parse(display: &str, path: Option<PathBuf>, text: String, kustomization: bool) -> Option<Source> {
+pub fn parse(display: &str, path: Option<PathBuf>, text: String, kustomize_input: bool) -> Option<Source> {
     let text = match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_string(),
         None => text,
     };
-    if !kustomization && !detect::looks_like_manifest(&text) {
+    if !kustomize_input && !detect::looks_like_manifest(&text) {
         return None;
     }
     let mut source = Source {
@@ -102,7 +115,7 @@ pub fn parse(display: &str, path: Option<PathBuf>, text: String, kustomization: 
         path,
         templated: display != STDIN && detect::has_template_syntax(&text),
         helm_sources: detect::helm_sources(&text),
-        kustomization,
+        kustomization: kustomize_input,
         docs: Vec::new(),
         syntax_errors: Vec::new(),
         out: Collected::default(),

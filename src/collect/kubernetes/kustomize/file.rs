@@ -20,6 +20,10 @@ pub struct Kustomization<'a> {
     pub images: Vec<&'a Node>,
     /// `replicas:` entries (`name`, `count`).
     pub replicas: Vec<&'a Node>,
+    /// `labels:` entries (`pairs`, `includeSelectors`, `includeTemplates`).
+    pub labels: Vec<&'a Node>,
+    /// `commonLabels:` (a mapping, applied to selectors and templates too).
+    pub common_labels: Option<&'a Node>,
     /// Fields that generate or transform objects and are not applied here.
     pub not_applied: Vec<&'static str>,
 }
@@ -101,6 +105,8 @@ pub fn read(doc: &Node) -> Kustomization<'_> {
         name_suffix: scalar("nameSuffix"),
         images: list("images").iter().collect(),
         replicas: list("replicas").iter().collect(),
+        labels: list("labels").iter().collect(),
+        common_labels: doc.get("commonLabels").filter(|n| n.as_map().is_some()),
         not_applied: NOT_APPLIED.iter().copied().filter(|k| doc.get(k).is_some_and(|n| !n.is_null())).collect(),
     }
 }

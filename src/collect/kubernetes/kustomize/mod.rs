@@ -59,6 +59,26 @@ pub struct Plan {
     pub errors: Vec<ScanError>,
 }
 
+/// Files kustomizations name as patches: read even when they do not look
+/// like manifests (a JSON 6902 patch is a list of operations).
+pub fn patch_files(sources: &[Source]) -> HashSet<PathBuf> {
+    let graph = Graph::new(sources);
+    let mut out = HashSet::new();
+    for (&k, kz) in &graph.kustomizations {
+        for patch in &kz.patches {
+            if let PatchBody::File(rel) = patch.body {
+                out.insert(normalise(&graph.dir(k).join(rel)));
+            }
+        }
+    }
+    out
+}
+
+/// The form paths are compared in.
+pub fn normalised(path: &Path) -> PathBuf {
+    normalise(path)
+}
+
 pub fn plan(sources: &[Source]) -> Plan {
     let mut graph = Graph::new(sources);
     let mut plan = Plan::default();
@@ -248,6 +268,8 @@ impl<'s> Graph<'s> {
                 n
             })
         };
+        let labels: Vec<Node> = kz.labels.iter().filter_map(|n| mark(Some(n))).collect();
+        transform::labels(objects, &labels.iter().collect::<Vec<_>>(), mark(kz.common_labels).as_ref());
         if let Some(ns) = mark(namespace) {
             transform::namespace(objects, &ns);
         }
@@ -261,7 +283,7 @@ impl<'s> Graph<'s> {
                 k,
                 format!(
                     "{} not rendered: stackaudit applies resources, components, strategic-merge patches, namespace, \
-                     name prefix/suffix, images and replicas; render with `kubectl kustomize DIR | stackaudit scan -` \
+                     name prefix/suffix, labels, images and replicas; render with `kubectl kustomize DIR | stackaudit scan -` \
                      to audit the rest",
                     not_applied.join(", ")
                 ),

@@ -107,6 +107,52 @@ pub fn prefix_suffix(objects: &mut [Rendered], prefix: Option<&Node>, suffix: Op
     }
 }
 
+/// `labels:` entries and `commonLabels`: added to every object's labels
+/// (and its pod template's, when the entry says so), so that selectors of
+/// later patches and Services see them. Labels change no security setting:
+/// objects are not counted as modified for them.
+pub fn labels(objects: &mut [Rendered], entries: &[&Node], common: Option<&Node>) {
+    let mut sets: Vec<(&Node, bool)> = Vec::new();
+    for entry in entries {
+        let Some(pairs) = entry.get("pairs").filter(|p| p.as_map().is_some()) else { continue };
+        let templates =
+            ["includeSelectors", "includeTemplates"].iter().any(|k| entry.get(k).and_then(Node::as_bool) == Some(true));
+        sets.push((pairs, templates));
+    }
+    if let Some(common) = common {
+        sets.push((common, true));
+    }
+    for (pairs, templates) in sets {
+        for obj in objects.iter_mut() {
+            let mut targets: Vec<&[&str]> = vec![&["metadata"]];
+            if templates {
+                targets.extend([
+                    &["spec", "template", "metadata"][..],
+                    &["spec", "jobTemplate", "spec", "template", "metadata"][..],
+                ]);
+            }
+            for path in targets {
+                let exists = path.len() == 1 || obj.node.path(&path[..path.len() - 1]).is_some();
+                if !exists {
+                    continue;
+                }
+                let Some(meta) = ensure_maps(&mut obj.node, path, pairs) else { continue };
+                let Some(labels) = map_at(meta, "labels", pairs) else { continue };
+                for (k, v) in pairs.entries() {
+                    set(labels, k, v.clone());
+                }
+            }
+        }
+    }
+}
+
+/// The mapping at `path`, creating missing mappings on the way.
+fn ensure_maps<'n>(node: &'n mut Node, path: &[&str], at: &Node) -> Option<&'n mut Node> {
+    let Some((first, rest)) = path.split_first() else { return Some(node) };
+    let child = map_at(node, first, at)?;
+    ensure_maps(child, rest, at)
+}
+
 /// `images:` entries: `name` matches the image without tag or digest.
 pub fn images(objects: &mut [Rendered], entries: &[&Node]) {
     for entry in entries {
