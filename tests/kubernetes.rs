@@ -446,3 +446,29 @@ fn only_host_ports_and_external_services_publish_ports() {
         ])
     );
 }
+
+#[test]
+fn host_path_use_and_sensitive_host_paths_are_separate_findings() {
+    let (_, report) = support::scan_json(&support::root(), &["tests/fixtures/kubernetes/hostpath"]);
+    assert_eq!(report["errors"], serde_json::json!([]));
+    let mounts: Vec<_> =
+        findings(&report, "tests/fixtures/kubernetes/hostpath/").into_iter().filter(|f| f.0.contains("host")).collect();
+    // One finding per mount: the Pod Security Standards' "no hostPath" for
+    // application folders (one under /home included), the sensitive-path
+    // rule for credentials and the container runtime's data.
+    assert_eq!(
+        mounts,
+        expected(&[
+            ("workload-hostpath-volume", "DaemonSet/node-agent/agent", "/data", "node-agent.yaml", 29),
+            ("workload-hostpath-volume", "DaemonSet/node-agent/agent", "/home-data", "node-agent.yaml", 31),
+            ("workload-sensitive-host-mount", "DaemonSet/node-agent/agent", "/ssh", "node-agent.yaml", 33),
+            (
+                "workload-sensitive-host-mount",
+                "DaemonSet/node-agent/agent",
+                "/var/lib/containers",
+                "node-agent.yaml",
+                36
+            ),
+        ])
+    );
+}
