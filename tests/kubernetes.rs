@@ -307,6 +307,13 @@ fn a_kustomize_tree_is_read_as_kustomize_builds_it() {
     assert_eq!(location(web, "limits.cpus"), ("base/web-deployment.yaml".to_string(), 39));
     assert_eq!(web["data"]["image"]["raw"], "ghcr.io/acme/shop-web:1.4.2");
     assert_eq!(location(web, "image"), ("overlays/prod/kustomization.yaml".to_string(), 10));
+    // The JSON 6902 patch's replica count, at its operation's value.
+    let deployment = facts(&report, "kubernetes_object")
+        .into_iter()
+        .find(|f| f["subject"]["name"] == "Deployment/web" && f["subject"]["labels"]["overlay"].is_string())
+        .unwrap();
+    assert_eq!(deployment["data"]["replicas"], 4);
+    assert_eq!(location(deployment, "replicas"), ("overlays/prod/web-annotations.json-patch.yaml".to_string(), 7));
     // The component's sidecar joins the StatefulSet, merged by name.
     let exporter = workload_in(&report, "StatefulSet/redis/exporter", "overlays/prod/kustomization.yaml");
     assert_eq!(exporter["data"]["security"]["seccomp"], "runtime/default", "inherits the base pod's profile");
@@ -345,7 +352,6 @@ fn a_kustomize_tree_is_read_as_kustomize_builds_it() {
         })
         .collect();
     let has = |path: &str, text: &str| skipped.iter().any(|(p, r)| p == path && r.contains(text));
-    assert!(has("overlays/prod/kustomization.yaml", "JSON 6902 patch web-annotations.json-patch.yaml"), "{skipped:#?}");
     assert!(has("overlays/prod/kustomization.yaml", "configMapGenerator not rendered"), "{skipped:#?}");
     assert!(has("cluster/kubeconfig.yaml", "kubeconfig"), "{skipped:#?}");
     assert!(has("cluster/kubelet-config.yaml", "KubeletConfiguration"), "{skipped:#?}");
@@ -420,6 +426,14 @@ fn the_prod_overlay_matches_kubectl_kustomize() {
             })
             .count();
         assert_eq!(ours, names.len(), "{kind}/{name}: containers {names:?}");
+        let object = facts(&report, "kubernetes_object")
+            .into_iter()
+            .find(|f| {
+                f["subject"]["name"] == format!("{kind}/{name}")
+                    && f["subject"]["scope"] == format!("{KUSTOMIZE}overlays/prod/kustomization.yaml")
+            })
+            .unwrap();
+        assert_eq!(object["data"]["replicas"].as_i64(), obj.path(&["spec", "replicas"]).and_then(|r| r.as_i64()));
     }
 }
 

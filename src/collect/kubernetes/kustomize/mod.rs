@@ -6,10 +6,11 @@
 //! each value pointing at the line (base or patch) that set it.
 //!
 //! The graph is resolved inside the scanned files only, with a depth limit
-//! and cycle detection. What is not applied (generators, plugins, JSON 6902
-//! patches, remote resources) is recorded as skipped with the reason.
+//! and cycle detection. What is not applied (generators, plugins, remote
+//! resources) is recorded as skipped with the reason.
 
 mod file;
+mod json_patch;
 mod merge;
 mod select;
 mod transform;
@@ -382,7 +383,7 @@ impl<'s> Graph<'s> {
                 continue;
             }
             if patch.field == "patchesJson6902" || doc.as_seq().is_some() {
-                self.skip(k, format!("JSON 6902 patch {where_} is not applied; the objects it changes are audited as their base declares them"));
+                self.apply_json_patch(k, patch, &where_, &doc, objects);
                 continue;
             }
             let Some(selector) = patch.target.clone().or_else(|| Selector::of_patch(&doc)) else {
@@ -412,6 +413,36 @@ impl<'s> Graph<'s> {
             if matched == 0 {
                 self.skip(k, format!("patch {where_} matches no resource of this kustomization; not applied"));
             }
+        }
+    }
+}
+
+impl Graph<'_> {
+    fn apply_json_patch(&mut self, k: usize, patch: &Patch<'_>, where_: &str, ops: &Node, objects: &mut [Rendered]) {
+        let Some(selector) = &patch.target else {
+            self.skip(k, format!("JSON 6902 patch {where_} has no target; not applied"));
+            return;
+        };
+        let mut matched = 0usize;
+        let mut refused = Vec::new();
+        for obj in objects.iter_mut() {
+            if !selector.matches(&Candidate { node: &obj.node, names: &obj.names }) {
+                continue;
+            }
+            matched += 1;
+            match json_patch::apply(&obj.node, ops) {
+                Ok(node) => {
+                    obj.node = node;
+                    obj.modified = true;
+                }
+                Err(reason) => refused.push(format!("{}: {reason}", obj.names.last().map_or("?", String::as_str))),
+            }
+        }
+        if matched == 0 {
+            self.skip(k, format!("patch {where_} matches no resource of this kustomization; not applied"));
+        }
+        for reason in refused {
+            self.skip(k, format!("JSON 6902 patch {where_} not applied to {reason}"));
         }
     }
 }
