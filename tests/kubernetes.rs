@@ -486,3 +486,103 @@ fn host_path_use_and_sensitive_host_paths_are_separate_findings() {
         ])
     );
 }
+
+/// Runs a scan of `dir` under `/usr/bin/time -v` when it is installed:
+/// `(exit code, report, peak RSS in KiB if measured)`.
+fn scan_measured(dir: &std::path::Path) -> (i32, Value, Option<u64>) {
+    let bin = assert_cmd::cargo::cargo_bin("stackaudit");
+    let timed = support::have("/usr/bin/time");
+    let mut cmd = if timed {
+        let mut c = std::process::Command::new("/usr/bin/time");
+        c.arg("-v").arg(&bin);
+        c
+    } else {
+        std::process::Command::new(&bin)
+    };
+    let out = cmd.args(["scan", "--format", "json", "."]).current_dir(dir).output().unwrap();
+    let report: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", support::stderr(&out)));
+    let rss = support::stderr(&out)
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): ").and_then(|v| v.parse().ok()));
+    (out.status.code().unwrap_or(-1), report, rss)
+}
+
+#[test]
+fn oversized_manifests_are_refused_with_the_limit_named_and_the_rest_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut containers = String::from(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: many\nspec:\n  template:\n    spec:\n      containers:\n",
+    );
+    for i in 0..100_000 {
+        containers.push_str(&format!("        - name: c{i}\n          image: app:1.{i}\n"));
+    }
+    std::fs::write(dir.path().join("containers.yaml"), containers).unwrap();
+    let mut documents = String::new();
+    for i in 0..20_000 {
+        documents.push_str(&format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\ndata: {{a: b}}\n"));
+    }
+    std::fs::write(dir.path().join("documents.yaml"), documents).unwrap();
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: fine}\nspec:\n  containers:\n  - name: app\n    image: app:1.0\n    securityContext: {privileged: true}\n",
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let (code, report, rss) = scan_measured(dir.path());
+    let elapsed = started.elapsed();
+    assert_eq!(code, 2);
+    let errors: Vec<(String, String)> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["target"].as_str().unwrap().to_string(), e["message"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors.iter().any(|(t, m)| t == "containers.yaml" && m.contains("over the limit of 2000 per file")),
+        "{errors:#?}"
+    );
+    assert!(
+        errors.iter().any(|(t, m)| t == "documents.yaml" && m.contains("more than 5000 YAML documents")),
+        "{errors:#?}"
+    );
+    assert!(findings(&report, "").iter().any(|f| f.0 == "workload-privileged" && f.3 == "pod.yaml"));
+    // Generous bounds: this is not a timing test, it catches unbounded work.
+    assert!(elapsed.as_secs() < 60, "took {elapsed:?}");
+    if let Some(kib) = rss {
+        assert!(kib < 512 * 1024, "peak RSS {kib} KiB");
+    }
+}
+
+#[test]
+fn yaml_bombs_and_deep_nesting_are_errors_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bomb = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: bomb}}\ndata:\n  big: &big {}\n  refs:\n",
+        "x".repeat(1 << 20)
+    );
+    for _ in 0..4_000 {
+        bomb.push_str("  - *big\n");
+    }
+    std::fs::write(dir.path().join("bomb.yaml"), bomb).unwrap();
+    let deep = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: deep}}\ndata: {}{}\n",
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
+    std::fs::write(dir.path().join("deep.yaml"), deep).unwrap();
+    let (code, report, rss) = scan_measured(dir.path());
+    assert_eq!(code, 2);
+    let errors: Vec<(String, String)> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["target"].as_str().unwrap().to_string(), e["message"].as_str().unwrap().to_string()))
+        .collect();
+    assert!(errors.iter().any(|(t, m)| t == "bomb.yaml" && m.contains("bytes of text (limit")), "{errors:#?}");
+    assert!(errors.iter().any(|(t, m)| t == "deep.yaml" && m.contains("256 levels deep (limit)")), "{errors:#?}");
+    if let Some(kib) = rss {
+        assert!(kib < 512 * 1024, "peak RSS {kib} KiB");
+    }
+}

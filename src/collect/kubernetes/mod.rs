@@ -40,6 +40,10 @@ pub use detect::is_compose_name;
 pub use findings::drop_inherited_findings;
 
 const SOURCE: &str = "kubernetes";
+/// Containers audited from one file. Each becomes a workload fact that
+/// every workload rule reads (about 60 KB with its findings); 100,000 in
+/// one manifest took 3.5 GB. Rendered charts hold a few hundred.
+pub const MAX_CONTAINERS_PER_FILE: usize = 2_000;
 
 pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
     let limit = ctx.config.scan.max_config_bytes;
@@ -169,6 +173,20 @@ fn audit_plain(
         out.stats = Default::default();
         return out;
     }
+    let containers: usize = flat.objects.iter().map(count_containers).sum();
+    if containers > MAX_CONTAINERS_PER_FILE {
+        let mut error = s.error(
+            1,
+            1,
+            format!(
+                "{containers} containers in one file, over the limit of {MAX_CONTAINERS_PER_FILE} per file; \
+                 the file is not audited (split it)"
+            ),
+        );
+        error.kind = ErrorKind::Unsupported;
+        out.error(error);
+        return out;
+    }
     for line in &flat.foreign {
         out.error(s.error(*line, 1, "document is not a Kubernetes object (no apiVersion or kind)".into()));
     }
@@ -197,6 +215,16 @@ fn audit_plain(
     out
 }
 
+/// Containers, init and ephemeral containers of an object's pod template.
+fn count_containers(obj: &objects::Object<'_>) -> usize {
+    let Ok(Some(pod)) = pod::pod_template(obj) else { return 0 };
+    pod::ContainerType::ALL
+        .iter()
+        .filter_map(|(_, key)| pod.spec.get(key).and_then(crate::collect::yaml::Node::as_seq))
+        .map(<[crate::collect::yaml::Node]>::len)
+        .sum()
+}
+
 /// Facts of the objects a kustomization changed; the others are what their
 /// files say, audited as such. References (autoscalers, service accounts,
 /// Services) are resolved among everything the kustomization deploys.
@@ -211,6 +239,16 @@ fn audit_rendering(at: Where<'_>, rendered: &[kustomize::Rendered], ctx: &Collec
         let before = flat.objects.len();
         objects::flatten(&r.node, &mut flat);
         modified.extend(std::iter::repeat_n(r.modified, flat.objects.len() - before));
+    }
+    let containers: usize =
+        flat.objects.iter().zip(&modified).filter(|(_, changed)| **changed).map(|(o, _)| count_containers(o)).sum();
+    if containers > MAX_CONTAINERS_PER_FILE {
+        let message = format!(
+            "the rendering changes {containers} containers, over the limit of {MAX_CONTAINERS_PER_FILE} per file; \
+             not audited"
+        );
+        out.error(ScanError::new(SOURCE, at.scope, ErrorKind::Unsupported, message));
+        return out;
     }
     let services = exposure::gather(&flat.objects);
     let a = audit::Audit { at, detector: ctx.detector, helm_sources: &[], services: &services };
