@@ -586,3 +586,20 @@ fn yaml_bombs_and_deep_nesting_are_errors_naming_the_file() {
         assert!(kib < 512 * 1024, "peak RSS {kib} KiB");
     }
 }
+
+#[test]
+fn a_key_written_twice_is_an_error_as_in_kubectl() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: twice}\nspec:\n  containers:\n  - name: app\n    image: app:1.0\n    image: app:2.0\n",
+    )
+    .unwrap();
+    let (code, report) = support::scan_json(dir.path(), &["."]);
+    assert_eq!(code, 2);
+    let error = &report["errors"][0];
+    assert_eq!(error["location"]["line"], 8);
+    assert!(error["message"].as_str().unwrap().contains("\"image\" is written twice"), "{error}");
+    // The object is still audited, with the last value (what lenient loaders keep).
+    assert_eq!(fact(&report, "workload", "Pod/twice/app")["data"]["image"]["raw"], "app:2.0");
+}

@@ -191,6 +191,20 @@ fn audit_plain(
         out.error(s.error(*line, 1, "document is not a Kubernetes object (no apiVersion or kind)".into()));
     }
     out.errors.extend(flat.errors.iter().map(|e| s.error(e.line, e.col, e.message.clone())));
+    // kubectl (go-yaml through sigs.k8s.io/yaml) refuses a repeated key:
+    // the object would never reach the cluster as written.
+    for doc in &s.docs {
+        for dup in doc.duplicate_keys() {
+            out.error(s.error(
+                dup.line,
+                dup.col,
+                format!(
+                    "key {:?} is written twice in one mapping (first at line {}); kubectl rejects it",
+                    dup.key, dup.first_line
+                ),
+            ));
+        }
+    }
     let mut not_audited = flat.skipped.clone();
     not_audited.extend(
         flat.kustomizations.iter().map(|d| {
