@@ -19,7 +19,12 @@ impl<'a> Place<'a> {
     }
 
     pub fn path(&self, node: &Node) -> &'a str {
-        match node.source.checked_sub(1) {
+        self.path_of(node.source)
+    }
+
+    /// The path of a source number.
+    pub fn path_of(&self, source: u32) -> &'a str {
+        match source.checked_sub(1) {
             Some(i) => self.table.get(i as usize).copied().unwrap_or(self.own),
             None => self.own,
         }
