@@ -44,8 +44,10 @@ pub fn build(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
 fn syntax_error(e: &libyaml_safer::Error, text: &str, last: Mark) -> YamlError {
     let mark = e.problem_mark().unwrap_or_else(|| reader_mark(text).unwrap_or(last));
     let mut message = e.problem().to_string();
-    if let (Some(context), Some(at)) = (e.context(), e.context_mark()) {
-        message.push_str(&format!(" ({context} that started at line {})", at.line + 1));
+    // The context's own line is left out: callers that parse a document on
+    // its own shift the error's line, not the text.
+    if let Some(context) = e.context() {
+        message.push_str(&format!(" ({context})"));
     }
     YamlError { line: to_u32(mark.line) + 1, col: to_u32(mark.column) + 1, message, kind: YamlErrorKind::Syntax }
 }
