@@ -603,3 +603,33 @@ fn a_key_written_twice_is_an_error_as_in_kubectl() {
     // The object is still audited, with the last value (what lenient loaders keep).
     assert_eq!(fact(&report, "workload", "Pod/twice/app")["data"]["image"]["raw"], "app:2.0");
 }
+
+#[test]
+fn kustomize_cycles_are_errors_and_remote_resources_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in [
+        ("a/kustomization.yaml", "resources:\n- ../b\n- github.com/acme/deploy//base?ref=v1.2.0\n"),
+        ("b/kustomization.yaml", "resources:\n- ../a\n- pod.yaml\n"),
+        (
+            "b/pod.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: c:1}]\n",
+        ),
+    ] {
+        let file = dir.path().join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+    }
+    let (code, report) = support::scan_json(dir.path(), &["."]);
+    assert_eq!(code, 2);
+    let messages: Vec<&str> =
+        report["errors"].as_array().unwrap().iter().map(|e| e["message"].as_str().unwrap()).collect();
+    assert!(messages.iter().all(|m| m.starts_with("kustomization cycle: ")), "{messages:?}");
+    assert!(
+        messages.iter().any(|m| m.contains("a/kustomization.yaml -> b/kustomization.yaml -> a/kustomization.yaml")),
+        "{messages:?}"
+    );
+    let skipped = report["skipped"].to_string();
+    assert!(skipped.contains("remote resource github.com/acme/deploy//base?ref=v1.2.0 is not fetched"), "{skipped}");
+    // The plain file is audited all the same.
+    assert!(facts(&report, "workload").iter().any(|f| f["subject"]["name"] == "Pod/p/c"));
+}

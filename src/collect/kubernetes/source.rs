@@ -21,8 +21,8 @@ pub struct Source {
     pub display: String,
     /// `None` for standard input.
     pub path: Option<PathBuf>,
-    /// The text without a byte-order mark (kept to find the columns of
-    /// patches written inline in a kustomization).
+    /// The text without a byte-order mark, kept for kustomizations only (to
+    /// find the columns of patches written inline).
     pub text: String,
     pub docs: Vec<Node>,
     /// `kustomization.yaml` and its two other names.
@@ -137,6 +137,9 @@ pub fn parse(display: &str, path: Option<PathBuf>, text: String, kustomize_input
             source.docs = docs;
             source.syntax_errors = errors;
         }
+    }
+    if !kustomize_input {
+        source.text = String::new();
     }
     Some(source)
 }
