@@ -83,6 +83,7 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
         Err(e) => errors.push(e),
     }
     sort_and_dedupe(&mut findings);
+    collect::kubernetes::drop_inherited_findings(&mut findings);
     collect::docker::apply_label_suppressions(&collected.facts, &mut findings);
 
     let mut notices = Vec::new();

@@ -229,3 +229,406 @@ fn unrendered_helm_templates_are_skipped_not_errors() {
     assert_eq!(report["skipped"][0]["path"], "chart/templates/deployment.yaml");
     assert!(report["skipped"][0]["reason"].as_str().unwrap().contains("helm template"));
 }
+
+const KUSTOMIZE: &str = "tests/fixtures/kubernetes/kustomize/";
+
+fn scan_kustomize() -> (i32, Value) {
+    support::scan_json(&support::root(), &["tests/fixtures/kubernetes/kustomize"])
+}
+
+fn workload_in<'a>(report: &'a Value, name: &str, scope: &str) -> &'a Value {
+    facts(report, "workload")
+        .into_iter()
+        .find(|f| f["subject"]["name"] == name && f["subject"]["scope"] == format!("{KUSTOMIZE}{scope}"))
+        .unwrap_or_else(|| panic!("no workload {name} in {scope}"))
+}
+
+fn location(fact: &Value, field: &str) -> (String, u64) {
+    let loc = &fact["locations"][field];
+    (loc["path"].as_str().unwrap().trim_start_matches(KUSTOMIZE).to_string(), loc["line"].as_u64().unwrap())
+}
+
+#[test]
+fn a_kustomize_tree_is_read_as_kustomize_builds_it() {
+    let (code, report) = scan_kustomize();
+    assert_eq!(report["errors"], serde_json::json!([]), "valid Kustomize input is never an error");
+    assert_eq!(code, 1, "the privileged pods fail the gate");
+    // Exactly the defects there are: the hardened base and the prod
+    // overlay are clean; the debug overlay's patch adds a privileged
+    // container with a host mount, reported at the patch's lines and once;
+    // the legacy pod (a file with a byte-order mark) is read.
+    let want = expected(&[
+        ("workload-privileged", "Deployment/web-debug/web", "-", "overlays/debug/debug-tools.yaml", 11),
+        ("workload-new-privileges-allowed", "Deployment/web-debug/web", "-", "overlays/debug/debug-tools.yaml", 11),
+        (
+            "workload-sensitive-host-mount",
+            "Deployment/web-debug/web",
+            "/host/var/log",
+            "overlays/debug/debug-tools.yaml",
+            13,
+        ),
+        (
+            "k8s-service-account-token-automounted",
+            "Pod/node-debugger",
+            "automountServiceAccountToken",
+            "legacy/debug-pod.yaml",
+            2,
+        ),
+        ("workload-host-namespace", "Pod/node-debugger/shell", "pid", "legacy/debug-pod.yaml", 6),
+        ("workload-no-cpu-limit", "Pod/node-debugger/shell", "-", "legacy/debug-pod.yaml", 8),
+        ("workload-no-healthcheck", "Pod/node-debugger/shell", "-", "legacy/debug-pod.yaml", 8),
+        ("workload-no-memory-limit", "Pod/node-debugger/shell", "-", "legacy/debug-pod.yaml", 8),
+        ("workload-seccomp-unconfined", "Pod/node-debugger/shell", "-", "legacy/debug-pod.yaml", 8),
+        ("workload-new-privileges-allowed", "Pod/node-debugger/shell", "-", "legacy/debug-pod.yaml", 11),
+        ("workload-privileged", "Pod/node-debugger/shell", "-", "legacy/debug-pod.yaml", 11),
+        ("workload-runs-as-root", "Pod/node-debugger/shell", "user", "legacy/debug-pod.yaml", 11),
+        ("workload-writable-rootfs", "Pod/node-debugger/shell", "-", "legacy/debug-pod.yaml", 11),
+    ]);
+    let mut got = findings(&report, KUSTOMIZE);
+    got.retain(|f| !f.0.starts_with("workload-hostpath")); // the hostPath-use rule is asserted below
+    assert_eq!(got, want);
+
+    // Patch files are applied, never audited as workloads of their own.
+    for f in report["facts"].as_array().unwrap() {
+        let scope = f["subject"]["scope"].as_str().unwrap_or("");
+        assert!(!scope.ends_with("web-resources.yaml") && !scope.ends_with("debug-tools.yaml"), "{f}");
+        assert!(!scope.ends_with("exporter-sidecar.yaml") && !scope.ends_with("json-patch.yaml"), "{f}");
+    }
+
+    // The prod overlay as deployed: the patch's memory limit, the
+    // kustomization's image tag and namespace, each pointing at its line.
+    let web = workload_in(&report, "Deployment/web/web", "overlays/prod/kustomization.yaml");
+    assert_eq!(web["subject"]["labels"]["overlay"], format!("{KUSTOMIZE}overlays/prod/kustomization.yaml"));
+    assert_eq!(web["subject"]["labels"]["namespace"], "shop-prod");
+    assert_eq!(web["data"]["limits"]["memory_bytes"], 1_073_741_824i64);
+    assert_eq!(web["data"]["limits"]["cpus"], 0.5, "the base's CPU limit stays");
+    assert_eq!(location(web, "limits.memory"), ("overlays/prod/web-resources.yaml".to_string(), 12));
+    assert_eq!(location(web, "limits.cpus"), ("base/web-deployment.yaml".to_string(), 39));
+    assert_eq!(web["data"]["image"]["raw"], "ghcr.io/acme/shop-web:1.4.2");
+    assert_eq!(location(web, "image"), ("overlays/prod/kustomization.yaml".to_string(), 10));
+    // The JSON 6902 patch's replica count, at its operation's value.
+    let deployment = facts(&report, "kubernetes_object")
+        .into_iter()
+        .find(|f| f["subject"]["name"] == "Deployment/web" && f["subject"]["labels"]["overlay"].is_string())
+        .unwrap();
+    assert_eq!(deployment["data"]["replicas"], 4);
+    assert_eq!(location(deployment, "replicas"), ("overlays/prod/web-annotations.json-patch.yaml".to_string(), 7));
+    // The component's sidecar joins the StatefulSet, merged by name.
+    let exporter = workload_in(&report, "StatefulSet/redis/exporter", "overlays/prod/kustomization.yaml");
+    assert_eq!(exporter["data"]["security"]["seccomp"], "runtime/default", "inherits the base pod's profile");
+    assert_eq!(location(exporter, "limits.memory"), ("components/metrics/exporter-sidecar.yaml".to_string(), 22));
+    // The base is audited as the base too.
+    let base = workload_in(&report, "Deployment/web/web", "base/web-deployment.yaml");
+    assert_eq!(base["data"]["limits"]["memory_bytes"], 268_435_456i64);
+
+    // Claim templates, ephemeral and projected volumes are volumes.
+    let redis = workload_in(&report, "StatefulSet/redis/redis", "base/redis-statefulset.yaml");
+    let mounts: Vec<(String, String)> = redis["data"]["mounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["target"].as_str().unwrap().to_string(), m["kind"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        mounts,
+        [
+            ("/data".into(), "volume".into()),
+            ("/scratch".into(), "volume".into()),
+            ("/etc/redis".into(), "volume".into())
+        ]
+    );
+
+    // What is not audited says why; nothing of it is an error.
+    let skipped: Vec<(String, String)> = report["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["path"].as_str().unwrap().trim_start_matches(KUSTOMIZE).to_string(),
+                s["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let has = |path: &str, text: &str| skipped.iter().any(|(p, r)| p == path && r.contains(text));
+    assert!(has("overlays/prod/kustomization.yaml", "configMapGenerator not rendered"), "{skipped:#?}");
+    assert!(has("cluster/kubeconfig.yaml", "kubeconfig"), "{skipped:#?}");
+    assert!(has("cluster/kubelet-config.yaml", "KubeletConfiguration"), "{skipped:#?}");
+    assert!(has("cluster/certificate.yaml", "custom resource (cert-manager.io/v1 Certificate)"), "{skipped:#?}");
+    assert!(has("cluster/label-transformer.yaml", "Kustomize built-in plugin configuration"), "{skipped:#?}");
+    // A ConfigMap without a name is audited for what it holds.
+    assert!(facts(&report, "kubernetes_object").iter().any(|f| f["subject"]["name"] == "ConfigMap/(no name)"));
+}
+
+/// `kubectl kustomize` (Kustomize v5 inside kubectl) is the oracle for what
+/// the prod overlay deploys, when it is installed.
+#[test]
+fn the_prod_overlay_matches_kubectl_kustomize() {
+    let Ok(out) = std::process::Command::new("kubectl")
+        .args(["kustomize", &format!("{KUSTOMIZE}overlays/prod")])
+        .current_dir(support::root())
+        .output()
+    else {
+        eprintln!("kubectl is not installed: the Kustomize oracle did not run");
+        return;
+    };
+    assert!(out.status.success(), "{}", support::stderr(&out));
+    let rendered = String::from_utf8(out.stdout).unwrap();
+    let docs = stackaudit::collect::yaml::parse_documents(&rendered).unwrap();
+    let (_, report) = scan_kustomize();
+    for (kind, name, container) in
+        [("Deployment", "web", "web"), ("StatefulSet", "redis", "redis"), ("StatefulSet", "redis", "exporter")]
+    {
+        let obj = docs
+            .iter()
+            .find(|d| {
+                d.get("kind").and_then(|k| k.as_str()) == Some(kind)
+                    && d.path(&["metadata", "name"]).and_then(|n| n.as_str()) == Some(name)
+            })
+            .unwrap_or_else(|| panic!("kubectl rendered no {kind}/{name}"));
+        let c = obj
+            .path(&["spec", "template", "spec", "containers"])
+            .and_then(|c| c.as_seq())
+            .unwrap()
+            .iter()
+            .find(|c| c.get("name").and_then(|n| n.as_str()) == Some(container))
+            .unwrap();
+        let fact = workload_in(&report, &format!("{kind}/{name}/{container}"), "overlays/prod/kustomization.yaml");
+        assert_eq!(
+            fact["data"]["image"]["raw"].as_str(),
+            c.get("image").and_then(|i| i.as_str()),
+            "{kind}/{name}/{container}"
+        );
+        assert_eq!(
+            fact["subject"]["labels"]["namespace"].as_str(),
+            obj.path(&["metadata", "namespace"]).and_then(|n| n.as_str())
+        );
+        let memory = c.path(&["resources", "limits", "memory"]).and_then(|m| m.as_str()).unwrap();
+        let bytes = fact["data"]["limits"]["memory_bytes"].as_i64().unwrap();
+        let want: i64 = match memory.strip_suffix("Mi") {
+            Some(n) => n.parse::<i64>().unwrap() << 20,
+            None => memory.strip_suffix("Gi").unwrap().parse::<i64>().unwrap() << 30,
+        };
+        assert_eq!(bytes, want, "{kind}/{name}/{container} memory");
+        let names: Vec<&str> = obj
+            .path(&["spec", "template", "spec", "containers"])
+            .and_then(|c| c.as_seq())
+            .unwrap()
+            .iter()
+            .filter_map(|c| c.get("name").and_then(|n| n.as_str()))
+            .collect();
+        let ours = facts(&report, "workload")
+            .iter()
+            .filter(|f| {
+                f["subject"]["scope"] == format!("{KUSTOMIZE}overlays/prod/kustomization.yaml")
+                    && f["subject"]["name"].as_str().unwrap().starts_with(&format!("{kind}/{name}/"))
+            })
+            .count();
+        assert_eq!(ours, names.len(), "{kind}/{name}: containers {names:?}");
+        let object = facts(&report, "kubernetes_object")
+            .into_iter()
+            .find(|f| {
+                f["subject"]["name"] == format!("{kind}/{name}")
+                    && f["subject"]["scope"] == format!("{KUSTOMIZE}overlays/prod/kustomization.yaml")
+            })
+            .unwrap();
+        assert_eq!(object["data"]["replicas"].as_i64(), obj.path(&["spec", "replicas"]).and_then(|r| r.as_i64()));
+    }
+}
+
+#[test]
+fn only_host_ports_and_external_services_publish_ports() {
+    let (_, report) = support::scan_json(&support::root(), &["tests/fixtures/kubernetes/exposure"]);
+    assert_eq!(report["errors"], serde_json::json!([]));
+    // `containerPort: 3000` behind a ClusterIP Service publishes nothing.
+    let frontend = &fact(&report, "workload", "Deployment/frontend/frontend")["data"];
+    assert_eq!(frontend["ports"], serde_json::json!([]));
+    // A NodePort Service opens Redis on every node.
+    let cache = fact(&report, "workload", "Deployment/cache/redis");
+    assert_eq!(
+        cache["data"]["ports"],
+        serde_json::json!([{"host_ip": null, "host_port": "30379", "container_port": "6379", "protocol": "tcp", "all_interfaces": true}])
+    );
+    let ports: Vec<_> =
+        findings(&report, "tests/fixtures/kubernetes/exposure/").into_iter().filter(|f| f.0.contains("port")).collect();
+    assert_eq!(
+        ports,
+        expected(&[
+            ("workload-internal-port-published", "Deployment/cache/redis", "6379/tcp", "cache.yaml", 38),
+            ("workload-port-published-all-interfaces", "Deployment/cache/redis", "6379/tcp", "cache.yaml", 38),
+        ])
+    );
+}
+
+#[test]
+fn host_path_use_and_sensitive_host_paths_are_separate_findings() {
+    let (_, report) = support::scan_json(&support::root(), &["tests/fixtures/kubernetes/hostpath"]);
+    assert_eq!(report["errors"], serde_json::json!([]));
+    let mounts: Vec<_> =
+        findings(&report, "tests/fixtures/kubernetes/hostpath/").into_iter().filter(|f| f.0.contains("host")).collect();
+    // One finding per mount: the Pod Security Standards' "no hostPath" for
+    // application folders (one under /home included), the sensitive-path
+    // rule for credentials and the container runtime's data.
+    assert_eq!(
+        mounts,
+        expected(&[
+            ("workload-hostpath-volume", "DaemonSet/node-agent/agent", "/data", "node-agent.yaml", 29),
+            ("workload-hostpath-volume", "DaemonSet/node-agent/agent", "/home-data", "node-agent.yaml", 31),
+            ("workload-sensitive-host-mount", "DaemonSet/node-agent/agent", "/ssh", "node-agent.yaml", 33),
+            (
+                "workload-sensitive-host-mount",
+                "DaemonSet/node-agent/agent",
+                "/var/lib/containers",
+                "node-agent.yaml",
+                36
+            ),
+        ])
+    );
+}
+
+/// Runs a scan of `dir` under `/usr/bin/time -v` when it is installed:
+/// `(exit code, report, peak RSS in KiB if measured)`.
+fn scan_measured(dir: &std::path::Path) -> (i32, Value, Option<u64>) {
+    let bin = assert_cmd::cargo::cargo_bin("stackaudit");
+    let timed = support::have("/usr/bin/time");
+    let mut cmd = if timed {
+        let mut c = std::process::Command::new("/usr/bin/time");
+        c.arg("-v").arg(&bin);
+        c
+    } else {
+        std::process::Command::new(&bin)
+    };
+    let out = cmd.args(["scan", "--format", "json", "."]).current_dir(dir).output().unwrap();
+    let report: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", support::stderr(&out)));
+    let rss = support::stderr(&out)
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): ").and_then(|v| v.parse().ok()));
+    (out.status.code().unwrap_or(-1), report, rss)
+}
+
+#[test]
+fn oversized_manifests_are_refused_with_the_limit_named_and_the_rest_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut containers = String::from(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: many\nspec:\n  template:\n    spec:\n      containers:\n",
+    );
+    for i in 0..100_000 {
+        containers.push_str(&format!("        - name: c{i}\n          image: app:1.{i}\n"));
+    }
+    std::fs::write(dir.path().join("containers.yaml"), containers).unwrap();
+    let mut documents = String::new();
+    for i in 0..20_000 {
+        documents.push_str(&format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\ndata: {{a: b}}\n"));
+    }
+    std::fs::write(dir.path().join("documents.yaml"), documents).unwrap();
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: fine}\nspec:\n  containers:\n  - name: app\n    image: app:1.0\n    securityContext: {privileged: true}\n",
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let (code, report, rss) = scan_measured(dir.path());
+    let elapsed = started.elapsed();
+    assert_eq!(code, 2);
+    let errors: Vec<(String, String)> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["target"].as_str().unwrap().to_string(), e["message"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors.iter().any(|(t, m)| t == "containers.yaml" && m.contains("over the limit of 2000 per file")),
+        "{errors:#?}"
+    );
+    assert!(
+        errors.iter().any(|(t, m)| t == "documents.yaml" && m.contains("more than 5000 YAML documents")),
+        "{errors:#?}"
+    );
+    assert!(findings(&report, "").iter().any(|f| f.0 == "workload-privileged" && f.3 == "pod.yaml"));
+    // Generous bounds: this is not a timing test, it catches unbounded work.
+    assert!(elapsed.as_secs() < 60, "took {elapsed:?}");
+    if let Some(kib) = rss {
+        assert!(kib < 512 * 1024, "peak RSS {kib} KiB");
+    }
+}
+
+#[test]
+fn yaml_bombs_and_deep_nesting_are_errors_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bomb = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: bomb}}\ndata:\n  big: &big {}\n  refs:\n",
+        "x".repeat(1 << 20)
+    );
+    for _ in 0..4_000 {
+        bomb.push_str("  - *big\n");
+    }
+    std::fs::write(dir.path().join("bomb.yaml"), bomb).unwrap();
+    let deep = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: deep}}\ndata: {}{}\n",
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
+    std::fs::write(dir.path().join("deep.yaml"), deep).unwrap();
+    let (code, report, rss) = scan_measured(dir.path());
+    assert_eq!(code, 2);
+    let errors: Vec<(String, String)> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["target"].as_str().unwrap().to_string(), e["message"].as_str().unwrap().to_string()))
+        .collect();
+    assert!(errors.iter().any(|(t, m)| t == "bomb.yaml" && m.contains("bytes of text (limit")), "{errors:#?}");
+    assert!(errors.iter().any(|(t, m)| t == "deep.yaml" && m.contains("256 levels deep (limit)")), "{errors:#?}");
+    if let Some(kib) = rss {
+        assert!(kib < 512 * 1024, "peak RSS {kib} KiB");
+    }
+}
+
+#[test]
+fn a_key_written_twice_is_an_error_as_in_kubectl() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: twice}\nspec:\n  containers:\n  - name: app\n    image: app:1.0\n    image: app:2.0\n",
+    )
+    .unwrap();
+    let (code, report) = support::scan_json(dir.path(), &["."]);
+    assert_eq!(code, 2);
+    let error = &report["errors"][0];
+    assert_eq!(error["location"]["line"], 8);
+    assert!(error["message"].as_str().unwrap().contains("\"image\" is written twice"), "{error}");
+    // The object is still audited, with the last value (what lenient loaders keep).
+    assert_eq!(fact(&report, "workload", "Pod/twice/app")["data"]["image"]["raw"], "app:2.0");
+}
+
+#[test]
+fn kustomize_cycles_are_errors_and_remote_resources_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in [
+        ("a/kustomization.yaml", "resources:\n- ../b\n- github.com/acme/deploy//base?ref=v1.2.0\n"),
+        ("b/kustomization.yaml", "resources:\n- ../a\n- pod.yaml\n"),
+        (
+            "b/pod.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: c:1}]\n",
+        ),
+    ] {
+        let file = dir.path().join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+    }
+    let (code, report) = support::scan_json(dir.path(), &["."]);
+    assert_eq!(code, 2);
+    let messages: Vec<&str> =
+        report["errors"].as_array().unwrap().iter().map(|e| e["message"].as_str().unwrap()).collect();
+    assert!(messages.iter().all(|m| m.starts_with("kustomization cycle: ")), "{messages:?}");
+    assert!(
+        messages.iter().any(|m| m.contains("a/kustomization.yaml -> b/kustomization.yaml -> a/kustomization.yaml")),
+        "{messages:?}"
+    );
+    let skipped = report["skipped"].to_string();
+    assert!(skipped.contains("remote resource github.com/acme/deploy//base?ref=v1.2.0 is not fetched"), "{skipped}");
+    // The plain file is audited all the same.
+    assert!(facts(&report, "workload").iter().any(|f| f["subject"]["name"] == "Pod/p/c"));
+}

@@ -2,19 +2,21 @@
 //!
 //! Compose files and Kubernetes manifests need findings with file and line,
 //! which serde-based YAML loaders throw away. This builds a small tree from
-//! the parser's marked events, resolving anchors, aliases and merge keys
-//! (`<<: *defaults`) the way YAML 1.1 loaders such as Docker Compose do.
+//! the marked events of libyaml (through `libyaml-safer`, a memory-safe Rust
+//! port): the same parser PyYAML uses and the one go-yaml (Docker Compose,
+//! kubectl) was translated from, so what those tools accept is read here the
+//! same way (flow sequences closed at their key's indentation, multi-line
+//! quoted scalars, a byte-order mark). Anchors, aliases and merge keys
+//! (`<<: *defaults`) are resolved as YAML 1.1 loaders do, within [`Limits`].
 
-use std::collections::HashMap;
+mod builder;
+mod duplicates;
+mod limits;
 
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::{Marker, TScalarStyle};
+pub use duplicates::DuplicateKey;
+pub use limits::Limits;
 
 use crate::facts::Location;
-
-/// Guards against alias bombs ("billion laughs"): no document may expand to
-/// more nodes than this.
-const MAX_NODES: usize = 2_000_000;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -24,6 +26,10 @@ pub struct Node {
     pub col: u32,
     /// A local tag such as `!reset` or `!!binary`, when present.
     pub tag: Option<String>,
+    /// Which input the node was read from, for trees merged from several
+    /// files (a Kustomize patch on its base): 0 is the text parsed, other
+    /// numbers are the merging caller's.
+    pub source: u32,
     pub kind: NodeKind,
 }
 
@@ -39,9 +45,23 @@ pub enum NodeKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scalar {
     pub text: String,
-    /// Plain (unquoted) scalars are the only ones that can be null, booleans
-    /// or numbers; `"8080"` stays a string.
+    /// Plain (unquoted, untagged) scalars are the only ones that can be
+    /// null, booleans or numbers; `"8080"` stays a string.
     pub plain: bool,
+    pub style: Style,
+}
+
+/// How a scalar was written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Style {
+    #[default]
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    /// `|`: lines kept as written.
+    Literal,
+    /// `>`: lines folded into one.
+    Folded,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,6 +70,16 @@ pub struct YamlError {
     pub line: u32,
     pub col: u32,
     pub message: String,
+    pub kind: YamlErrorKind,
+}
+
+/// Whether the file is broken or merely more than we agree to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YamlErrorKind {
+    /// Not valid YAML: libyaml rejects it, and so would the tool it is for.
+    Syntax,
+    /// Valid, perhaps, but over one of the [`Limits`]; the message names it.
+    Limit,
 }
 
 impl YamlError {
@@ -59,6 +89,46 @@ impl YamlError {
 }
 
 impl Node {
+    /// An empty plain scalar, which YAML reads as null.
+    pub fn null(line: u32, col: u32) -> Self {
+        let kind = NodeKind::Scalar(Scalar { text: String::new(), plain: true, style: Style::Plain });
+        Node { line, col, tag: None, source: 0, kind }
+    }
+
+    /// Marks this node and everything under it as read from `source`.
+    pub fn set_source(&mut self, source: u32) {
+        self.source = source;
+        match &mut self.kind {
+            NodeKind::Scalar(_) => {}
+            NodeKind::Seq(items) => items.iter_mut().for_each(|n| n.set_source(source)),
+            NodeKind::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+                k.set_source(source);
+                v.set_source(source);
+            }),
+        }
+    }
+
+    /// Moves this node and everything under it down by `lines` (a document
+    /// parsed on its own, or embedded in another file's string).
+    pub fn shift_lines(&mut self, lines: u32) {
+        self.line = self.line.saturating_add(lines);
+        match &mut self.kind {
+            NodeKind::Scalar(_) => {}
+            NodeKind::Seq(items) => items.iter_mut().for_each(|n| n.shift_lines(lines)),
+            NodeKind::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+                k.shift_lines(lines);
+                v.shift_lines(lines);
+            }),
+        }
+    }
+
+    /// Keys written more than once in a mapping, anywhere in this tree.
+    /// Docker Compose (go-yaml v3) rejects them; loaders that accept them
+    /// keep the last, which is what [`Node::get`] returns.
+    pub fn duplicate_keys(&self) -> Vec<DuplicateKey> {
+        duplicates::find(self)
+    }
+
     pub fn location(&self, path: &str) -> Location {
         Location::at(path, self.line, self.col)
     }
@@ -174,200 +244,27 @@ impl Node {
 
 /// Parses every document of a YAML stream (`---`-separated).
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, YamlError> {
-    let mut builder = Builder::default();
-    let mut parser = Parser::new_from_str(text);
-    parser.load(&mut builder, true).map_err(|e| YamlError {
-        line: e.marker().line() as u32,
-        col: e.marker().col() as u32 + 1,
-        message: e.info().to_string(),
-    })?;
-    if let Some(err) = builder.error {
-        return Err(err);
-    }
-    Ok(builder.documents)
+    parse_documents_with(text, &Limits::DEFAULT)
+}
+
+/// Parses every document of a stream within the given limits.
+pub fn parse_documents_with(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
+    builder::build(text, limits)
 }
 
 /// Parses a stream that should hold exactly one document (an empty stream is
 /// a null document).
 pub fn parse_single(text: &str) -> Result<Node, YamlError> {
-    let mut docs = parse_documents(text)?;
-    match docs.len() {
-        0 => {
-            Ok(Node { line: 1, col: 1, tag: None, kind: NodeKind::Scalar(Scalar { text: String::new(), plain: true }) })
-        }
-        1 => Ok(docs.remove(0)),
-        _ => Err(YamlError {
-            line: docs[1].line,
+    let mut docs = parse_documents(text)?.into_iter();
+    match (docs.next(), docs.next()) {
+        (None, _) => Ok(Node::null(1, 1)),
+        (Some(doc), None) => Ok(doc),
+        (Some(_), Some(second)) => Err(YamlError {
+            line: second.line,
             col: 1,
             message: "expected a single YAML document, found several".into(),
+            kind: YamlErrorKind::Syntax,
         }),
-    }
-}
-
-#[derive(Default)]
-struct Builder {
-    documents: Vec<Node>,
-    /// Open collections: the node being filled, and its anchor id.
-    stack: Vec<(Node, usize)>,
-    anchors: HashMap<usize, Node>,
-    nodes: usize,
-    error: Option<YamlError>,
-}
-
-impl Builder {
-    fn push_value(&mut self, node: Node, anchor: usize) {
-        if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
-        }
-        match self.stack.last_mut() {
-            None => self.documents.push(node),
-            Some((parent, _)) => match &mut parent.kind {
-                NodeKind::Seq(items) => items.push(node),
-                NodeKind::Map(entries) => {
-                    // Keys and values arrive as alternating events; a pending
-                    // key is stored with a placeholder value until its value
-                    // arrives.
-                    match entries.last_mut() {
-                        Some((_, v)) if is_placeholder(v) => *v = node,
-                        _ => entries.push((node, placeholder())),
-                    }
-                }
-                NodeKind::Scalar(_) => unreachable!("scalars are never pushed on the stack"),
-            },
-        }
-    }
-
-    fn count(&mut self, n: usize, mark: &Marker) -> bool {
-        self.nodes += n;
-        if self.nodes > MAX_NODES && self.error.is_none() {
-            self.error = Some(YamlError {
-                line: mark.line() as u32,
-                col: mark.col() as u32 + 1,
-                message: format!("document expands to more than {MAX_NODES} nodes (alias bomb?)"),
-            });
-        }
-        self.error.is_none()
-    }
-}
-
-fn placeholder() -> Node {
-    Node { line: 0, col: 0, tag: Some("\u{0}pending".into()), kind: NodeKind::Seq(Vec::new()) }
-}
-
-fn is_placeholder(node: &Node) -> bool {
-    node.line == 0 && node.tag.as_deref() == Some("\u{0}pending")
-}
-
-fn tag_text(tag: &Option<yaml_rust2::parser::Tag>) -> Option<String> {
-    tag.as_ref().map(|t| format!("{}{}", t.handle, t.suffix))
-}
-
-fn count_nodes(node: &Node) -> usize {
-    1 + match &node.kind {
-        NodeKind::Scalar(_) => 0,
-        NodeKind::Seq(items) => items.iter().map(count_nodes).sum(),
-        NodeKind::Map(entries) => entries.iter().map(|(k, v)| count_nodes(k) + count_nodes(v)).sum(),
-    }
-}
-
-/// Applies YAML merge keys: entries of `<<` maps fill in keys the mapping
-/// does not set itself, whatever their order in the file.
-fn resolve_merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
-    if !entries.iter().any(|(k, _)| is_merge_key(k)) {
-        return entries;
-    }
-    let mut own = Vec::new();
-    let mut merged_sources = Vec::new();
-    for (k, v) in entries {
-        if is_merge_key(&k) {
-            match v.kind {
-                NodeKind::Map(m) => merged_sources.push(m),
-                NodeKind::Seq(items) => merged_sources.extend(items.into_iter().filter_map(|i| match i.kind {
-                    NodeKind::Map(m) => Some(m),
-                    _ => None,
-                })),
-                _ => {}
-            }
-        } else {
-            own.push((k, v));
-        }
-    }
-    // Earlier sources in a merge list take precedence over later ones. One
-    // set of the keys present keeps this linear (a mapping merging a large
-    // anchor into many keys was quadratic).
-    let mut present: std::collections::HashSet<Option<String>> =
-        own.iter().map(|(k, _)| k.as_str().map(str::to_string)).collect();
-    let mut result = own;
-    for source in merged_sources {
-        for (k, v) in source {
-            if present.insert(k.as_str().map(str::to_string)) {
-                result.push((k, v));
-            }
-        }
-    }
-    result
-}
-
-fn is_merge_key(node: &Node) -> bool {
-    matches!(&node.kind, NodeKind::Scalar(s) if s.plain && s.text == "<<")
-}
-
-impl MarkedEventReceiver for Builder {
-    fn on_event(&mut self, ev: Event, mark: Marker) {
-        if self.error.is_some() {
-            return;
-        }
-        let line = mark.line() as u32;
-        let col = mark.col() as u32 + 1;
-        match ev {
-            Event::Scalar(text, style, anchor, tag) => {
-                if !self.count(1, &mark) {
-                    return;
-                }
-                let plain = style == TScalarStyle::Plain && tag.is_none();
-                let node = Node { line, col, tag: tag_text(&tag), kind: NodeKind::Scalar(Scalar { text, plain }) };
-                self.push_value(node, anchor);
-            }
-            Event::SequenceStart(anchor, tag) => {
-                self.stack.push((Node { line, col, tag: tag_text(&tag), kind: NodeKind::Seq(Vec::new()) }, anchor));
-            }
-            Event::MappingStart(anchor, tag) => {
-                self.stack.push((Node { line, col, tag: tag_text(&tag), kind: NodeKind::Map(Vec::new()) }, anchor));
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                if let Some((mut node, anchor)) = self.stack.pop() {
-                    if !self.count(1, &mark) {
-                        return;
-                    }
-                    if let NodeKind::Map(entries) = node.kind {
-                        node.kind = NodeKind::Map(resolve_merge_keys(entries));
-                    }
-                    self.push_value(node, anchor);
-                }
-            }
-            Event::Alias(id) => match self.anchors.get(&id).cloned() {
-                Some(mut node) => {
-                    if !self.count(count_nodes(&node), &mark) {
-                        return;
-                    }
-                    // Point at the alias for a scalar, keep the anchor's
-                    // positions inside collections (where the settings are).
-                    if matches!(node.kind, NodeKind::Scalar(_)) {
-                        node.line = line;
-                        node.col = col;
-                    }
-                    self.push_value(node, 0);
-                }
-                None => {
-                    self.error = Some(YamlError { line, col, message: "alias to an unknown anchor".into() });
-                }
-            },
-            Event::DocumentEnd if self.stack.is_empty() => {}
-            Event::DocumentStart => {
-                self.anchors.clear();
-            }
-            _ => {}
-        }
     }
 }
 
@@ -408,6 +305,7 @@ mod tests {
         }
         let err = parse_documents(&text).unwrap_err();
         assert!(err.message.contains("alias bomb"), "{err}");
+        assert_eq!(err.kind, YamlErrorKind::Limit);
     }
 
     #[test]

@@ -12,13 +12,26 @@ use crate::facts::workload::{
 };
 use crate::facts::{Fact, FactData, FactKind, Location, Subject};
 
+use super::exposure::ServicePort;
 use super::objects::{Object, ObjectError};
+use super::place::Place;
 use super::pod::{ContainerType, PodTemplate};
 use super::{quantity, security};
 
+/// Where facts are written: how nodes become file positions, and the
+/// scope and labels of their subjects.
+#[derive(Debug, Clone, Copy)]
+pub struct Where<'b> {
+    pub place: Place<'b>,
+    /// The file of a plain manifest, the kustomization of a rendering.
+    pub scope: &'b str,
+    /// For a Kustomize rendering: the kustomization's path.
+    pub overlay: Option<&'b str>,
+}
+
 /// What a container's facts are built with.
 pub struct ContainerInput<'a, 'b> {
-    pub display: &'b str,
+    pub at: Where<'b>,
     pub object: &'b Object<'a>,
     pub pod: &'b PodTemplate<'a>,
     pub node: &'a Node,
@@ -26,17 +39,21 @@ pub struct ContainerInput<'a, 'b> {
     pub detector: &'b Detector,
     /// `helm template`'s `# Source:` for the object, when there is one.
     pub helm_source: Option<&'b str>,
+    /// Ports of Services of type NodePort or LoadBalancer that select
+    /// this pod.
+    pub services: &'b [ServicePort<'a>],
 }
 
 /// Builds the workload and image facts of one container.
 pub fn container_facts(input: &ContainerInput<'_, '_>, errors: &mut Vec<ObjectError>) -> Vec<Fact> {
     let node = input.node;
-    let mut err = |n: &Node, message: String| errors.push(ObjectError { line: n.line, col: n.col, message });
+    let mut err = |n: &Node, message: String| errors.push(ObjectError::at(n, message));
     let Some(name) = node.get("name").and_then(Node::as_str) else {
         err(node, format!("a container of {} has no name", input.object.reference()));
         return Vec::new();
     };
-    let mut b = Builder { display: input.display, locations: BTreeMap::new(), fallback: node };
+    let place = input.at.place;
+    let mut b = Builder { place, locations: BTreeMap::new(), fallback: node };
     let pod = input.pod;
     let sc = node.get("securityContext");
     let sc_get = |key: &str| sc.and_then(|s| s.get(key)).filter(|n| !n.is_null());
@@ -82,8 +99,13 @@ pub fn container_facts(input: &ContainerInput<'_, '_>, errors: &mut Vec<ObjectEr
     // no_new_privs is set only for an explicit `false`, and never for a
     // privileged container or one with CAP_SYS_ADMIN (the API docs).
     let escalation = bool_setting(&mut b, "allowPrivilegeEscalation", "no_new_privileges");
-    let no_new_privileges =
-        escalation == Some(false) && !privileged && !capabilities.add.iter().any(|c| c == "SYS_ADMIN" || c == "ALL");
+    let admin_cap = add.iter().find(|(c, _)| c == "SYS_ADMIN" || c == "ALL").map(|(_, n)| *n);
+    let no_new_privileges = escalation == Some(false) && !privileged && admin_cap.is_none();
+    if escalation == Some(false) && !no_new_privileges {
+        // What overrides the `false` is what to fix: point there.
+        let cause = if privileged { sc_get("privileged") } else { admin_cap };
+        b.at("no_new_privileges", cause);
+    }
 
     let limits = limits(node, &mut b, &mut err);
 
@@ -112,8 +134,19 @@ pub fn container_facts(input: &ContainerInput<'_, '_>, errors: &mut Vec<ObjectEr
         b.at(&format!("host_namespaces.{field}"), spec.get(key));
     }
 
-    let mounts = mounts(node, spec, &mut b, &mut err);
-    let ports = ports(node, host_namespaces.network, &mut b);
+    let mounts = mounts(node, pod, &mut b, &mut err);
+    let mut ports = ports(node, host_namespaces.network, &mut b);
+    let container_count = pod.spec.get("containers").and_then(Node::as_seq).map_or(0, <[Node]>::len);
+    let regular = input.container_type == ContainerType::Container;
+    for service in input.services.iter().filter(|_| regular) {
+        let Some(binding) = service.binding_for(node, container_count) else { continue };
+        let key = format!("ports.{}/{}", binding.container_port, binding.protocol);
+        if b.locations.contains_key(&key) {
+            continue;
+        }
+        b.locations.insert(key, place.of(service.node));
+        ports.push(binding);
+    }
     let environment = environment(node, input.detector, &mut b);
 
     let probe =
@@ -162,7 +195,10 @@ pub fn container_facts(input: &ContainerInput<'_, '_>, errors: &mut Vec<ObjectEr
 
     let subject_name = format!("{}/{name}", input.object.reference());
     let subject = |kind: FactKind| {
-        let mut s = Subject::scoped(kind, &subject_name, input.display);
+        let mut s = Subject::scoped(kind, &subject_name, input.at.scope);
+        if let Some(overlay) = input.at.overlay {
+            s = s.with_label("overlay", overlay);
+        }
         if let Some(ns) = &input.object.namespace {
             s = s.with_label("namespace", ns);
         }
@@ -174,15 +210,15 @@ pub fn container_facts(input: &ContainerInput<'_, '_>, errors: &mut Vec<ObjectEr
         }
         s
     };
-    let origin = position(node).location(input.display);
+    let origin = place.of(node);
     let mut facts = Vec::with_capacity(2);
     if let (Some(reference), Some(image_node)) = (image, image_node) {
         let mut fact = Fact::new(
             subject(FactKind::Image).with_label("image", &reference.raw),
             FactData::Image(Image { reference, used_by: "kubernetes".into(), final_stage: false }),
         );
-        fact.origin = Some(image_node.location(input.display));
-        fact.locations.insert("image".into(), image_node.location(input.display));
+        fact.origin = Some(place.of(image_node));
+        fact.locations.insert("image".into(), place.of(image_node));
         facts.push(fact);
     }
     let mut fact = Fact::new(subject(FactKind::Workload), FactData::Workload(workload));
@@ -195,29 +231,20 @@ pub fn container_facts(input: &ContainerInput<'_, '_>, errors: &mut Vec<ObjectEr
 /// Collects the locations of settings; a setting that is absent points at
 /// the container.
 struct Builder<'a> {
-    display: &'a str,
+    place: Place<'a>,
     locations: BTreeMap<String, Location>,
     fallback: &'a Node,
 }
 
 impl Builder<'_> {
     fn set(&mut self, key: &str, node: &Node) {
-        self.locations.insert(key.to_string(), position(node).location(self.display));
+        self.locations.insert(key.to_string(), self.place.of(node));
     }
 
     /// Records `node`, or the container itself when the setting is absent.
     fn at(&mut self, key: &str, node: Option<&Node>) {
-        let loc = position(node.unwrap_or(self.fallback)).location(self.display);
+        let loc = self.place.of(node.unwrap_or(self.fallback));
         self.locations.insert(key.to_string(), loc);
-    }
-}
-
-/// Where a node is in the file, for a finding: a mapping points at its first
-/// key (the parser places a block mapping's start after that key).
-pub fn position(node: &Node) -> &Node {
-    match node.as_map() {
-        Some([(first, _), ..]) => first,
-        _ => node,
     }
 }
 
@@ -250,10 +277,10 @@ fn limits(node: &Node, b: &mut Builder<'_>, err: &mut impl FnMut(&Node, String))
     Limits { memory_bytes, cpus, pids: None }
 }
 
-fn mounts(node: &Node, spec: &Node, b: &mut Builder<'_>, err: &mut impl FnMut(&Node, String)) -> Vec<Mount> {
+fn mounts(node: &Node, pod: &PodTemplate<'_>, b: &mut Builder<'_>, err: &mut impl FnMut(&Node, String)) -> Vec<Mount> {
     let list_node = node.get("volumeMounts");
     b.at("mounts", list_node);
-    let volumes = spec.get("volumes").and_then(Node::as_seq).unwrap_or_default();
+    let volumes = pod.spec.get("volumes").and_then(Node::as_seq).unwrap_or_default();
     let mut out = Vec::new();
     for vm in list_node.and_then(Node::as_seq).unwrap_or_default() {
         let (Some(volume_name), Some(target)) =
@@ -263,6 +290,22 @@ fn mounts(node: &Node, spec: &Node, b: &mut Builder<'_>, err: &mut impl FnMut(&N
             continue;
         };
         let Some(volume) = volumes.iter().find(|v| v.get("name").and_then(Node::as_str) == Some(volume_name)) else {
+            // A StatefulSet's claim templates are volumes of its pods too.
+            if pod
+                .claim_templates
+                .iter()
+                .any(|t| t.path(&["metadata", "name"]).and_then(Node::as_str) == Some(volume_name))
+            {
+                b.set(&format!("mounts.{target}"), vm);
+                out.push(Mount {
+                    kind: MountKind::Volume,
+                    source: Some(volume_name.to_string()),
+                    target: target.to_string(),
+                    read_only: vm.get("readOnly").and_then(Node::as_bool).unwrap_or(false),
+                    propagation: None,
+                });
+                continue;
+            }
             err(vm, format!("volumeMount {target:?} refers to volume {volume_name:?}, which the pod does not define"));
             continue;
         };
@@ -273,7 +316,10 @@ fn mounts(node: &Node, spec: &Node, b: &mut Builder<'_>, err: &mut impl FnMut(&N
             (if memory { MountKind::Tmpfs } else { MountKind::Volume }, None)
         } else if let Some(pvc) = volume.get("persistentVolumeClaim") {
             (MountKind::Volume, pvc.get("claimName").and_then(Node::as_str).map(str::to_string))
-        } else if ["configMap", "secret", "projected", "downwardAPI"].iter().any(|k| volume.get(k).is_some()) {
+        } else if ["configMap", "secret", "projected", "downwardAPI", "ephemeral"]
+            .iter()
+            .any(|k| volume.get(k).is_some())
+        {
             (MountKind::Volume, Some(volume_name.to_string()))
         } else {
             (MountKind::Other, Some(volume_name.to_string()))

@@ -14,17 +14,25 @@ pub fn is_compose_name(name: &str) -> bool {
     stem == "compose" || stem.starts_with("compose.") || stem.starts_with("docker-compose")
 }
 
-/// A file worth opening: YAML or JSON, not a compose file.
+/// The names `kustomize build` looks for in a folder.
+pub fn is_kustomization_name(name: &str) -> bool {
+    matches!(name, "kustomization.yaml" | "kustomization.yml" | "Kustomization")
+}
+
+/// A file worth opening: YAML or JSON, not a compose file, or a
+/// kustomization.
 pub fn is_candidate(file: &DiscoveredFile) -> bool {
     let name = file.file_name();
     let lower = name.to_ascii_lowercase();
-    (lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json")) && !is_compose_name(name)
+    ((lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json")) && !is_compose_name(name))
+        || is_kustomization_name(name)
 }
 
 /// Cheap test on the raw text, used before parsing (most YAML in a
 /// repository is not a manifest) and to decide whether a file that does not
 /// parse was meant to be one.
 pub fn looks_like_manifest(text: &str) -> bool {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let (mut api, mut kind) = (false, false);
     for line in text.lines() {
         let t = line.trim_start().trim_start_matches("- ").trim_start_matches(['{', ' ', '\t']);
@@ -81,6 +89,7 @@ mod tests {
         assert!(looks_like_manifest("apiVersion: v1\nkind: Pod\n"));
         assert!(looks_like_manifest("---\n# x\nkind: List\napiVersion: v1\nitems: []\n"));
         assert!(looks_like_manifest("{\"apiVersion\": \"v1\", \"kind\": \"Pod\"}"));
+        assert!(looks_like_manifest("\u{feff}apiVersion: v1\nkind: Pod\n"));
         assert!(!looks_like_manifest("name: CI\non: push\njobs: {}\n"));
         assert!(!looks_like_manifest("apiVersion: v2\nname: chart\nversion: 1.0.0\n"));
     }

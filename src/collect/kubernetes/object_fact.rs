@@ -8,22 +8,19 @@ use base64::Engine as _;
 
 use crate::collect::yaml::Node;
 use crate::facts::kubernetes::{Autoscaler, KubernetesObject, SecretEntry, ServiceAccountToken};
-use crate::facts::{Fact, FactData, FactKind, Location, SecretRef, Subject};
+use crate::facts::{Fact, FactData, FactKind, SecretRef, Subject};
 use crate::mask;
 
+use super::container::Where;
 use super::objects::Object;
 use super::pod::PodTemplate;
 
-pub fn object_fact(display: &str, obj: &Object<'_>, pod: Option<&PodTemplate<'_>>, helm_source: Option<&str>) -> Fact {
+pub fn object_fact(w: Where<'_>, obj: &Object<'_>, pod: Option<&PodTemplate<'_>>, helm_source: Option<&str>) -> Fact {
     let node = obj.node;
     let spec = node.get("spec");
     let mut locations = BTreeMap::new();
     let mut at = |key: &str, n: Option<&Node>| {
-        let loc = n.map_or_else(
-            || Location::at(display, obj.line, obj.col),
-            |n| super::container::position(n).location(display),
-        );
-        locations.insert(key.to_string(), loc);
+        locations.insert(key.to_string(), w.place.of(n.unwrap_or(obj.kind_node)));
     };
     at("namespace", node.path(&["metadata", "namespace"]));
 
@@ -110,7 +107,10 @@ pub fn object_fact(display: &str, obj: &Object<'_>, pod: Option<&PodTemplate<'_>
         }
     }
 
-    let mut subject = Subject::scoped(FactKind::KubernetesObject, obj.reference(), display);
+    let mut subject = Subject::scoped(FactKind::KubernetesObject, obj.reference(), w.scope);
+    if let Some(overlay) = w.overlay {
+        subject = subject.with_label("overlay", overlay);
+    }
     if let Some(ns) = &obj.namespace {
         subject = subject.with_label("namespace", ns);
     }
@@ -118,7 +118,7 @@ pub fn object_fact(display: &str, obj: &Object<'_>, pod: Option<&PodTemplate<'_>
         subject = subject.with_label("helm_source", src);
     }
     let mut fact = Fact::new(subject, FactData::KubernetesObject(data));
-    fact.origin = Some(Location::at(display, obj.line, obj.col));
+    fact.origin = Some(w.place.of(obj.kind_node));
     fact.locations = locations;
     fact
 }

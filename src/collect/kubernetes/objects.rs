@@ -1,8 +1,15 @@
-//! From YAML documents to Kubernetes objects: `List`s flattened, each object
-//! checked for the fields every object has (`apiVersion`, `kind`,
-//! `metadata.name`) and for kinds the API server would not know.
+//! From YAML documents to Kubernetes objects: `List`s flattened, each
+//! document classified (API object, Kustomize input, component
+//! configuration, custom resource) and API objects checked for the fields
+//! every object has.
 
 use crate::collect::yaml::Node;
+
+use super::kinds::{classify, DocClass};
+
+/// Shown as the name of an object that has none (the API server would want
+/// one; what it holds is audited all the same).
+pub const NO_NAME: &str = "(no name)";
 
 /// One object of a manifest, still as YAML.
 #[derive(Debug, Clone)]
@@ -12,9 +19,9 @@ pub struct Object<'a> {
     pub kind: String,
     pub name: String,
     pub namespace: Option<String>,
-    /// Line of `kind:`, where findings about the object as a whole point.
+    /// `kind:`, where findings about the object as a whole point.
+    pub kind_node: &'a Node,
     pub line: u32,
-    pub col: u32,
 }
 
 impl Object<'_> {
@@ -27,21 +34,32 @@ impl Object<'_> {
 /// A problem with one document or object, with its position.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObjectError {
+    /// The node's source (see `Place`), 0 for the file being audited.
+    pub source: u32,
     pub line: u32,
     pub col: u32,
     pub message: String,
+}
+
+impl ObjectError {
+    pub fn at(node: &Node, message: String) -> Self {
+        Self { source: node.source, line: node.line, col: node.col, message }
+    }
 }
 
 /// What a document held.
 #[derive(Debug, Default)]
 pub struct Flattened<'a> {
     pub objects: Vec<Object<'a>>,
-    /// Custom resources, as `apiVersion kind (line N)`, reported as skipped.
-    pub custom: Vec<String>,
+    /// Documents that are not audited, as `why (line N)`: custom resources,
+    /// component configuration, Kustomize plugin configuration.
+    pub skipped: Vec<String>,
     pub errors: Vec<ObjectError>,
     /// Lines of documents that are not manifests at all (no `apiVersion`
     /// and no `kind`).
     pub foreign: Vec<u32>,
+    /// `Kustomization` and `Component` documents.
+    pub kustomizations: Vec<&'a Node>,
 }
 
 /// Flattens one document into objects (recursing into `List` items).
@@ -55,7 +73,7 @@ pub fn flatten<'a>(doc: &'a Node, out: &mut Flattened<'a>) {
     }
     let api = doc.get("apiVersion");
     let kind = doc.get("kind");
-    let err = |node: &Node, message: String| ObjectError { line: node.line, col: node.col, message };
+    let err = |node: &Node, message: String| ObjectError::at(node, message);
     let (api_node, kind_node) = match (api, kind) {
         (None, None) => {
             out.foreign.push(doc.line);
@@ -83,22 +101,23 @@ pub fn flatten<'a>(doc: &'a Node, out: &mut Flattened<'a>) {
         }
         return;
     }
-    let group = match api_version.rsplit_once('/') {
-        Some((g, _)) => g.to_string(),
-        None => String::new(),
-    };
-    if let Some(known) = builtin_kinds(&group) {
-        if !known.contains(&kind) {
-            let group_name = if group.is_empty() { "the core API group (v1)" } else { group.as_str() };
+    match classify(api_version, kind) {
+        DocClass::Api => {}
+        DocClass::Kustomization => {
+            out.kustomizations.push(doc);
+            return;
+        }
+        DocClass::Skip(reason) => {
+            out.skipped.push(format!("{reason} (line {})", kind_node.line));
+            return;
+        }
+        DocClass::UnknownKind(known) => {
             out.errors.push(err(
                 kind_node,
-                format!("unknown kind {kind:?} in {group_name}; known kinds: {}", known.join(", ")),
+                format!("unknown kind {kind:?} in apiVersion {api_version:?}; known kinds: {}", known.join(", ")),
             ));
             return;
         }
-    } else if !group.ends_with(".k8s.io") || is_crd_group(&group) {
-        out.custom.push(format!("{api_version} {kind} (line {})", kind_node.line));
-        return;
     }
     let metadata = doc.get("metadata");
     let name = metadata.and_then(|m| m.get("name")).and_then(Node::as_str);
@@ -106,10 +125,10 @@ pub fn flatten<'a>(doc: &'a Node, out: &mut Flattened<'a>) {
     let name = match (name, generate) {
         (Some(n), _) if !n.trim().is_empty() => n.to_string(),
         (_, Some(g)) if !g.trim().is_empty() => format!("{g}*"),
-        _ => {
-            out.errors.push(err(kind_node, format!("{kind} has no metadata.name")));
-            return;
-        }
+        // The API server would refuse it, but kubectl's and Kustomize's
+        // inputs often leave names to a generator or a later layer: audit
+        // what it holds.
+        _ => NO_NAME.to_string(),
     };
     let namespace = metadata.and_then(|m| m.get("namespace")).and_then(Node::as_str).map(str::to_string);
     out.objects.push(Object {
@@ -118,50 +137,9 @@ pub fn flatten<'a>(doc: &'a Node, out: &mut Flattened<'a>) {
         kind: kind.to_string(),
         name,
         namespace,
+        kind_node,
         line: kind_node.line,
-        col: kind_node.col,
     });
-}
-
-/// Kinds of the API groups built into Kubernetes whose kinds are all known
-/// here: a kind outside these lists is a typo the API server would reject.
-fn builtin_kinds(group: &str) -> Option<&'static [&'static str]> {
-    Some(match group {
-        "" => &[
-            "Binding",
-            "ComponentStatus",
-            "ConfigMap",
-            "Endpoints",
-            "Event",
-            "LimitRange",
-            "Namespace",
-            "Node",
-            "PersistentVolume",
-            "PersistentVolumeClaim",
-            "Pod",
-            "PodTemplate",
-            "ReplicationController",
-            "ResourceQuota",
-            "Secret",
-            "Service",
-            "ServiceAccount",
-        ],
-        "apps" => &["ControllerRevision", "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet"],
-        "batch" => &["CronJob", "Job"],
-        "autoscaling" => &["HorizontalPodAutoscaler"],
-        "policy" => &["PodDisruptionBudget", "PodSecurityPolicy", "Eviction"],
-        "networking.k8s.io" => &["Ingress", "IngressClass", "NetworkPolicy", "IPAddress", "ServiceCIDR"],
-        "rbac.authorization.k8s.io" => &["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"],
-        "extensions" => &["DaemonSet", "Deployment", "Ingress", "NetworkPolicy", "PodSecurityPolicy", "ReplicaSet"],
-        _ => return None,
-    })
-}
-
-/// `*.k8s.io` groups that are defined by CustomResourceDefinitions (Gateway
-/// API, snapshots...), not by the API server.
-fn is_crd_group(group: &str) -> bool {
-    matches!(group, "gateway.networking.k8s.io" | "snapshot.storage.k8s.io" | "metrics.k8s.io" | "cluster.x-k8s.io")
-        || group.ends_with(".x-k8s.io")
 }
 
 #[cfg(test)]
@@ -178,7 +156,7 @@ mod tests {
         (
             out.objects.iter().map(|o| format!("{}@{}", o.reference(), o.line)).collect(),
             out.errors.iter().map(|e| format!("{}: {}", e.line, e.message)).collect(),
-            out.custom,
+            out.skipped,
         )
     }
 
@@ -192,15 +170,17 @@ mod tests {
     }
 
     #[test]
-    fn typos_and_missing_fields_are_errors_custom_resources_are_skipped() {
-        let (objects, errors, custom) = run(
-            "apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Service\n---\nkind: Pod\n---\napiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: c}\n",
+    fn typos_are_errors_nameless_objects_audited_custom_resources_skipped() {
+        let (objects, errors, skipped) = run(
+            "apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Service\n---\nkind: Pod\n---\napiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: c}\n---\napiVersion: builtin\nkind: Pod\n",
         );
-        assert!(objects.is_empty(), "{objects:?}");
-        assert_eq!(errors.len(), 3, "{errors:?}");
-        assert!(errors[0].starts_with("2: unknown kind \"Deploymnet\""), "{errors:?}");
-        assert!(errors[1].starts_with("6: Service has no metadata.name"), "{errors:?}");
-        assert!(errors[2].starts_with("8: object has `kind` but no `apiVersion`"), "{errors:?}");
-        assert_eq!(custom, ["cert-manager.io/v1 Certificate (line 11)"]);
+        assert_eq!(objects, ["Service/(no name)@6"]);
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].starts_with("2: unknown kind \"Deploymnet\" in apiVersion \"apps/v1\""), "{errors:?}");
+        assert!(errors[1].starts_with("8: object has `kind` but no `apiVersion`"), "{errors:?}");
+        assert_eq!(skipped.len(), 2, "{skipped:?}");
+        assert!(skipped[0].starts_with("custom resource (cert-manager.io/v1 Certificate)"), "{skipped:?}");
+        assert!(skipped[0].ends_with("(line 11)"), "{skipped:?}");
+        assert!(skipped[1].starts_with("Kustomize built-in plugin configuration (Pod)"), "{skipped:?}");
     }
 }

@@ -13,6 +13,9 @@ pub struct PodTemplate<'a> {
     /// The pods run to completion (Jobs, CronJobs, bare Pods that never
     /// restart): health probes do not apply to them.
     pub run_to_completion: bool,
+    /// A StatefulSet's `volumeClaimTemplates`: each one a volume of every
+    /// pod, named by its `metadata.name`.
+    pub claim_templates: &'a [Node],
 }
 
 impl<'a> PodTemplate<'a> {
@@ -36,11 +39,7 @@ pub fn pod_template<'a>(obj: &Object<'a>) -> Result<Option<PodTemplate<'a>>, Obj
         "PodTemplate" => &["template"],
         _ => return Ok(None),
     };
-    let missing = |what: &str| ObjectError {
-        line: obj.line,
-        col: obj.col,
-        message: format!("{} has no {what}", obj.reference()),
-    };
+    let missing = |what: &str| ObjectError::at(obj.kind_node, format!("{} has no {what}", obj.reference()));
     let mut template = obj.node;
     let mut walked = Vec::new();
     for key in path {
@@ -52,7 +51,11 @@ pub fn pod_template<'a>(obj: &Object<'a>) -> Result<Option<PodTemplate<'a>>, Obj
     let restart = spec.get("restartPolicy").and_then(Node::as_str);
     let run_to_completion = matches!(obj.kind.as_str(), "Job" | "CronJob")
         || (obj.kind == "Pod" && matches!(restart, Some("Never") | Some("OnFailure")));
-    Ok(Some(PodTemplate { meta: template.get("metadata"), spec, run_to_completion }))
+    let claim_templates = match obj.kind.as_str() {
+        "StatefulSet" => obj.node.path(&["spec", "volumeClaimTemplates"]).and_then(Node::as_seq).unwrap_or_default(),
+        _ => &[],
+    };
+    Ok(Some(PodTemplate { meta: template.get("metadata"), spec, run_to_completion, claim_templates }))
 }
 
 /// The kind of container list an entry comes from.

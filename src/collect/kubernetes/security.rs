@@ -110,7 +110,12 @@ mod tests {
     use crate::collect::yaml::parse_single;
 
     fn template(doc: &Node) -> PodTemplate<'_> {
-        PodTemplate { meta: doc.get("metadata"), spec: doc.get("spec").unwrap(), run_to_completion: false }
+        PodTemplate {
+            meta: doc.get("metadata"),
+            spec: doc.get("spec").unwrap(),
+            run_to_completion: false,
+            claim_templates: &[],
+        }
     }
 
     #[test]

@@ -1,0 +1,67 @@
+//! One finding per defect across a Kustomize base and its overlays. An
+//! overlay that changes an object is audited as it deploys it, and most of
+//! what it deploys is still the base's: a defect on a base line would be
+//! reported once for the base file and again for every overlay. A finding
+//! of a rendering (subject label `overlay`) is kept only when no other
+//! finding of the same rule and key points at the same line: what an
+//! overlay adds or changes points into its own patch or kustomization.
+
+use std::collections::HashSet;
+
+use crate::facts::Location;
+use crate::findings::Finding;
+
+/// Drops rendering findings that repeat a finding at the same location.
+/// Findings are expected sorted (`scan::sort_and_dedupe`); the first of a
+/// group is kept, preferring one that is not a rendering.
+pub fn drop_inherited_findings(findings: &mut Vec<Finding>) {
+    type Key = (String, Option<String>, Option<Location>);
+    let key = |f: &Finding| -> Key { (f.rule_id.clone(), f.key.clone(), f.location.clone()) };
+    let rendered = |f: &Finding| f.subject.labels.contains_key("overlay");
+    let mut seen: HashSet<Key> = findings.iter().filter(|f| !rendered(f)).map(key).collect();
+    findings.retain(|f| !rendered(f) || seen.insert(key(f)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{FactKind, Subject};
+
+    fn finding(scope: &str, overlay: bool, line: u32) -> Finding {
+        let mut subject = Subject::scoped(FactKind::Workload, "Deployment/web/app", scope);
+        if overlay {
+            subject = subject.with_label("overlay", scope);
+        }
+        Finding {
+            id: format!("{scope}{line}"),
+            rule_id: "workload-privileged".into(),
+            severity: crate::findings::Severity::High,
+            title: String::new(),
+            message: String::new(),
+            subject,
+            key: None,
+            location: Some(Location::at("base/deployment.yaml", line, 5)),
+            declared_in: None,
+            evidence: None,
+            references: Vec::new(),
+            remediation: String::new(),
+            suppressed: false,
+            suppression: None,
+            baseline: false,
+        }
+    }
+
+    #[test]
+    fn a_base_line_is_reported_once() {
+        let mut findings = vec![
+            finding("base/deployment.yaml", false, 10),
+            finding("overlays/prod/kustomization.yaml", true, 10),
+            finding("overlays/staging/kustomization.yaml", true, 10),
+            finding("overlays/prod/kustomization.yaml", true, 20),
+            finding("overlays/staging/kustomization.yaml", true, 20),
+        ];
+        drop_inherited_findings(&mut findings);
+        let ids: Vec<&str> = findings.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["base/deployment.yaml10", "overlays/prod/kustomization.yaml20"]);
+    }
+}
