@@ -334,17 +334,19 @@ def report(runs, show_details):
     table(header, [[f] + sum((family_cells(rows.get(f)) for rows in per_run), []) for f in families])
 
     print()
-    print("Per project (exit code; errors on valid files; skipped entries; TP/FP/miss)")
+    print("Per project (exit code; errors on valid files, and in how many files; skipped entries; TP/FP/miss)")
     header = ["project"]
     for n in names:
-        header += [f"{n} exit", "errors", "skipped", "TP/FP/miss"]
+        header += [f"{n} exit", "errors (files)", "skipped", "TP/FP/miss"]
     projects = [r["project"] for r in runs[0][1]]
     rows = []
     for i, p in enumerate(projects):
         row = [p]
         for _, res in runs:
             r = res[i]
-            row += [r["exit"], len(r["errors_valid"]), len(r["skipped"]), f"{len(r['tp'])}/{len(r['fp'])}/{len(r['miss'])}"]
+            files = len({t for t, _ in r["errors_valid"]})
+            row += [r["exit"], f"{len(r['errors_valid'])} ({files})", len(r["skipped"]),
+                    f"{len(r['tp'])}/{len(r['fp'])}/{len(r['miss'])}"]
         rows.append(row)
     table(header, rows)
 
@@ -359,10 +361,14 @@ def report(runs, show_details):
         for r in res:
             for l, lacking in r["miss"]:
                 print(f"  {r['project']}/{l.where()}  {'|'.join(l.rules)}{'  (no such rule in this binary)' if lacking else ''}  -- {l.note}")
-        print(f"== {n}: errors on valid files")
+        print(f"== {n}: errors on valid files (first message per file)")
         for r in res:
+            per_file = defaultdict(list)
             for target, msg in r["errors_valid"]:
-                print(f"  {r['project']}: {target}: {msg}")
+                per_file[target].append(msg)
+            for target, msgs in per_file.items():
+                more = f"  (+{len(msgs) - 1} more)" if len(msgs) > 1 else ""
+                print(f"  {r['project']}: {target}: {msgs[0]}{more}")
         if show_details:
             print(f"== {n}: skipped")
             for r in res:
