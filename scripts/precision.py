@@ -349,6 +349,13 @@ def report(runs, show_details):
                     f"{len(r['tp'])}/{len(r['fp'])}/{len(r['miss'])}"]
         rows.append(row)
     table(header, rows)
+    for n, res in runs:
+        errors = sum(len(r["errors_valid"]) for r in res)
+        files = sum(len({t for t, _ in r["errors_valid"]}) for r in res)
+        projects_with = sum(1 for r in res if r["errors_valid"])
+        exit2 = sum(1 for r in res if r["exit"] == 2)
+        print(f"{n}: {errors} errors on valid files, in {files} files of {projects_with} projects; "
+              f"exit code 2 in {exit2} of {len(res)} projects")
 
     for n, res in runs:
         print()
