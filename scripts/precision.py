@@ -30,7 +30,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import tomllib
 from collections import defaultdict
@@ -224,6 +223,12 @@ def match(findings, labels):
     return matched, candidates
 
 
+def lacks_rules(label, known_rules):
+    """Whether the binary has none of the rules that may report the label's defect."""
+    return known_rules is not None and not any(
+        fnmatch.fnmatchcase(r, p) for p in label.rules for r in known_rules)
+
+
 def evaluate(binary, project_dir, name, labels, scratch, known_rules):
     copy = prepare(project_dir, scratch)
     result = scan(binary, copy)
@@ -233,8 +238,7 @@ def evaluate(binary, project_dir, name, labels, scratch, known_rules):
     report = result["report"]
     if report is None:
         res["errors_valid"].append(("(no report)", (result["stderr"].strip().splitlines() or ["?"])[-1]))
-        res["miss"] = [(l, known_rules is not None and not any(
-            any(fnmatch.fnmatchcase(r, p) for r in known_rules) for p in l.rules)) for l in labels["finding"]]
+        res["miss"] = [(l, lacks_rules(l, known_rules)) for l in labels["finding"]]
         return res
     findings = findings_of(report, root)
     found = labels["finding"]
@@ -254,9 +258,7 @@ def evaluate(binary, project_dir, name, labels, scratch, known_rules):
     hit = set(matched.values())
     for j, l in enumerate(found):
         if j not in hit:
-            lacking = known_rules is not None and not any(
-                fnmatch.fnmatchcase(r, p) for p in l.rules for r in known_rules)
-            res["miss"].append((l, lacking))
+            res["miss"].append((l, lacks_rules(l, known_rules)))
     broken = labels["broken"]
     for e in report.get("errors", []):
         target = relative(e.get("target"), root)
