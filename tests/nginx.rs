@@ -403,3 +403,58 @@ fn health_checks_and_acme_on_a_redirecting_port_80_server_are_not_content() {
     let api = facts.iter().find(|f| f["data"]["server_names"][0] == "api.example.test").unwrap();
     assert_eq!(strings(&api["data"]["plain_http"]["serving_locations"]), ["location /api/"]);
 }
+
+/// What nginx never loads is not audited: a `sites-available` site no
+/// `sites-enabled` link enables, and a file an include glob matches that
+/// `.gitignore` excludes and git does not track (a local draft, never
+/// deployed). Both are listed under skipped, with the reason.
+#[test]
+fn unlinked_sites_and_ignored_files_an_include_matches_are_not_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let etc = dir.path().join("etc/nginx");
+    for sub in ["sites-available", "sites-enabled"] {
+        std::fs::create_dir_all(etc.join(sub)).unwrap();
+    }
+    std::fs::write(
+        etc.join("nginx.conf"),
+        "user www-data;\nevents {}\nhttp {\n    server_tokens off;\n    include /etc/nginx/sites-enabled/*;\n}\n",
+    )
+    .unwrap();
+    // The enabled site: redirects to HTTPS.
+    std::fs::write(
+        etc.join("sites-available/shop"),
+        "server {\n    listen 80;\n    server_name shop.example.test;\n    return 301 https://$host$request_uri;\n}\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("../sites-available/shop", etc.join("sites-enabled/shop")).unwrap();
+    // Debian's stock site, unlinked by the admin: plain HTTP, tokens on.
+    std::fs::write(
+        etc.join("sites-available/default"),
+        "server {\n    listen 80 default_server;\n    server_tokens on;\n    root /var/www/html;\n}\n",
+    )
+    .unwrap();
+    // A local draft the .gitignore keeps out of the repository.
+    std::fs::write(
+        etc.join("sites-enabled/staging.local"),
+        "server {\n    listen 8080;\n    server_tokens on;\n    root /srv/staging;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join(".gitignore"), "*.local\n").unwrap();
+
+    let (_, report) = support::scan_json(dir.path(), &[".", "--only", "nginx"]);
+    assert_eq!(report["errors"], serde_json::json!([]), "{:#}", report["errors"]);
+    assert_eq!(findings(&report), Vec::<String>::new(), "only the enabled, redirecting site is loaded");
+    let skipped = skipped(&report);
+    assert!(
+        skipped.iter().any(|(p, r)| p == "etc/nginx/sites-available/default" && r.contains("no sites-enabled link")),
+        "{skipped:#?}"
+    );
+    assert!(
+        skipped
+            .iter()
+            .any(|(p, r)| p.ends_with("sites-enabled/staging.local") && r.contains("not among the scanned files")),
+        "{skipped:#?}"
+    );
+    let names: Vec<&str> = nginx_facts(&report).iter().filter_map(|f| f["subject"]["name"].as_str()).collect();
+    assert!(names.iter().all(|n| n.contains("shop.example.test")), "{names:?}");
+}

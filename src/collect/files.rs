@@ -42,6 +42,10 @@ pub struct Discovery {
     /// Files deliberately not scanned: FIFOs, devices, links leading out of
     /// the scanned folder, and a count of what `.gitignore` excluded.
     pub skipped: Vec<Skipped>,
+    /// The folders walked, canonical: a file under one of them that is not
+    /// in `files` was left out on purpose (ignored, untracked), and a
+    /// collector following references (nginx includes) must not read it.
+    pub roots: Vec<PathBuf>,
 }
 
 impl Discovery {
@@ -96,6 +100,9 @@ pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Discovery {
                 format!("cannot scan this path: it is {kind}, and only regular files and folders are scanned"),
             ));
             continue;
+        }
+        if let Ok(canonical) = std::fs::canonicalize(root) {
+            discovery.roots.push(canonical);
         }
         let (excludes, errors) = excludes(root, exclude);
         discovery.errors.extend(errors);

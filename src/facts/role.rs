@@ -45,6 +45,14 @@ const PROXIES: &[&str] = &[
     "swag",
     "nginx-proxy",
     "nginx-proxy-manager",
+    // Ingress controllers: `registry.k8s.io/ingress-nginx/controller` is
+    // matched by its `ingress-nginx` path segment.
+    "ingress-nginx",
+    "nginx-ingress-controller",
+    "kong",
+    "contour",
+    "emissary",
+    "apisix",
 ];
 
 /// Image names of datastores, caches and brokers.
@@ -79,12 +87,15 @@ const DATASTORES: &[&str] = &[
 ];
 
 impl Role {
+    /// The role an image's name says: its last path component, or for
+    /// proxies any component (`ingress-nginx/controller`).
     pub fn of_image(image: &ImageRef) -> Role {
         if image.interpolated {
             return Role::App;
         }
         let name = image.short_name().to_ascii_lowercase();
-        if PROXIES.contains(&name.as_str()) {
+        let repository = image.repository.to_ascii_lowercase();
+        if PROXIES.contains(&name.as_str()) || repository.split('/').any(|part| PROXIES.contains(&part)) {
             Role::Proxy
         } else if DATASTORES.contains(&name.as_str()) {
             Role::Datastore
@@ -99,11 +110,24 @@ impl Role {
 /// project, the containers of one compose project on one Docker host, the
 /// objects of one manifest file or namespace.
 pub fn assign_roles(facts: &mut [Fact]) {
+    // An image built here takes the role of the base its Dockerfile's final
+    // stage starts from (a gateway built `FROM openresty/openresty`).
+    let bases: BTreeMap<String, Role> = facts
+        .iter()
+        .filter_map(|f| match &f.data {
+            FactData::Image(i) if i.used_by == "dockerfile" && i.final_stage => {
+                Some((f.subject.scope.clone()?, Role::of_image(&i.reference)))
+            }
+            _ => None,
+        })
+        .collect();
     let mut proxied: BTreeMap<String, bool> = BTreeMap::new();
     for fact in facts.iter_mut() {
         let group = deployment(fact);
         if let FactData::Workload(w) = &mut fact.data {
-            w.role = w.image.as_ref().map(Role::of_image).unwrap_or_default();
+            let own = w.image.as_ref().map(Role::of_image).unwrap_or_default();
+            let base = w.build_dockerfile.as_ref().and_then(|d| bases.get(d)).copied().unwrap_or_default();
+            w.role = if own == Role::App { base } else { own };
             if let Some(group) = group {
                 *proxied.entry(group).or_default() |= w.role == Role::Proxy;
             }
@@ -156,6 +180,25 @@ mod tests {
         assert_eq!(Role::of_image(&ImageRef::parse("docker.io/bitnami/redis:7.4")), Role::Datastore);
         assert_eq!(Role::of_image(&ImageRef::parse("grafana/grafana:11.2.0")), Role::App);
         assert_eq!(Role::of_image(&ImageRef::parse("${REDIS_IMAGE}")), Role::App);
+        assert_eq!(Role::of_image(&ImageRef::parse("registry.k8s.io/ingress-nginx/controller:v1.11.2")), Role::Proxy);
+    }
+
+    #[test]
+    fn an_image_built_here_takes_its_base_images_role() {
+        let mut gateway = service("gateway", Some("registry.example.com/edge/gateway:2.1.0"));
+        if let FactData::Workload(w) = &mut gateway.data {
+            w.build_dockerfile = Some("gateway/Dockerfile".into());
+        }
+        let base = crate::facts::image::Image {
+            reference: ImageRef::parse("openresty/openresty:1.25.3.1-alpine"),
+            used_by: "dockerfile".into(),
+            final_stage: true,
+        };
+        let from = Fact::new(Subject::scoped(FactKind::Image, "stage 0", "gateway/Dockerfile"), FactData::Image(base));
+        let mut facts = vec![gateway, from, service("api", None)];
+        assign_roles(&mut facts);
+        assert_eq!(role_of(&facts[0]), (Role::Proxy, false));
+        assert_eq!(role_of(&facts[2]), (Role::App, true));
     }
 
     #[test]

@@ -71,7 +71,24 @@ struct Parsed {
     bytes: u64,
 }
 
-pub struct Loader {
+/// Which files an include may read: those discovery listed, and any outside
+/// the folders it walked. A file `.gitignore` excluded (and git does not
+/// track) sits in the checkout only and is never deployed, so an include
+/// glob must not pull it in.
+#[derive(Debug, Default, Clone)]
+pub struct Scope {
+    pub roots: Vec<PathBuf>,
+    pub listed: HashSet<PathBuf>,
+}
+
+impl Scope {
+    fn allows(&self, canonical: &Path) -> bool {
+        self.listed.contains(canonical) || !self.roots.iter().any(|r| canonical.starts_with(r))
+    }
+}
+
+pub struct Loader<'s> {
+    scope: &'s Scope,
     /// Folders that may play nginx's prefix, most likely first.
     prefixes: Vec<PathBuf>,
     limit: u64,
@@ -85,17 +102,20 @@ pub struct Loader {
     /// its file system lookups once.
     resolved: HashMap<(String, usize), Option<Vec<Resolved>>>,
     canonical: HashMap<PathBuf, PathBuf>,
+    /// Files an include matched but the scope left out, noted once each.
+    left_out: HashSet<String>,
     expanded_directives: usize,
     expanded_bytes: u64,
     out: Loaded,
 }
 
-impl Loader {
+impl<'s> Loader<'s> {
     /// Loads `root` (shown as `display`), expanding includes relative to
     /// the folder that plays nginx's prefix (`/etc/nginx`): the first of
     /// `prefixes` where an include's files are found.
-    pub fn load(root: &Path, display: &str, prefixes: &[PathBuf], limit: u64) -> Loaded {
+    pub fn load(root: &Path, display: &str, prefixes: &[PathBuf], limit: u64, scope: &'s Scope) -> Loaded {
         let mut loader = Loader {
+            scope,
             prefixes: prefixes.to_vec(),
             limit,
             root_display: display.to_string(),
@@ -103,6 +123,7 @@ impl Loader {
             cache: HashMap::new(),
             resolved: HashMap::new(),
             canonical: HashMap::new(),
+            left_out: HashSet::new(),
             expanded_directives: 0,
             expanded_bytes: 0,
             out: Loaded::default(),
@@ -317,7 +338,7 @@ impl Loader {
 
     /// The files an include names; `None` when its folder (or file) is not
     /// among the scanned files at all.
-    fn resolve(&self, pattern: &str, from_file: usize) -> Option<Vec<PathBuf>> {
+    fn resolve(&mut self, pattern: &str, from_file: usize) -> Option<Vec<PathBuf>> {
         let path = Path::new(pattern);
         let mut candidates: Vec<PathBuf> = if path.is_absolute() {
             self.prefixes.iter().flat_map(|p| container_paths(p, path)).collect()
@@ -329,7 +350,27 @@ impl Loader {
                 self.paths.get(from_file).and_then(|p| p.parent()).map(Path::to_path_buf).unwrap_or_default();
             candidates.push(including_dir.join(path));
         }
-        candidates.into_iter().find_map(|c| expand_glob(&c))
+        let files = candidates.into_iter().find_map(|c| expand_glob(&c))?;
+        let (kept, left_out): (Vec<PathBuf>, Vec<PathBuf>) = files.into_iter().partition(|f| {
+            let canonical = self.canonical(f);
+            self.scope.allows(&canonical)
+        });
+        for f in left_out {
+            self.note_left_out(&f);
+        }
+        Some(kept)
+    }
+
+    fn note_left_out(&mut self, path: &Path) {
+        let shown = display_path(path);
+        if self.left_out.insert(shown.clone()) {
+            self.out.skipped.push(Skipped {
+                path: shown,
+                reason: "nginx include matches it, but it is not among the scanned files (ignored by .gitignore and \
+                         not tracked): not read"
+                    .into(),
+            });
+        }
     }
 }
 

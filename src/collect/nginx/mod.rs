@@ -28,7 +28,7 @@ use super::text::read_text;
 use super::{CollectContext, Collected};
 use crate::diagnostics::Skipped;
 use detect::Kind;
-use include::{Loaded, Loader};
+use include::{Loaded, Loader, Scope};
 
 pub use include::{MAX_EXPANDED_BYTES, MAX_EXPANDED_DIRECTIVES, MAX_INCLUDE_DEPTH};
 pub use syntax::MAX_BLOCK_DEPTH;
@@ -55,25 +55,46 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
     let limit = ctx.config.scan.max_config_bytes;
     let mut out = Collected::default();
     let candidates = classify_all(discovery, limit, &mut out);
+    let scope = Scope {
+        roots: discovery.roots.clone(),
+        listed: discovery
+            .files
+            .iter()
+            .map(|f| std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone()))
+            .collect(),
+    };
 
     let roots: Vec<&Candidate> = candidates.iter().filter(|c| c.kind == Kind::Main).collect();
     let loaded_roots: Vec<(&Candidate, Loaded)> = roots
         .par_iter()
         .map(|c| {
             let prefix = c.file.path.parent().map(Path::to_path_buf).unwrap_or_default();
-            (*c, Loader::load(&c.file.path, &c.file.display, &[prefix], limit))
+            (*c, Loader::load(&c.file.path, &c.file.display, &[prefix], limit, &scope))
         })
         .collect();
     let included: HashSet<&PathBuf> = loaded_roots.iter().flat_map(|(_, l)| l.read.iter()).collect();
 
     let root_dirs: Vec<PathBuf> = roots.iter().filter_map(|c| c.file.path.parent().map(Path::to_path_buf)).collect();
+    let enabled = enabled_sites(discovery);
     let loaded_standalone: Vec<(&Candidate, Loaded)> = candidates
         .iter()
         .filter(|c| c.kind == Kind::Include && !included.contains(&c.canonical))
+        .filter(|c| {
+            let unlinked = is_unlinked_site(c, &enabled);
+            if unlinked {
+                out.skipped.push(Skipped {
+                    path: c.file.display.clone(),
+                    reason: "nginx site in sites-available that no sites-enabled link enables: nginx never loads it"
+                        .into(),
+                });
+            }
+            !unlinked
+        })
         .collect::<Vec<_>>()
         .par_iter()
         .map(|c| {
-            (*c, Loader::load(&c.file.path, &c.file.display, &standalone_prefixes(&c.file.path, &root_dirs), limit))
+            let prefixes = standalone_prefixes(&c.file.path, &root_dirs);
+            (*c, Loader::load(&c.file.path, &c.file.display, &prefixes, limit, &scope))
         })
         .collect();
     // A snippet one standalone file includes is audited through that file.
@@ -134,6 +155,28 @@ fn classify_all<'a>(discovery: &'a Discovery, limit: u64, out: &mut Collected) -
     }
     candidates.sort_by(|a, b| a.file.cmp(b.file));
     candidates
+}
+
+/// What the `sites-enabled` folders enable: their files' canonical paths
+/// (Debian's links resolve to the `sites-available` file).
+fn enabled_sites(discovery: &Discovery) -> HashSet<PathBuf> {
+    discovery
+        .files
+        .iter()
+        .filter(|f| parent_name(&f.path) == Some("sites-enabled"))
+        .map(|f| std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone()))
+        .collect()
+}
+
+/// A `sites-available` file beside a `sites-enabled` folder that does not
+/// enable it: Debian's stock `default` after the admin unlinked it, drafts.
+fn is_unlinked_site(c: &Candidate<'_>, enabled: &HashSet<PathBuf>) -> bool {
+    if parent_name(&c.file.path) != Some("sites-available") || c.file.explicit {
+        return false;
+    }
+    let has_enabled_folder =
+        c.file.path.parent().and_then(Path::parent).is_some_and(|etc| etc.join("sites-enabled").is_dir());
+    has_enabled_folder && !enabled.contains(&c.canonical)
 }
 
 /// Names nginx configuration goes by: `*.conf` (and the docker image's
@@ -268,8 +311,13 @@ mod tests {
             for name in ["nginx.conf", "a.conf", "b.conf"] {
                 std::fs::write(dir.path().join(name), rng.text()).unwrap();
             }
-            let loaded =
-                Loader::load(&dir.path().join("nginx.conf"), "nginx.conf", &[dir.path().to_path_buf()], 1 << 20);
+            let loaded = Loader::load(
+                &dir.path().join("nginx.conf"),
+                "nginx.conf",
+                &[dir.path().to_path_buf()],
+                1 << 20,
+                &Scope::default(),
+            );
             if !loaded.failed {
                 let _ = server::server_facts(&loaded, "nginx.conf");
             }
