@@ -234,7 +234,7 @@ mod tests {
             user: Some("1001".into()),
             capability_drop: Some(vec!["all".into()]),
             read_only: Some(true),
-            env: Some(vec!["AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY".into(), "NODE_ENV=production".into()]),
+            env: Some(vec!["DB_PASSWORD=Zq8kP2vLx9mW4rYh".into(), "NODE_ENV=production".into()]),
             ulimits: Some(vec![bollard::models::ResourcesUlimits { name: Some("nofile".into()), soft: Some(1024), hard: Some(2048) }]),
             ..Default::default()
         };
@@ -261,7 +261,7 @@ mod tests {
         assert_eq!(w.ulimits, ["nofile=1024:2048"]);
         assert_eq!(w.ports.len(), 1);
         assert!(w.ports[0].all_interfaces && w.ports[0].protocol == "tcp");
-        assert!(w.environment[0].secret.is_some(), "the literal AWS key is recognised");
+        assert!(w.environment[0].secret.is_some(), "the literal password is recognised");
         assert!(w.environment[1].secret.is_none());
     }
 
