@@ -7,6 +7,7 @@ mod docker;
 mod firewall;
 mod history;
 mod http;
+mod kubernetes;
 mod policy;
 mod scan;
 mod secrets;
@@ -23,6 +24,7 @@ pub use docker::{DockerConfig, DockerHostConfig};
 pub use firewall::{FirewallConfig, PortScanTarget};
 pub use history::{HistoryConfig, Retention};
 pub use http::HttpTarget;
+pub use kubernetes::KubernetesConfig;
 pub use policy::Policy;
 pub use scan::ScanConfig;
 pub use secrets::SecretsConfig;
@@ -42,6 +44,8 @@ pub struct Config {
     /// by default). Exposed to rule expressions as `policy`.
     pub policy: Policy,
     pub docker: DockerConfig,
+    /// Live Kubernetes clusters.
+    pub kubernetes: KubernetesConfig,
     /// TLS endpoints to probe.
     pub tls: Vec<TlsTarget>,
     /// URLs whose HTTP behaviour to check.
@@ -72,6 +76,7 @@ pub struct TargetLines {
     pub dns: Vec<u32>,
     pub docker: Option<u32>,
     pub firewall: Option<u32>,
+    pub kubernetes: Option<u32>,
 }
 
 impl Config {
@@ -145,6 +150,7 @@ impl TargetLines {
                 "[[dns]]" => lines.dns.push(n),
                 "[docker]" => lines.docker = Some(n),
                 "[firewall]" => lines.firewall = Some(n),
+                "[kubernetes]" => lines.kubernetes = Some(n),
                 _ => {}
             }
         }

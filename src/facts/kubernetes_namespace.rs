@@ -22,4 +22,7 @@ pub struct KubernetesNamespace {
     pub default_deny_ingress: bool,
     /// The same for egress.
     pub default_deny_egress: bool,
+    /// Pods no controller owns (started by hand: `kubectl run`, a debug
+    /// pod): nothing recreates them, and no manifest describes them.
+    pub unowned_pods: Vec<String>,
 }
