@@ -36,6 +36,15 @@ pub async fn audit(target: Target, ctx: &CollectContext<'_>, progress: &dyn Prog
             return out;
         }
     };
+    // One cheap call first: a cluster that cannot be reached, or that
+    // refuses the credentials, is one clear error rather than one per list.
+    let version = match client.apiserver_version().await {
+        Ok(v) => v.git_version,
+        Err(e) => {
+            out.error(super::errors::api_error(&cluster, "cannot reach the API server", &e));
+            return out;
+        }
+    };
     let lister = Lister { client: &client, cluster: &cluster, page_size: cfg.page_size, concurrency: cfg.concurrency };
     let wanted = |ns: &str| {
         !cfg.exclude_namespaces.iter().any(|x| x == ns) && (cfg.include_system_namespaces || !is_system_namespace(ns))
@@ -102,7 +111,8 @@ pub async fn audit(target: Target, ctx: &CollectContext<'_>, progress: &dyn Prog
     // The pods, a page at a time.
     let mut inventory = Inventory::default();
     let mut done: u64 = 0;
-    let mut skipped_system: BTreeMap<String, usize> = BTreeMap::new();
+    let mut skipped_system: BTreeMap<String, usize> =
+        namespace_labels.keys().filter(|n| is_system_namespace(n) && !wanted(n)).map(|n| (n.clone(), 0)).collect();
     let pods_outcome = lister
         .namespaced::<Pod>("pods", &scope, |items, remaining| {
             done += items.len() as u64;
@@ -120,13 +130,11 @@ pub async fn audit(target: Target, ctx: &CollectContext<'_>, progress: &dyn Prog
         .await;
     outcomes.push(pods_outcome);
 
-    for (ns, n) in skipped_system {
+    for (ns, _) in skipped_system {
         if is_system_namespace(&ns) && !cfg.exclude_namespaces.contains(&ns) {
             out.skipped.push(Skipped {
                 path: format!("{cluster}/{ns}"),
-                reason: format!(
-                    "{n} pod(s) of the cluster's own components not audited (include_system_namespaces = true audits them)"
-                ),
+                reason: "the cluster's own components: not audited (include_system_namespaces = true audits them)".into(),
             });
         }
     }
@@ -148,7 +156,11 @@ pub async fn audit(target: Target, ctx: &CollectContext<'_>, progress: &dyn Prog
     let readable = |ns: &str| !denied.iter().any(|t| *t == format!("{cluster}/{ns}"));
     let namespaces: Vec<String> = namespaces.into_iter().filter(|n| readable(n)).collect();
 
-    let build = facts::Builder { cluster: &cluster, declared_in: ctx.config.declared_at(ctx.config.target_lines.kubernetes) };
+    let build = facts::Builder {
+        cluster: &cluster,
+        version: &version,
+        declared_in: ctx.config.declared_at(ctx.config.target_lines.kubernetes),
+    };
     out.facts.extend(inventory.containers.iter().map(|c| build.workload(c)));
     out.facts.extend(groups.iter().map(|g| build.object(g, &accounts)));
     for ns in &namespaces {

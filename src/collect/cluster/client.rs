@@ -141,10 +141,13 @@ async fn in_cluster(dir: &Path) -> Result<Target, String> {
 
 /// A client whose every request is bounded in time and every answer in size.
 pub fn client(mut config: kube::Config, cfg: &KubernetesConfig) -> Result<kube::Client, kube::Error> {
+    // The whole audit of the cluster is bounded by `timeout_secs`; each
+    // request gets a second more, so that limit, with its clear message,
+    // is the one that fires.
     let limit = Duration::from_secs(cfg.timeout_secs.max(1));
     config.connect_timeout = Some(limit.min(Duration::from_secs(10)));
-    config.read_timeout = Some(limit);
-    config.write_timeout = Some(limit);
+    config.read_timeout = Some(limit + Duration::from_secs(1));
+    config.write_timeout = Some(limit + Duration::from_secs(1));
     config.reset_reader_on_write = true;
     let cap = usize::try_from(cfg.max_response_bytes).unwrap_or(usize::MAX);
     let builder = kube::client::ClientBuilder::try_from(config)?;

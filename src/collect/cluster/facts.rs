@@ -18,6 +18,8 @@ pub const CLUSTER_LABEL: &str = "cluster";
 
 pub struct Builder<'a> {
     pub cluster: &'a str,
+    /// The API server's version (`v1.33.1`), shown with every subject.
+    pub version: &'a str,
     /// The config's `[kubernetes]` entry, for reports that need a file.
     pub declared_in: Option<Location>,
 }
@@ -27,6 +29,7 @@ impl Builder<'_> {
         Subject::scoped(kind, name, format!("{}/{namespace}", self.cluster))
             .with_label(CLUSTER_LABEL, self.cluster)
             .with_label("namespace", namespace)
+            .with_label("server_version", self.version)
     }
 
     fn fact(&self, subject: Subject, data: FactData) -> Fact {
@@ -93,7 +96,9 @@ impl Builder<'_> {
             default_deny_egress,
             unowned_pods,
         };
-        let subject = Subject::scoped(FactKind::KubernetesNamespace, ns, self.cluster).with_label(CLUSTER_LABEL, self.cluster);
+        let subject = Subject::scoped(FactKind::KubernetesNamespace, ns, self.cluster)
+            .with_label(CLUSTER_LABEL, self.cluster)
+            .with_label("server_version", self.version);
         self.fact(subject, FactData::KubernetesNamespace(data))
     }
 
