@@ -2,8 +2,9 @@
 //! the subject), their tasks, the nodes, and the swarm's own settings. All
 //! through the same Engine API client, and only with GET requests: `GET
 //! /swarm`, `/nodes`, `/services`, `/tasks`, `/networks`, `/secrets` (names
-//! only; the API never returns a secret's value), and `/images/{ref}/json`
-//! for each service image present on the manager.
+//! only; the API never returns a secret's value), `/images/{ref}/json` for
+//! each service image present on the manager, and one task container's
+//! `/containers/{id}/json` per service for its health check.
 
 mod cluster;
 mod service;
@@ -104,7 +105,9 @@ pub async fn audit(
             filter.accepts(name, &spec.and_then(|s| s.labels.clone()).unwrap_or_default())
         })
         .collect();
-    let images = service_images(docker, &selected, ctx.config.docker.concurrency.max(1)).await;
+    let concurrency = ctx.config.docker.concurrency.max(1);
+    let images = service_images(docker, &selected, concurrency).await;
+    let task_health = task_healthchecks(docker, &selected, concurrency).await;
     let running = running_tasks(&tasks);
     for s in selected {
         let image_ref = image_of(s);
@@ -113,7 +116,12 @@ pub async fn audit(
             image: image_ref.and_then(|r| images.get(r)),
             detector: ctx.detector,
         };
-        let workload = service::workload(s, &cx);
+        let mut workload = service::workload(s, &cx);
+        if !workload.healthcheck.defined {
+            if let Some(h) = s.id.as_ref().and_then(|id| task_health.get(id)) {
+                workload.healthcheck = h.clone();
+            }
+        }
         let spec = s.spec.as_ref();
         let name = spec.and_then(|s| s.name.clone()).unwrap_or_else(|| s.id.clone().unwrap_or_default());
         let id = s.id.clone().unwrap_or_default();
@@ -171,6 +179,42 @@ async fn service_images(
                 }
             }
             None
+        })
+        .buffer_unordered(concurrency)
+        .filter_map(|x| async move { x })
+        .collect()
+        .await
+}
+
+/// The health check each service's tasks run with, read from one of its
+/// task containers on this node (`GET /containers/json` filtered on the
+/// service label, then `GET /containers/{id}/json`). The service spec has it
+/// too, but under a key (`Healthcheck`) the client's model does not read; a
+/// service with no task here falls back to its image's.
+async fn task_healthchecks(
+    docker: &Docker,
+    services: &[&bollard::models::Service],
+    concurrency: usize,
+) -> HashMap<String, crate::facts::workload::Healthcheck> {
+    let filters = HashMap::from([("label".to_string(), vec![SERVICE_ID_LABEL.to_string()])]);
+    let options = bollard::query_parameters::ListContainersOptions { filters: Some(filters), ..Default::default() };
+    let Ok(containers) = docker.list_containers(Some(options)).await else { return HashMap::new() };
+    let wanted: HashSet<&str> = services.iter().filter_map(|s| s.id.as_deref()).collect();
+    let mut one_per_service: HashMap<String, String> = HashMap::new();
+    for c in &containers {
+        let service = c.labels.as_ref().and_then(|l| l.get(SERVICE_ID_LABEL));
+        if let (Some(service), Some(id)) = (service, &c.id) {
+            if wanted.contains(service.as_str()) {
+                one_per_service.entry(service.clone()).or_insert_with(|| id.clone());
+            }
+        }
+    }
+    stream::iter(one_per_service)
+        .map(|(service, container)| async move {
+            let inspect = docker.inspect_container(&container, None).await.ok()?;
+            let health = inspect.config.and_then(|c| c.healthcheck);
+            let h = super::map::healthcheck(health.as_ref(), None);
+            h.defined.then_some((service, h))
         })
         .buffer_unordered(concurrency)
         .filter_map(|x| async move { x })
