@@ -107,7 +107,11 @@ fn stack() -> BTreeMap<String, Vec<Value>> {
     let redis = Template {
         labels: json!({"app": "redis"}),
         spec: json!({}),
-        containers: vec![container("redis", "redis:7.2", json!({"ports": [{"containerPort": 6379, "protocol": "TCP", "name": "redis"}]}))],
+        containers: vec![container(
+            "redis",
+            "redis:7.2",
+            json!({"ports": [{"containerPort": 6379, "protocol": "TCP", "name": "redis"}]}),
+        )],
     };
     add(&mut o, "pods", objects::statefulset("shop", "redis", 1, &redis));
 
@@ -123,16 +127,34 @@ fn stack() -> BTreeMap<String, Vec<Value>> {
     let debug = Template {
         labels: json!({"run": "debug-shell"}),
         spec: json!({"hostPID": true}),
-        containers: vec![container("debug-shell", "busybox:1.36", json!({"securityContext": {"privileged": true}, "stdin": true, "tty": true}))],
+        containers: vec![container(
+            "debug-shell",
+            "busybox:1.36",
+            json!({"securityContext": {"privileged": true}, "stdin": true, "tty": true}),
+        )],
     };
     add(&mut o, "pods", [objects::pod("shop", "debug-shell", None, &debug, json!({}))]);
 
     let proxy = Template {
         labels: json!({"k8s-app": "kube-proxy"}),
         spec: json!({"hostNetwork": true}),
-        containers: vec![container("kube-proxy", "registry.k8s.io/kube-proxy:v1.33.1", json!({"securityContext": {"privileged": true}}))],
+        containers: vec![container(
+            "kube-proxy",
+            "registry.k8s.io/kube-proxy:v1.33.1",
+            json!({"securityContext": {"privileged": true}}),
+        )],
     };
-    add(&mut o, "pods", [objects::pod("kube-system", "kube-proxy-x2k9d", Some(("apps/v1", "DaemonSet", "kube-proxy")), &proxy, json!({}))]);
+    add(
+        &mut o,
+        "pods",
+        [objects::pod(
+            "kube-system",
+            "kube-proxy-x2k9d",
+            Some(("apps/v1", "DaemonSet", "kube-proxy")),
+            &proxy,
+            json!({}),
+        )],
+    );
 
     add(
         &mut o,
@@ -149,38 +171,92 @@ fn stack() -> BTreeMap<String, Vec<Value>> {
         &mut o,
         "services",
         [
-            objects::service("shop", "redis", "NodePort", json!({"app": "redis"}), json!([{"name": "redis", "protocol": "TCP", "port": 6379, "targetPort": 6379, "nodePort": 30379}])),
-            objects::service("shop", "web", "ClusterIP", json!({"app": "web"}), json!([{"name": "http", "protocol": "TCP", "port": 80, "targetPort": "http"}])),
-            objects::service("shop", "nginx", "LoadBalancer", json!({"app": "nginx"}), json!([{"name": "https", "protocol": "TCP", "port": 443, "targetPort": 8080, "nodePort": 31443}])),
+            objects::service(
+                "shop",
+                "redis",
+                "NodePort",
+                json!({"app": "redis"}),
+                json!([{"name": "redis", "protocol": "TCP", "port": 6379, "targetPort": 6379, "nodePort": 30379}]),
+            ),
+            objects::service(
+                "shop",
+                "web",
+                "ClusterIP",
+                json!({"app": "web"}),
+                json!([{"name": "http", "protocol": "TCP", "port": 80, "targetPort": "http"}]),
+            ),
+            objects::service(
+                "shop",
+                "nginx",
+                "LoadBalancer",
+                json!({"app": "nginx"}),
+                json!([{"name": "https", "protocol": "TCP", "port": 443, "targetPort": 8080, "nodePort": 31443}]),
+            ),
         ],
     );
     add(
         &mut o,
         "serviceaccounts",
-        [objects::service_account("shop", "default", None), objects::service_account("shop", "web", Some(false)), objects::service_account("ci", "deployer", None)],
+        [
+            objects::service_account("shop", "default", None),
+            objects::service_account("shop", "web", Some(false)),
+            objects::service_account("ci", "deployer", None),
+        ],
     );
     add(
         &mut o,
         "clusterroles",
         [
-            objects::cluster_role("cluster-admin", json!([{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}, {"nonResourceURLs": ["*"], "verbs": ["*"]}])),
-            objects::cluster_role("view", json!([{"apiGroups": [""], "resources": ["pods", "services"], "verbs": ["get", "list", "watch"]}])),
+            objects::cluster_role(
+                "cluster-admin",
+                json!([{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}, {"nonResourceURLs": ["*"], "verbs": ["*"]}]),
+            ),
+            objects::cluster_role(
+                "view",
+                json!([{"apiGroups": [""], "resources": ["pods", "services"], "verbs": ["get", "list", "watch"]}]),
+            ),
         ],
     );
     add(
         &mut o,
         "clusterrolebindings",
-        [objects::cluster_role_binding("ci-deployer", "cluster-admin", json!([{"kind": "ServiceAccount", "name": "deployer", "namespace": "ci"}]))],
+        [objects::cluster_role_binding(
+            "ci-deployer",
+            "cluster-admin",
+            json!([{"kind": "ServiceAccount", "name": "deployer", "namespace": "ci"}]),
+        )],
     );
-    add(&mut o, "roles", [objects::role("shop", "web-config", json!([{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list"]}]))]);
+    add(
+        &mut o,
+        "roles",
+        [objects::role(
+            "shop",
+            "web-config",
+            json!([{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list"]}]),
+        )],
+    );
     add(
         &mut o,
         "rolebindings",
-        [objects::role_binding("shop", "web-config", "Role", "web-config", json!([{"kind": "ServiceAccount", "name": "web", "namespace": "shop"}]))],
+        [objects::role_binding(
+            "shop",
+            "web-config",
+            "Role",
+            "web-config",
+            json!([{"kind": "ServiceAccount", "name": "web", "namespace": "shop"}]),
+        )],
     );
     // payments exists and has a pod, which the account may not see.
-    let hidden = Template { labels: json!({"app": "ledger"}), spec: json!({}), containers: vec![container("ledger", "ledger:1", json!({}))] };
-    add(&mut o, "pods", [objects::pod("payments", "ledger-0", Some(("apps/v1", "StatefulSet", "ledger")), &hidden, json!({}))]);
+    let hidden = Template {
+        labels: json!({"app": "ledger"}),
+        spec: json!({}),
+        containers: vec![container("ledger", "ledger:1", json!({}))],
+    };
+    add(
+        &mut o,
+        "pods",
+        [objects::pod("payments", "ledger-0", Some(("apps/v1", "StatefulSet", "ledger")), &hidden, json!({}))],
+    );
     o
 }
 
@@ -196,7 +272,12 @@ fn cluster(scenario: Scenario, context: &str) -> Cluster {
     let server = ApiServer::start(&pki, scenario);
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
-    write_kubeconfig(&kubeconfig, &pki.ca, &[KubeContext { name: context, server: server.url(), token: TOKEN, namespace: None }], context);
+    write_kubeconfig(
+        &kubeconfig,
+        &pki.ca,
+        &[KubeContext { name: context, server: server.url(), token: TOKEN, namespace: None }],
+        context,
+    );
     Cluster { _pki: pki, server, dir, kubeconfig }
 }
 
@@ -247,7 +328,8 @@ fn a_live_cluster_gets_the_same_rule_ids_once_per_controller() {
     // One finding per controller, however many replicas: web has three
     // pods, one workload fact.
     let facts = report["facts"].as_array().unwrap();
-    let web_facts = facts.iter().filter(|f| f["kind"] == "workload" && f["subject"]["name"] == "Deployment/web/web").count();
+    let web_facts =
+        facts.iter().filter(|f| f["kind"] == "workload" && f["subject"]["name"] == "Deployment/web/web").count();
     assert_eq!(web_facts, 1);
     let redis = facts.iter().find(|f| f["subject"]["name"] == "StatefulSet/redis/redis").unwrap();
     assert_eq!(redis["subject"]["scope"], "prod/shop");
@@ -305,7 +387,8 @@ fn an_expired_continue_token_is_recovered() {
         assert_eq!(code, 1, "findings at high fail the gate");
         // Every pod was audited, none twice.
         let facts = report["facts"].as_array().unwrap();
-        let namespace = facts.iter().find(|f| f["kind"] == "kubernetes_namespace" && f["subject"]["name"] == "shop").unwrap();
+        let namespace =
+            facts.iter().find(|f| f["kind"] == "kubernetes_namespace" && f["subject"]["name"] == "shop").unwrap();
         assert_eq!(namespace["data"]["pods"], 8, "3 web + 2 nginx + redis + report + debug");
         let expired = c.server.requests().iter().filter(|r| r.path == "/api/v1/pods").count();
         assert!(expired >= 4, "the expired page was asked again: {expired}");
@@ -316,7 +399,10 @@ fn an_expired_continue_token_is_recovered() {
 fn slow_and_dead_clusters_are_errors_naming_them_and_the_others_are_audited() {
     let pki = Pki::new();
     let good = ApiServer::start(&pki, Scenario { token: TOKEN.into(), objects: stack(), ..Default::default() });
-    let slow = ApiServer::start(&pki, Scenario { token: TOKEN.into(), objects: stack(), delay: Duration::from_secs(5), ..Default::default() });
+    let slow = ApiServer::start(
+        &pki,
+        Scenario { token: TOKEN.into(), objects: stack(), delay: Duration::from_secs(5), ..Default::default() },
+    );
     let dead_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
@@ -326,13 +412,19 @@ fn slow_and_dead_clusters_are_errors_naming_them_and_the_others_are_audited() {
         &[
             KubeContext { name: "good", server: good.url(), token: TOKEN, namespace: None },
             KubeContext { name: "slow", server: slow.url(), token: TOKEN, namespace: None },
-            KubeContext { name: "dead", server: format!("https://127.0.0.1:{dead_port}"), token: TOKEN, namespace: None },
+            KubeContext {
+                name: "dead",
+                server: format!("https://127.0.0.1:{dead_port}"),
+                token: TOKEN,
+                namespace: None,
+            },
         ],
         "good",
     );
     config(dir.path(), "timeout_secs = 2");
     let started = Instant::now();
-    let (code, report, out) = scan(dir.path(), &kubeconfig, &["--context", "good", "--context", "slow", "--context", "dead"]);
+    let (code, report, out) =
+        scan(dir.path(), &kubeconfig, &["--context", "good", "--context", "slow", "--context", "dead"]);
     // Clusters are audited concurrently, each within its limit: never a hang.
     assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
     assert_eq!(code, 2, "{}", support::stderr(&out));
@@ -381,8 +473,16 @@ fn in_cluster_service_account_credentials() {
         .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["errors"], json!([]), "{}", support::stderr(&out));
-    assert!(findings(&report).iter().any(|(r, s, _)| r == "cluster-service-exposes-internal-port" && s == "Service/redis"));
-    let redis = report["facts"].as_array().unwrap().iter().find(|f| f["subject"]["name"] == "StatefulSet/redis/redis").cloned().unwrap();
+    assert!(findings(&report)
+        .iter()
+        .any(|(r, s, _)| r == "cluster-service-exposes-internal-port" && s == "Service/redis"));
+    let redis = report["facts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["subject"]["name"] == "StatefulSet/redis/redis")
+        .cloned()
+        .unwrap();
     assert_eq!(redis["subject"]["labels"]["cluster"], "in-cluster");
 }
 
@@ -397,12 +497,17 @@ fn drift_between_the_repository_and_the_cluster() {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: registry.example.com/shop/web:1.4.0\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: nginx\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: nginx}\n  template:\n    metadata:\n      labels: {app: nginx}\n    spec:\n      containers:\n        - name: nginx\n          image: docker.io/library/nginx:1.27-alpine\n",
     )
     .unwrap();
-    let (_, report, out) = scan(c.dir.path(), &c.kubeconfig, &["k8s", "--kubernetes", "--only", "kubernetes,kubernetes-api"]);
+    let (_, report, out) =
+        scan(c.dir.path(), &c.kubeconfig, &["k8s", "--kubernetes", "--only", "kubernetes,kubernetes-api"]);
     assert_eq!(report["errors"], json!([]), "{}", support::stderr(&out));
-    let drift: Vec<&Value> = report["findings"].as_array().unwrap().iter().filter(|f| f["rule_id"] == "cluster-image-drift").collect();
+    let drift: Vec<&Value> =
+        report["findings"].as_array().unwrap().iter().filter(|f| f["rule_id"] == "cluster-image-drift").collect();
     assert_eq!(drift.len(), 1, "only web drifted; nginx is the same image spelled differently: {drift:#?}");
     assert_eq!(drift[0]["subject"]["name"], "Deployment/web/web");
-    assert!(drift[0]["evidence"].as_str().unwrap().contains("1.4.1") && drift[0]["evidence"].as_str().unwrap().contains("1.4.0"));
+    assert!(
+        drift[0]["evidence"].as_str().unwrap().contains("1.4.1")
+            && drift[0]["evidence"].as_str().unwrap().contains("1.4.0")
+    );
     assert_eq!(drift[0]["location"]["path"], "k8s/web.yaml");
     assert_eq!(drift[0]["location"]["line"], 16);
 }
@@ -441,7 +546,10 @@ fn the_shipped_rbac_is_read_only_and_the_examples_pass_the_manifest_rules() {
         .map(|v| v.trim().trim_matches('"'))
         .collect();
     assert_eq!(verbs, BTreeSet::from(["get", "list"]));
-    assert!(!rbac.lines().any(|l| l.trim_start().starts_with("resources:") && l.contains("secrets")), "no Secret access");
+    assert!(
+        !rbac.lines().any(|l| l.trim_start().starts_with("resources:") && l.contains("secrets")),
+        "no Secret access"
+    );
 
     let (code, report) = support::scan_json(
         &root,
@@ -472,7 +580,11 @@ fn bench_api_server() {
     for d in 0..50 {
         let labels = json!({"app": format!("svc{d}")});
         let c = if d % 3 == 0 {
-            container(&format!("svc{d}"), "registry.example.com/shop/svc:1.0", json!({"ports": [{"containerPort": 8080}]}))
+            container(
+                &format!("svc{d}"),
+                "registry.example.com/shop/svc:1.0",
+                json!({"ports": [{"containerPort": 8080}]}),
+            )
         } else {
             hardened(&format!("svc{d}"), "registry.example.com/shop/svc:1.0", 1001, 8080)
         };
@@ -483,7 +595,12 @@ fn bench_api_server() {
     }
     let pki = Pki::new();
     let server = ApiServer::start(&pki, Scenario { token: TOKEN.into(), objects: o, ..Default::default() });
-    write_kubeconfig(&dir.join("kubeconfig"), &pki.ca, &[KubeContext { name: "bench", server: server.url(), token: TOKEN, namespace: None }], "bench");
+    write_kubeconfig(
+        &dir.join("kubeconfig"),
+        &pki.ca,
+        &[KubeContext { name: "bench", server: server.url(), token: TOKEN, namespace: None }],
+        "bench",
+    );
     std::fs::write(dir.join("ready"), "").unwrap();
     while !dir.join("stop").exists() {
         std::thread::sleep(Duration::from_millis(100));

@@ -149,25 +149,71 @@ fn swarm_services_nodes_and_settings() {
     let mut hardened = common("hardened");
     hardened.extend(
         [
-            "--user", "1001", "--cap-drop", "ALL", "--read-only", "--limit-memory", "64m", "--limit-cpu", "0.5",
-            "--limit-pids", "50", "--health-cmd", "exit 0", "--health-interval", "1s", "--secret", &secret,
-            "--network", &encrypted, &image.tag, "sleep", "600",
+            "--user",
+            "1001",
+            "--cap-drop",
+            "ALL",
+            "--read-only",
+            "--limit-memory",
+            "64m",
+            "--limit-cpu",
+            "0.5",
+            "--limit-pids",
+            "50",
+            "--health-cmd",
+            "exit 0",
+            "--health-interval",
+            "1s",
+            "--secret",
+            &secret,
+            "--network",
+            &encrypted,
+            &image.tag,
+            "sleep",
+            "600",
         ]
         .map(str::to_string),
     );
     create(hardened);
     let mut weak = common("redis");
     weak.extend(
-        ["--publish", "published=16379,target=6379", "--env", "DB_PASSWORD=Zq8kP2vLx9mW4rYh", "--network", &clear, &redis_tag, "sleep", "600"]
-            .map(str::to_string),
+        [
+            "--publish",
+            "published=16379,target=6379",
+            "--env",
+            "DB_PASSWORD=Zq8kP2vLx9mW4rYh",
+            "--network",
+            &clear,
+            &redis_tag,
+            "sleep",
+            "600",
+        ]
+        .map(str::to_string),
     );
     create(weak);
     let mut telnet = common("telnet");
     telnet.extend(
         [
-            "--user", "1001", "--cap-drop", "ALL", "--read-only", "--limit-memory", "64m", "--limit-cpu", "0.5",
-            "--limit-pids", "50", "--health-cmd", "exit 0", "--ulimit", "nofile=1024:2048",
-            "--publish", "published=23,target=2323", &image.tag, "sleep", "600",
+            "--user",
+            "1001",
+            "--cap-drop",
+            "ALL",
+            "--read-only",
+            "--limit-memory",
+            "64m",
+            "--limit-cpu",
+            "0.5",
+            "--limit-pids",
+            "50",
+            "--health-cmd",
+            "exit 0",
+            "--ulimit",
+            "nofile=1024:2048",
+            "--publish",
+            "published=23,target=2323",
+            &image.tag,
+            "sleep",
+            "600",
         ]
         .map(str::to_string),
     );
@@ -206,15 +252,19 @@ fn swarm_services_nodes_and_settings() {
         ])
     );
     let facts = report["facts"].as_array().unwrap();
-    let fact = |kind: &str, subject: &str| facts.iter().find(|f| f["kind"] == kind && f["subject"]["name"] == subject).cloned();
+    let fact = |kind: &str, subject: &str| {
+        facts.iter().find(|f| f["kind"] == kind && f["subject"]["name"] == subject).cloned()
+    };
     let hardened_fact = fact("workload", &name("hardened")).expect("a workload fact per service");
     assert_eq!(hardened_fact["data"]["platform"], "swarm");
     assert_eq!(hardened_fact["subject"]["labels"]["secrets_mounted"], secret.as_str());
     assert_eq!(hardened_fact["subject"]["labels"]["mode"], "replicated");
 
     // Task containers are audited as their service, not again.
-    let task_subjects: Vec<&Value> =
-        facts.iter().filter(|f| f["kind"] == "workload" && f["subject"]["name"].as_str().unwrap().contains(".1.")).collect();
+    let task_subjects: Vec<&Value> = facts
+        .iter()
+        .filter(|f| f["kind"] == "workload" && f["subject"]["name"].as_str().unwrap().contains(".1."))
+        .collect();
     assert!(task_subjects.is_empty(), "{task_subjects:#?}");
     assert!(report["skipped"].as_array().unwrap().iter().any(|s| s["reason"].as_str().unwrap().contains("swarm task")));
 

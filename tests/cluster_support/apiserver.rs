@@ -112,7 +112,12 @@ struct State {
     expired: bool,
 }
 
-fn serve(tcp: TcpStream, config: Arc<rustls::ServerConfig>, requests: Arc<Mutex<Vec<Request>>>, state: Arc<Mutex<State>>) {
+fn serve(
+    tcp: TcpStream,
+    config: Arc<rustls::ServerConfig>,
+    requests: Arc<Mutex<Vec<Request>>>,
+    state: Arc<Mutex<State>>,
+) {
     let _ = tcp.set_read_timeout(Some(Duration::from_secs(30)));
     let Ok(conn) = rustls::ServerConnection::new(config) else { return };
     let mut tls = rustls::StreamOwned::new(conn, tcp);
@@ -175,7 +180,15 @@ fn read_request(stream: &mut impl std::io::Read) -> Option<Request> {
 fn parse_query(q: &str) -> BTreeMap<String, String> {
     q.split('&')
         .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), url::form_urlencoded::parse(format!("x={v}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()))
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                url::form_urlencoded::parse(format!("x={v}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default(),
+            )
+        })
         .collect()
 }
 
@@ -262,10 +275,8 @@ fn answer(request: &Request, state: &mut State) -> (u16, Vec<u8>) {
         }
     }
     let all = scenario.objects.get(&resource).cloned().unwrap_or_default();
-    let items: Vec<Value> = all
-        .into_iter()
-        .filter(|o| namespace.as_deref().is_none_or(|ns| o["metadata"]["namespace"] == ns))
-        .collect();
+    let items: Vec<Value> =
+        all.into_iter().filter(|o| namespace.as_deref().is_none_or(|ns| o["metadata"]["namespace"] == ns)).collect();
     let limit: usize = request.query.get("limit").and_then(|l| l.parse().ok()).unwrap_or(usize::MAX).max(1);
     // An opaque token to the client; here the offset, base64-encoded the way
     // the API server's tokens look.

@@ -192,7 +192,13 @@ pub fn deployment(ns: &str, name: &str, hash: &str, replicas: usize, t: &Templat
     let pods = (0..replicas)
         .map(|i| {
             let suffix = blake3::hash(format!("{rs_name}{i}").as_bytes()).to_hex()[..5].to_string();
-            pod(ns, &format!("{rs_name}-{suffix}"), Some(("apps/v1", "ReplicaSet", &rs_name)), t, json!({"pod-template-hash": hash}))
+            pod(
+                ns,
+                &format!("{rs_name}-{suffix}"),
+                Some(("apps/v1", "ReplicaSet", &rs_name)),
+                t,
+                json!({"pod-template-hash": hash}),
+            )
         })
         .collect();
     (rs, pods)
@@ -221,7 +227,13 @@ pub fn cronjob_run(ns: &str, cronjob: &str, run: &str, t: &Template) -> (Value, 
     let job = json!({"metadata": job_meta, "spec": {"parallelism": 1, "completions": 1, "backoffLimit": 0}, "status": {"active": 1}});
     let mut t = t.clone();
     t.spec["restartPolicy"] = json!("Never");
-    let p = pod(ns, &format!("{job_name}-x7k2q"), Some(("batch/v1", "Job", &job_name)), &t, json!({"job-name": job_name, "batch.kubernetes.io/job-name": job_name}));
+    let p = pod(
+        ns,
+        &format!("{job_name}-x7k2q"),
+        Some(("batch/v1", "Job", &job_name)),
+        &t,
+        json!({"job-name": job_name, "batch.kubernetes.io/job-name": job_name}),
+    );
     (job, p)
 }
 

@@ -134,7 +134,8 @@ pub async fn audit(target: Target, ctx: &CollectContext<'_>, progress: &dyn Prog
         if is_system_namespace(&ns) && !cfg.exclude_namespaces.contains(&ns) {
             out.skipped.push(Skipped {
                 path: format!("{cluster}/{ns}"),
-                reason: "the cluster's own components: not audited (include_system_namespaces = true audits them)".into(),
+                reason: "the cluster's own components: not audited (include_system_namespaces = true audits them)"
+                    .into(),
             });
         }
     }
@@ -152,7 +153,8 @@ pub async fn audit(target: Target, ctx: &CollectContext<'_>, progress: &dyn Prog
             namespaces.push(ns.clone());
         }
     }
-    let denied: Vec<&str> = out.errors.iter().filter(|e| e.kind == ErrorKind::Denied).map(|e| e.target.as_str()).collect();
+    let denied: Vec<&str> =
+        out.errors.iter().filter(|e| e.kind == ErrorKind::Denied).map(|e| e.target.as_str()).collect();
     let readable = |ns: &str| !denied.iter().any(|t| *t == format!("{cluster}/{ns}"));
     let namespaces: Vec<String> = namespaces.into_iter().filter(|n| readable(n)).collect();
 
@@ -195,7 +197,12 @@ pub async fn audit(target: Target, ctx: &CollectContext<'_>, progress: &dyn Prog
 /// What ownership needs of an object's metadata: the rest (managed fields,
 /// annotations) is dropped as the pages arrive.
 fn ownership(meta: ObjectMeta) -> ObjectMeta {
-    ObjectMeta { name: meta.name, namespace: meta.namespace, owner_references: meta.owner_references, ..Default::default() }
+    ObjectMeta {
+        name: meta.name,
+        namespace: meta.namespace,
+        owner_references: meta.owner_references,
+        ..Default::default()
+    }
 }
 
 /// Errors as they are, and one error per namespace the account may not read,
@@ -215,7 +222,10 @@ fn report_outcomes(cluster: &str, outcomes: Vec<Outcome>, out: &mut Collected) {
             SOURCE,
             format!("{cluster}/{namespace}"),
             ErrorKind::Denied,
-            format!("namespace {namespace} could not be audited: listing {} was refused ({detail})", resources.join(", ")),
+            format!(
+                "namespace {namespace} could not be audited: listing {} was refused ({detail})",
+                resources.join(", ")
+            ),
         ));
     }
 }

@@ -68,7 +68,10 @@ pub async fn targets(cfg: &KubernetesConfig, resolve: impl Fn(&str) -> PathBuf) 
         match merged.current_context.clone().filter(|c| !c.is_empty()) {
             Some(c) => vec![c],
             None => {
-                return (Vec::new(), vec![err("kubeconfig", "the kubeconfig has no current-context; name one with --context".into())])
+                return (
+                    Vec::new(),
+                    vec![err("kubeconfig", "the kubeconfig has no current-context; name one with --context".into())],
+                )
             }
         }
     } else {

@@ -63,7 +63,8 @@ pub fn resolve(facts: &mut Vec<Fact>) {
             manifest_image: declared.raw.clone(),
             manifest: location.cloned(),
         };
-        let mut subject = Subject::scoped(FactKind::ImageDrift, &fact.subject.name, fact.subject.scope.clone().unwrap_or_default());
+        let mut subject =
+            Subject::scoped(FactKind::ImageDrift, &fact.subject.name, fact.subject.scope.clone().unwrap_or_default());
         subject.labels = fact.subject.labels.clone();
         let mut drift_fact = Fact::new(subject, FactData::ImageDrift(data));
         drift_fact.origin = location.cloned();
@@ -146,7 +147,10 @@ mod tests {
             workload("Deployment/api/api", "api:1", false, Some("staging")),
         ];
         resolve(&mut facts);
-        assert_eq!(drifts(&facts), [("registry.example.com/web:1.4.1-hotfix".to_string(), "registry.example.com/web:1.4.0".to_string())]);
+        assert_eq!(
+            drifts(&facts),
+            [("registry.example.com/web:1.4.1-hotfix".to_string(), "registry.example.com/web:1.4.0".to_string())]
+        );
         let fact = facts.iter().find(|f| f.kind() == FactKind::ImageDrift).unwrap();
         assert_eq!(fact.origin.as_ref().and_then(|l| l.line), Some(20));
     }

@@ -55,15 +55,24 @@ impl Builder<'_> {
     /// the pod as a whole (its service account token).
     pub fn object(&self, g: &Group, accounts: &HashMap<(String, String), Option<bool>>) -> Fact {
         let (kind, name) = g.workload.split_once('/').unwrap_or(("Pod", g.workload.as_str()));
-        let token = match (g.automount, accounts.get(&(g.namespace.clone(), g.service_account.clone())).copied().flatten()) {
-            (Some(v), _) => ServiceAccountToken { service_account: g.service_account.clone(), automounted: v, source: "pod".into() },
-            (None, Some(v)) => {
-                ServiceAccountToken { service_account: g.service_account.clone(), automounted: v, source: "service_account".into() }
-            }
-            (None, None) => {
-                ServiceAccountToken { service_account: g.service_account.clone(), automounted: true, source: "default".into() }
-            }
-        };
+        let token =
+            match (g.automount, accounts.get(&(g.namespace.clone(), g.service_account.clone())).copied().flatten()) {
+                (Some(v), _) => ServiceAccountToken {
+                    service_account: g.service_account.clone(),
+                    automounted: v,
+                    source: "pod".into(),
+                },
+                (None, Some(v)) => ServiceAccountToken {
+                    service_account: g.service_account.clone(),
+                    automounted: v,
+                    source: "service_account".into(),
+                },
+                (None, None) => ServiceAccountToken {
+                    service_account: g.service_account.clone(),
+                    automounted: true,
+                    source: "default".into(),
+                },
+            };
         let data = KubernetesObject {
             api_version: g.controller.as_ref().map(|c| c.api_version.clone()).unwrap_or_else(|| "v1".into()),
             kind: kind.to_string(),
@@ -73,7 +82,8 @@ impl Builder<'_> {
             pod_labels: g.labels.clone(),
             ..Default::default()
         };
-        let subject = self.subject(FactKind::KubernetesObject, &g.namespace, &g.workload).with_label("pods", g.pods.to_string());
+        let subject =
+            self.subject(FactKind::KubernetesObject, &g.namespace, &g.workload).with_label("pods", g.pods.to_string());
         self.fact(subject, FactData::KubernetesObject(data))
     }
 
@@ -113,7 +123,8 @@ impl Builder<'_> {
     }
 
     pub fn service_account(&self, a: KubernetesServiceAccount) -> Fact {
-        let subject = self.subject(FactKind::KubernetesServiceAccount, &a.namespace, format!("ServiceAccount/{}", a.name));
+        let subject =
+            self.subject(FactKind::KubernetesServiceAccount, &a.namespace, format!("ServiceAccount/{}", a.name));
         self.fact(subject, FactData::KubernetesServiceAccount(a))
     }
 }

@@ -194,7 +194,15 @@ mod tests {
         let detector = Detector::new(&crate::rules::RuleSet::builtin());
         let owners = Owners::default();
         let mut inv = Inventory::default();
-        inv.add_pods(vec![pod("a", "redis-1", "redis:7", "h1"), pod("b", "redis-1", "redis:7", "h2"), pod("a", "redis-1", "redis:7", "h1")], &owners, &detector);
+        inv.add_pods(
+            vec![
+                pod("a", "redis-1", "redis:7", "h1"),
+                pod("b", "redis-1", "redis:7", "h2"),
+                pod("a", "redis-1", "redis:7", "h1"),
+            ],
+            &owners,
+            &detector,
+        );
         assert_eq!(inv.groups.len(), 1);
         let group = inv.groups.values().next().unwrap();
         assert_eq!((group.pods, group.role, group.workload.as_str()), (2, Role::Datastore, "ReplicaSet/redis-1"));

@@ -54,7 +54,11 @@ pub struct Lister<'a> {
 
 impl Lister<'_> {
     /// Every object of a cluster-scoped kind, page by page.
-    pub async fn cluster_scoped<K>(&self, resource: &'static str, mut on_page: impl FnMut(Vec<K>, Option<i64>)) -> Outcome
+    pub async fn cluster_scoped<K>(
+        &self,
+        resource: &'static str,
+        mut on_page: impl FnMut(Vec<K>, Option<i64>),
+    ) -> Outcome
     where
         K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug,
     {
@@ -93,7 +97,11 @@ impl Lister<'_> {
                     // Not allowed cluster-wide: try each namespace.
                     Err(e) if status_code(&e) == Some(403) && !scope.known.is_empty() => scope.known.clone(),
                     Err(e) => {
-                        out.errors.push(api_error(self.cluster, &format!("cannot list {resource} in any namespace"), &e));
+                        out.errors.push(api_error(
+                            self.cluster,
+                            &format!("cannot list {resource} in any namespace"),
+                            &e,
+                        ));
                         return out;
                     }
                 }
@@ -131,7 +139,11 @@ impl Lister<'_> {
 /// the way the API server suggests: with the fresh token it sends along
 /// (the rest of the list, from a newer snapshot), or by starting over when
 /// it sends none; objects seen twice are the caller's to deduplicate.
-async fn pages<K>(api: &Api<K>, page_size: u32, on_page: &mut impl FnMut(Vec<K>, Option<i64>)) -> Result<(), kube::Error>
+async fn pages<K>(
+    api: &Api<K>,
+    page_size: u32,
+    on_page: &mut impl FnMut(Vec<K>, Option<i64>),
+) -> Result<(), kube::Error>
 where
     K: Resource + Clone + DeserializeOwned + Debug,
 {

@@ -93,6 +93,8 @@ mod tests {
         // A ReplicaSet nobody owns is the controller itself.
         let c = owners.controller_of(&pod(owned("shop", "lone-abc", "ReplicaSet", "lone"))).unwrap();
         assert_eq!(c.reference(), "ReplicaSet/lone");
-        assert!(owners.controller_of(&pod(ObjectMeta { namespace: Some("shop".into()), ..Default::default() })).is_none());
+        assert!(owners
+            .controller_of(&pod(ObjectMeta { namespace: Some("shop".into()), ..Default::default() }))
+            .is_none());
     }
 }

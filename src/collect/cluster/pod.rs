@@ -129,7 +129,10 @@ pub fn containers(pod: &Pod, batch: bool, detector: &Detector) -> Vec<MappedCont
     let lists: [(ContainerType, Vec<View<'_>>); 3] = [
         (ContainerType::Init, spec.init_containers.as_deref().unwrap_or_default().iter().map(View::from).collect()),
         (ContainerType::Container, spec.containers.iter().map(View::from).collect()),
-        (ContainerType::Ephemeral, spec.ephemeral_containers.as_deref().unwrap_or_default().iter().map(View::from).collect()),
+        (
+            ContainerType::Ephemeral,
+            spec.ephemeral_containers.as_deref().unwrap_or_default().iter().map(View::from).collect(),
+        ),
     ];
     for (container_type, views) in lists {
         for view in views {
@@ -209,7 +212,12 @@ fn workload(
 /// taken as root, like a manifest.
 fn user(sc: Option<&SecurityContext>, pod_uid: Option<i64>, pod_non_root: Option<bool>) -> User {
     if let Some(uid) = sc.and_then(|s| s.run_as_user).or(pod_uid) {
-        return User { declared: Some(uid.to_string()), uid: Some(uid), source: UserSource::Workload, runs_as_root: uid == 0 };
+        return User {
+            declared: Some(uid.to_string()),
+            uid: Some(uid),
+            source: UserSource::Workload,
+            runs_as_root: uid == 0,
+        };
     }
     if sc.and_then(|s| s.run_as_non_root).or(pod_non_root) == Some(true) {
         return User { declared: None, uid: None, source: UserSource::Workload, runs_as_root: false };
@@ -222,7 +230,11 @@ fn limits(resources: Option<&ResourceRequirements>) -> Limits {
     let get = |key: &str| limits.and_then(|l| l.get(key)).map(|q| q.0.as_str());
     // Kubernetes has no per-container process limit (the kubelet's
     // `podPidsLimit` applies per pod and is not in the pod spec).
-    Limits { memory_bytes: get("memory").and_then(quantity::memory_bytes), cpus: get("cpu").and_then(quantity::cpus), pids: None }
+    Limits {
+        memory_bytes: get("memory").and_then(quantity::memory_bytes),
+        cpus: get("cpu").and_then(quantity::cpus),
+        pids: None,
+    }
 }
 
 /// Profiles in Docker's words: `unconfined`, `runtime/default`,
@@ -246,18 +258,26 @@ fn security(c: &View<'_>, spec: &PodSpec, annotations: &BTreeMap<String, String>
         .and_then(|s| s.seccomp_profile.as_ref())
         .map(|p| profile(&p.type_, p.localhost_profile.as_deref()))
         .or_else(|| annotations.get(&format!("container.seccomp.security.alpha.kubernetes.io/{}", c.name)).cloned())
-        .or_else(|| pod_sc.and_then(|p| p.seccomp_profile.as_ref()).map(|p| profile(&p.type_, p.localhost_profile.as_deref())))
+        .or_else(|| {
+            pod_sc.and_then(|p| p.seccomp_profile.as_ref()).map(|p| profile(&p.type_, p.localhost_profile.as_deref()))
+        })
         .or_else(|| annotations.get("seccomp.security.alpha.kubernetes.io/pod").cloned())
         .unwrap_or_else(|| "unconfined".into());
     let apparmor = sc
         .and_then(|s| s.app_armor_profile.as_ref())
         .map(|p| profile(&p.type_, p.localhost_profile.as_deref()))
         .or_else(|| annotations.get(&format!("container.apparmor.security.beta.kubernetes.io/{}", c.name)).cloned())
-        .or_else(|| pod_sc.and_then(|p| p.app_armor_profile.as_ref()).map(|p| profile(&p.type_, p.localhost_profile.as_deref())));
-    let selinux = sc.and_then(|s| s.se_linux_options.as_ref()).or(pod_sc.and_then(|p| p.se_linux_options.as_ref())).and_then(|o| {
-        let parts: Vec<&str> = [&o.user, &o.role, &o.type_, &o.level].into_iter().filter_map(|p| p.as_deref()).collect();
-        (!parts.is_empty()).then(|| parts.join(":"))
-    });
+        .or_else(|| {
+            pod_sc.and_then(|p| p.app_armor_profile.as_ref()).map(|p| profile(&p.type_, p.localhost_profile.as_deref()))
+        });
+    let selinux = sc
+        .and_then(|s| s.se_linux_options.as_ref())
+        .or(pod_sc.and_then(|p| p.se_linux_options.as_ref()))
+        .and_then(|o| {
+            let parts: Vec<&str> =
+                [&o.user, &o.role, &o.type_, &o.level].into_iter().filter_map(|p| p.as_deref()).collect();
+            (!parts.is_empty()).then(|| parts.join(":"))
+        });
     SecurityProfiles { seccomp: Some(seccomp), apparmor, selinux }
 }
 
@@ -289,7 +309,13 @@ fn mounts(volume_mounts: &[VolumeMount], spec: &PodSpec) -> Vec<Mount> {
                 "None" => "rprivate".to_string(),
                 other => other.to_string(),
             });
-            Some(Mount { kind, source, target: vm.mount_path.clone(), read_only: vm.read_only.unwrap_or(false), propagation })
+            Some(Mount {
+                kind,
+                source,
+                target: vm.mount_path.clone(),
+                read_only: vm.read_only.unwrap_or(false),
+                propagation,
+            })
         })
         .collect()
 }
@@ -320,7 +346,9 @@ fn environment(c: &View<'_>, detector: &Detector) -> Vec<EnvVar> {
         .map(|e| match (&e.value_from, &e.value) {
             (Some(_), _) => EnvVar { name: e.name.clone(), value: EnvValue::External, secret: None },
             // `$(VAR)` is expanded by the kubelet from other variables.
-            (None, Some(v)) if v.contains("$(") => EnvVar { name: e.name.clone(), value: EnvValue::Reference, secret: None },
+            (None, Some(v)) if v.contains("$(") => {
+                EnvVar { name: e.name.clone(), value: EnvValue::Reference, secret: None }
+            }
             (None, v) => EnvVar {
                 name: e.name.clone(),
                 value: EnvValue::Literal,
@@ -329,12 +357,21 @@ fn environment(c: &View<'_>, detector: &Detector) -> Vec<EnvVar> {
         })
         .collect();
     for source in c.env_from {
-        let prefix = source.prefix.as_deref().filter(|p| !p.is_empty()).map(|p| format!(" prefix {p}")).unwrap_or_default();
+        let prefix =
+            source.prefix.as_deref().filter(|p| !p.is_empty()).map(|p| format!(" prefix {p}")).unwrap_or_default();
         if let Some(s) = &source.secret_ref {
-            out.push(EnvVar { name: format!("envFrom:secret/{}{prefix}", s.name), value: EnvValue::External, secret: None });
+            out.push(EnvVar {
+                name: format!("envFrom:secret/{}{prefix}", s.name),
+                value: EnvValue::External,
+                secret: None,
+            });
         }
         if let Some(m) = &source.config_map_ref {
-            out.push(EnvVar { name: format!("envFrom:configmap/{}{prefix}", m.name), value: EnvValue::External, secret: None });
+            out.push(EnvVar {
+                name: format!("envFrom:configmap/{}{prefix}", m.name),
+                value: EnvValue::External,
+                secret: None,
+            });
         }
     }
     out
@@ -378,7 +415,12 @@ mod tests {
         let names: Vec<(&str, ContainerType)> = c.iter().map(|m| (m.name.as_str(), m.container_type)).collect();
         assert_eq!(
             names,
-            [("migrate", ContainerType::Init), ("app", ContainerType::Container), ("debug", ContainerType::Container), ("shell", ContainerType::Ephemeral)]
+            [
+                ("migrate", ContainerType::Init),
+                ("app", ContainerType::Container),
+                ("debug", ContainerType::Container),
+                ("shell", ContainerType::Ephemeral)
+            ]
         );
         let app = &c[1].workload;
         assert!(!app.user.runs_as_root && app.no_new_privileges && app.read_only_rootfs && app.capabilities.drops_all);
@@ -396,7 +438,9 @@ mod tests {
 
     #[test]
     fn nothing_set_is_root_unconfined_unlimited() {
-        let p = pod(serde_json::json!({"metadata": {"name": "x"}, "spec": {"containers": [{"name": "a", "image": "redis:7"}], "restartPolicy": "Never"}}));
+        let p = pod(
+            serde_json::json!({"metadata": {"name": "x"}, "spec": {"containers": [{"name": "a", "image": "redis:7"}], "restartPolicy": "Never"}}),
+        );
         let c = containers(&p, false, &detector());
         let w = &c[0].workload;
         assert_eq!(w.user, User::default_root());

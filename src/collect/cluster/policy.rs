@@ -144,10 +144,14 @@ impl Policies<'_> {
                 continue;
             }
             let types = spec.policy_types.as_deref();
-            if has_type(types, spec.egress.is_some(), Direction::Ingress) && spec.ingress.as_deref().unwrap_or_default().is_empty() {
+            if has_type(types, spec.egress.is_some(), Direction::Ingress)
+                && spec.ingress.as_deref().unwrap_or_default().is_empty()
+            {
                 ingress = true;
             }
-            if has_type(types, spec.egress.is_some(), Direction::Egress) && spec.egress.as_deref().unwrap_or_default().is_empty() {
+            if has_type(types, spec.egress.is_some(), Direction::Egress)
+                && spec.egress.as_deref().unwrap_or_default().is_empty()
+            {
                 egress = true;
             }
         }
@@ -274,10 +278,13 @@ mod tests {
         assert!(!r.isolated && r.open_to_all);
 
         // Only app=web on 6379.
-        let only_app = vec![policy("shop", serde_json::json!({"metadata": {"name": "redis-from-web"}, "spec": {
-            "podSelector": {"matchLabels": {"app": "redis"}},
-            "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}], "ports": [{"port": 6379}]}]
-        }}))];
+        let only_app = vec![policy(
+            "shop",
+            serde_json::json!({"metadata": {"name": "redis-from-web"}, "spec": {
+                "podSelector": {"matchLabels": {"app": "redis"}},
+                "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}], "ports": [{"port": 6379}]}]
+            }}),
+        )];
         let r = Policies { policies: &only_app, namespace_labels: &ns_labels }.reachability("c", &redis, &groups);
         assert!(r.isolated && !r.open_to_all);
         let from: Vec<&str> = r.reachable_from.iter().map(|p| p.workload.as_str()).collect();
@@ -285,32 +292,44 @@ mod tests {
 
         // Every namespace's `app` pods (a namespaceSelector): the debug app
         // of another namespace gets in too.
-        let wide = vec![policy("shop", serde_json::json!({"metadata": {"name": "redis-wide"}, "spec": {
-            "podSelector": {"matchLabels": {"app": "redis"}},
-            "ingress": [{"from": [{"namespaceSelector": {}, "podSelector": {"matchExpressions": [{"key": "app", "operator": "In", "values": ["web", "debug"]}]}}]}]
-        }}))];
+        let wide = vec![policy(
+            "shop",
+            serde_json::json!({"metadata": {"name": "redis-wide"}, "spec": {
+                "podSelector": {"matchLabels": {"app": "redis"}},
+                "ingress": [{"from": [{"namespaceSelector": {}, "podSelector": {"matchExpressions": [{"key": "app", "operator": "In", "values": ["web", "debug"]}]}}]}]
+            }}),
+        )];
         let r = Policies { policies: &wide, namespace_labels: &ns_labels }.reachability("c", &redis, &groups);
         let from: Vec<&str> = r.reachable_from.iter().map(|p| p.workload.as_str()).collect();
         assert_eq!(from, ["Deployment/web", "Deployment/debug"]);
 
         // An ingress rule without `from`: open.
-        let open = vec![policy("shop", serde_json::json!({"metadata": {"name": "allow-all"}, "spec": {
-            "podSelector": {}, "ingress": [{}]
-        }}))];
+        let open = vec![policy(
+            "shop",
+            serde_json::json!({"metadata": {"name": "allow-all"}, "spec": {
+                "podSelector": {}, "ingress": [{}]
+            }}),
+        )];
         let r = Policies { policies: &open, namespace_labels: &ns_labels }.reachability("c", &redis, &groups);
         assert!(r.isolated && r.open_to_all && r.open_reason.unwrap().contains("allow-all"));
 
         // The client's egress counts too: nginx may only talk to web.
         let egress = vec![
             only_app[0].clone(),
-            policy("shop", serde_json::json!({"metadata": {"name": "redis-from-nginx"}, "spec": {
-                "podSelector": {"matchLabels": {"app": "redis"}},
-                "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "nginx"}}}]}]
-            }})),
-            policy("shop", serde_json::json!({"metadata": {"name": "nginx-egress"}, "spec": {
-                "podSelector": {"matchLabels": {"app": "nginx"}}, "policyTypes": ["Egress"],
-                "egress": [{"to": [{"podSelector": {"matchLabels": {"app": "web"}}}]}]
-            }})),
+            policy(
+                "shop",
+                serde_json::json!({"metadata": {"name": "redis-from-nginx"}, "spec": {
+                    "podSelector": {"matchLabels": {"app": "redis"}},
+                    "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "nginx"}}}]}]
+                }}),
+            ),
+            policy(
+                "shop",
+                serde_json::json!({"metadata": {"name": "nginx-egress"}, "spec": {
+                    "podSelector": {"matchLabels": {"app": "nginx"}}, "policyTypes": ["Egress"],
+                    "egress": [{"to": [{"podSelector": {"matchLabels": {"app": "web"}}}]}]
+                }}),
+            ),
         ];
         let r = Policies { policies: &egress, namespace_labels: &ns_labels }.reachability("c", &redis, &groups);
         let from: Vec<&str> = r.reachable_from.iter().map(|p| p.workload.as_str()).collect();
@@ -320,10 +339,16 @@ mod tests {
     #[test]
     fn default_deny_needs_every_pod_and_no_rule() {
         let ns_labels = BTreeMap::new();
-        let deny = vec![policy("shop", serde_json::json!({"metadata": {"name": "deny"}, "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}))];
+        let deny = vec![policy(
+            "shop",
+            serde_json::json!({"metadata": {"name": "deny"}, "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}),
+        )];
         assert_eq!(Policies { policies: &deny, namespace_labels: &ns_labels }.default_deny("shop"), (true, true));
         assert_eq!(Policies { policies: &deny, namespace_labels: &ns_labels }.default_deny("other"), (false, false));
-        let partial = vec![policy("shop", serde_json::json!({"metadata": {"name": "p"}, "spec": {"podSelector": {"matchLabels": {"app": "x"}}}}))];
+        let partial = vec![policy(
+            "shop",
+            serde_json::json!({"metadata": {"name": "p"}, "spec": {"podSelector": {"matchLabels": {"app": "x"}}}}),
+        )];
         assert_eq!(Policies { policies: &partial, namespace_labels: &ns_labels }.default_deny("shop"), (false, false));
     }
 }

@@ -40,13 +40,18 @@ impl Rbac {
             .roles
             .iter()
             .filter_map(|r| {
-                Some(((r.metadata.namespace.as_deref()?, r.metadata.name.as_deref()?), r.rules.as_deref().unwrap_or_default()))
+                Some((
+                    (r.metadata.namespace.as_deref()?, r.metadata.name.as_deref()?),
+                    r.rules.as_deref().unwrap_or_default(),
+                ))
             })
             .collect();
         let mut accounts: BTreeMap<(String, String), Vec<RoleGrant>> = BTreeMap::new();
         let mut grant = |binding: String, binding_ns: Option<&str>, role_ref: &RoleRef, subjects: &[Subject]| {
             let (role, rules) = match (role_ref.kind.as_str(), binding_ns) {
-                ("Role", Some(ns)) => (format!("Role/{ns}/{}", role_ref.name), roles.get(&(ns, role_ref.name.as_str())).copied()),
+                ("Role", Some(ns)) => {
+                    (format!("Role/{ns}/{}", role_ref.name), roles.get(&(ns, role_ref.name.as_str())).copied())
+                }
                 _ => (format!("ClusterRole/{}", role_ref.name), cluster_roles.get(role_ref.name.as_str()).copied()),
             };
             let cluster_admin = role_ref.kind == "ClusterRole" && role_ref.name == "cluster-admin";
@@ -57,7 +62,9 @@ impl Rbac {
                 cluster_wide: binding_ns.is_none(),
                 cluster_admin,
                 wildcard_verbs: rules.iter().any(|r| r.verbs.iter().any(|v| v == "*")),
-                wildcard_resources: rules.iter().any(|r| r.resources.as_deref().unwrap_or_default().iter().any(|x| x == "*")),
+                wildcard_resources: rules
+                    .iter()
+                    .any(|r| r.resources.as_deref().unwrap_or_default().iter().any(|x| x == "*")),
                 via_group: None,
                 role_missing: !cluster_admin
                     && match (role_ref.kind.as_str(), binding_ns) {
@@ -71,7 +78,9 @@ impl Rbac {
                         let ns = s.namespace.clone().or(binding_ns.map(str::to_string)).unwrap_or_default();
                         ((ns, s.name.clone()), None)
                     }
-                    "Group" if s.name == "system:serviceaccounts" => (("*".to_string(), "*".to_string()), Some(s.name.clone())),
+                    "Group" if s.name == "system:serviceaccounts" => {
+                        (("*".to_string(), "*".to_string()), Some(s.name.clone()))
+                    }
                     "Group" => match s.name.strip_prefix("system:serviceaccounts:") {
                         Some(ns) => ((ns.to_string(), "*".to_string()), Some(s.name.clone())),
                         None => continue,
@@ -128,18 +137,30 @@ mod tests {
     fn direct_group_and_namespaced_grants() {
         let rbac = Rbac {
             cluster_roles: vec![
-                from(serde_json::json!({"metadata": {"name": "cluster-admin"}, "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]})),
-                from(serde_json::json!({"metadata": {"name": "view"}, "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}]})),
+                from(
+                    serde_json::json!({"metadata": {"name": "cluster-admin"}, "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]}),
+                ),
+                from(
+                    serde_json::json!({"metadata": {"name": "view"}, "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}]}),
+                ),
             ],
-            roles: vec![from(serde_json::json!({"metadata": {"name": "all-secrets", "namespace": "shop"}, "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["*"]}]}))],
+            roles: vec![from(
+                serde_json::json!({"metadata": {"name": "all-secrets", "namespace": "shop"}, "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["*"]}]}),
+            )],
             cluster_role_bindings: vec![
-                from(serde_json::json!({"metadata": {"name": "ci-admin"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
-                    "subjects": [{"kind": "ServiceAccount", "name": "deployer", "namespace": "ci"}, {"kind": "User", "name": "alice"}]})),
-                from(serde_json::json!({"metadata": {"name": "all-view"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
-                    "subjects": [{"kind": "Group", "name": "system:serviceaccounts:shop", "apiGroup": "rbac.authorization.k8s.io"}]})),
+                from(
+                    serde_json::json!({"metadata": {"name": "ci-admin"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+                    "subjects": [{"kind": "ServiceAccount", "name": "deployer", "namespace": "ci"}, {"kind": "User", "name": "alice"}]}),
+                ),
+                from(
+                    serde_json::json!({"metadata": {"name": "all-view"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+                    "subjects": [{"kind": "Group", "name": "system:serviceaccounts:shop", "apiGroup": "rbac.authorization.k8s.io"}]}),
+                ),
             ],
-            role_bindings: vec![from(serde_json::json!({"metadata": {"name": "web-secrets", "namespace": "shop"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "all-secrets"},
-                "subjects": [{"kind": "ServiceAccount", "name": "web"}]}))],
+            role_bindings: vec![from(
+                serde_json::json!({"metadata": {"name": "web-secrets", "namespace": "shop"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "all-secrets"},
+                "subjects": [{"kind": "ServiceAccount", "name": "web"}]}),
+            )],
         };
         let mut used_by = HashMap::new();
         used_by.insert(("shop".to_string(), "web".to_string()), vec!["Deployment/web".to_string()]);
@@ -150,7 +171,11 @@ mod tests {
         assert_eq!(facts[1].grants[0].via_group.as_deref(), Some("system:serviceaccounts:shop"));
         assert!(!facts[1].grants[0].wildcard_verbs);
         let web = &facts[2];
-        assert!(web.grants[0].wildcard_verbs && !web.grants[0].cluster_wide && web.grants[0].role == "Role/shop/all-secrets");
+        assert!(
+            web.grants[0].wildcard_verbs
+                && !web.grants[0].cluster_wide
+                && web.grants[0].role == "Role/shop/all-secrets"
+        );
         assert_eq!(web.used_by, ["Deployment/web"]);
     }
 }

@@ -72,8 +72,13 @@ pub async fn audit(
     if let Some(c) = &daemon_config {
         if let Some(file) = &c.broken_file {
             out.error(at(
-                ScanError::new("docker", file.as_str(), ErrorKind::Malformed, "the daemon's configuration file is not valid JSON")
-                    .at(Location::file(file.as_str())),
+                ScanError::new(
+                    "docker",
+                    file.as_str(),
+                    ErrorKind::Malformed,
+                    "the daemon's configuration file is not valid JSON",
+                )
+                .at(Location::file(file.as_str())),
                 None,
             ));
         }

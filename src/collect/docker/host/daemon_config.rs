@@ -192,8 +192,11 @@ mod tests {
         )
         .unwrap();
         std::fs::write(dir.path().join("proc/77/comm"), "dockerd\n").unwrap();
-        std::fs::write(dir.path().join("proc/77/cmdline"), "/usr/bin/dockerd\0-H\0tcp://0.0.0.0:2375\0--no-new-privileges\0")
-            .unwrap();
+        std::fs::write(
+            dir.path().join("proc/77/cmdline"),
+            "/usr/bin/dockerd\0-H\0tcp://0.0.0.0:2375\0--no-new-privileges\0",
+        )
+        .unwrap();
         let c = DaemonConfig::read(&root).unwrap();
         assert_eq!(c.log_level.as_deref(), Some("warn"));
         assert_eq!(c.userland_proxy, Some(false));

@@ -116,8 +116,13 @@ const CONTAINERD_SOCK: Expected = Expected {
 };
 
 /// Where systemd looks for units, highest precedence first.
-const UNIT_DIRS: &[&str] =
-    &["/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"];
+const UNIT_DIRS: &[&str] = &[
+    "/etc/systemd/system",
+    "/run/systemd/system",
+    "/usr/local/lib/systemd/system",
+    "/lib/systemd/system",
+    "/usr/lib/systemd/system",
+];
 /// containerd's own socket, and the one dockerd starts its managed
 /// containerd with.
 const CONTAINERD_SOCKETS: &[&str] = &["/run/containerd/containerd.sock", "/var/run/docker/containerd/containerd.sock"];
@@ -226,13 +231,21 @@ mod tests {
         std::fs::write(p("etc/docker/daemon.json"), "{}").unwrap();
         std::fs::write(p("etc/docker/certs.d/registry.example.com/ca.crt"), "x").unwrap();
         std::fs::set_permissions(p("etc/docker/daemon.json"), std::fs::Permissions::from_mode(0o666)).unwrap();
-        std::fs::set_permissions(p("etc/docker/certs.d/registry.example.com/ca.crt"), std::fs::Permissions::from_mode(0o444))
-            .unwrap();
+        std::fs::set_permissions(
+            p("etc/docker/certs.d/registry.example.com/ca.crt"),
+            std::fs::Permissions::from_mode(0o444),
+        )
+        .unwrap();
         let files = host_files(&root, "unix:///var/run/docker.sock", "/var/run/docker.sock", None);
         let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(
             paths,
-            ["/lib/systemd/system/docker.service", "/etc/docker", "/etc/docker/certs.d/registry.example.com/ca.crt", "/etc/docker/daemon.json"]
+            [
+                "/lib/systemd/system/docker.service",
+                "/etc/docker",
+                "/etc/docker/certs.d/registry.example.com/ca.crt",
+                "/etc/docker/daemon.json"
+            ]
         );
         let json = files.iter().find(|f| f.purpose == "daemon.json").unwrap();
         assert_eq!((json.mode.as_str(), json.excess_mode.as_str()), ("0666", "0022"));

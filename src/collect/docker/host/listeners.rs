@@ -66,7 +66,8 @@ mod tests {
     fn reads_listeners_of_both_families() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("proc/net")).unwrap();
-        let header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+        let header =
+            "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
         // 0.0.0.0:2377 listening, 127.0.0.1:2377 established (not listening),
         // 127.0.0.1:8080 listening.
         std::fs::write(

@@ -11,8 +11,8 @@ use crate::collect::docker::map::{self, ImageConfig};
 use crate::collect::secrets::Detector;
 use crate::facts::image::ImageRef;
 use crate::facts::workload::{
-    Capabilities, EnvValue, EnvVar, HostNamespaces, Limits, Mount, MountKind, Platform, PortBinding,
-    SecurityProfiles, User, UserSource, Workload,
+    Capabilities, EnvValue, EnvVar, HostNamespaces, Limits, Mount, MountKind, Platform, PortBinding, SecurityProfiles,
+    User, UserSource, Workload,
 };
 
 /// Everything the mapping needs besides the service itself.
@@ -196,7 +196,8 @@ fn environment(container: &TaskSpecContainerSpec, detector: &Detector) -> Vec<En
 /// The swarm secrets and configs a service mounts, by name, for the subject's
 /// labels.
 pub fn mounted_secrets(service: &Service) -> Vec<String> {
-    let container = service.spec.as_ref().and_then(|s| s.task_template.as_ref()).and_then(|t| t.container_spec.as_ref());
+    let container =
+        service.spec.as_ref().and_then(|s| s.task_template.as_ref()).and_then(|t| t.container_spec.as_ref());
     let Some(container) = container else { return Vec::new() };
     let secrets = container.secrets.as_deref().unwrap_or_default().iter().filter_map(|s| s.secret_name.clone());
     let configs = container.configs.as_deref().unwrap_or_default().iter().filter_map(|c| c.config_name.clone());
@@ -235,7 +236,11 @@ mod tests {
             capability_drop: Some(vec!["all".into()]),
             read_only: Some(true),
             env: Some(vec!["DB_PASSWORD=Zq8kP2vLx9mW4rYh".into(), "NODE_ENV=production".into()]),
-            ulimits: Some(vec![bollard::models::ResourcesUlimits { name: Some("nofile".into()), soft: Some(1024), hard: Some(2048) }]),
+            ulimits: Some(vec![bollard::models::ResourcesUlimits {
+                name: Some("nofile".into()),
+                soft: Some(1024),
+                hard: Some(2048),
+            }]),
             ..Default::default()
         };
         let task = TaskSpec {
@@ -250,10 +255,14 @@ mod tests {
             }),
             ..Default::default()
         };
-        let ports = vec![EndpointPortConfig { target_port: Some(6379), published_port: Some(6379), ..Default::default() }];
+        let ports =
+            vec![EndpointPortConfig { target_port: Some(6379), published_port: Some(6379), ..Default::default() }];
         let networks = HashMap::new();
         let d = detector();
-        let w = workload(&service(container, task, ports), &ServiceContext { networks: &networks, image: None, detector: &d });
+        let w = workload(
+            &service(container, task, ports),
+            &ServiceContext { networks: &networks, image: None, detector: &d },
+        );
         assert_eq!(w.platform, Platform::Swarm);
         assert!(!w.user.runs_as_root && w.capabilities.drops_all && w.read_only_rootfs);
         assert_eq!(w.limits, Limits { memory_bytes: Some(64 << 20), cpus: Some(0.5), pids: None });
