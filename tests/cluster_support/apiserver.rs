@@ -274,9 +274,12 @@ fn answer(request: &Request, state: &mut State) -> (u16, Vec<u8>) {
             return status(403, "Forbidden", &message, json!({"kind": resource}), json!({}));
         }
     }
-    let all = scenario.objects.get(&resource).cloned().unwrap_or_default();
-    let items: Vec<Value> =
-        all.into_iter().filter(|o| namespace.as_deref().is_none_or(|ns| o["metadata"]["namespace"] == ns)).collect();
+    // References, not copies: the benchmark serves thousands of pods.
+    let items: Vec<&Value> = scenario
+        .objects
+        .get(&resource)
+        .map(|all| all.iter().filter(|o| namespace.as_deref().is_none_or(|ns| o["metadata"]["namespace"] == ns)).collect())
+        .unwrap_or_default();
     let limit: usize = request.query.get("limit").and_then(|l| l.parse().ok()).unwrap_or(usize::MAX).max(1);
     // An opaque token to the client; here the offset, base64-encoded the way
     // the API server's tokens look.
@@ -307,7 +310,7 @@ fn answer(request: &Request, state: &mut State) -> (u16, Vec<u8>) {
         }
     };
     let end = (offset + limit).min(items.len());
-    let page: Vec<Value> = items.get(offset..end).map(|s| s.to_vec()).unwrap_or_default();
+    let page: Vec<&Value> = items.get(offset..end).map(|s| s.to_vec()).unwrap_or_default();
     let mut metadata = json!({"resourceVersion": "1742"});
     if end < items.len() {
         metadata["continue"] = json!(b64.encode(format!("{{\"v\":\"meta.k8s.io/v1\",\"rv\":1742}}:{end}")));
