@@ -191,7 +191,9 @@ pub fn deployment(ns: &str, name: &str, hash: &str, replicas: usize, t: &Templat
     });
     let pods = (0..replicas)
         .map(|i| {
-            let suffix = blake3::hash(format!("{rs_name}{i}").as_bytes()).to_hex()[..5].to_string();
+            // Five characters like the API server's, unique per replica.
+            let alphabet = b"bcdfghjklmnpqrstvwxz2456789";
+            let suffix: String = (0..5).map(|k| alphabet[(i / alphabet.len().pow(k)) % alphabet.len()] as char).collect();
             pod(
                 ns,
                 &format!("{rs_name}-{suffix}"),
