@@ -21,8 +21,11 @@ use docker_support::proxy::RecordingProxy;
 use docker_support::{config_dir, docker, docker_ok, require_engine, token, TestImage, SOCKET, TEST_LABEL};
 use serde_json::{json, Value};
 
-/// Held for the whole test: serialises swarm tests across processes.
-struct SwarmLock(std::fs::File);
+/// Held for the whole test: serialises swarm tests across processes. The
+/// lock lives as long as the open file.
+struct SwarmLock {
+    _file: std::fs::File,
+}
 
 impl SwarmLock {
     fn acquire() -> SwarmLock {
@@ -36,7 +39,7 @@ impl SwarmLock {
         // SAFETY: flock on a descriptor this process owns; released on close.
         let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
         assert_eq!(rc, 0, "flock: {}", std::io::Error::last_os_error());
-        SwarmLock(file)
+        SwarmLock { _file: file }
     }
 }
 

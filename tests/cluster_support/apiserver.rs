@@ -278,7 +278,9 @@ fn answer(request: &Request, state: &mut State) -> (u16, Vec<u8>) {
     let items: Vec<&Value> = scenario
         .objects
         .get(&resource)
-        .map(|all| all.iter().filter(|o| namespace.as_deref().is_none_or(|ns| o["metadata"]["namespace"] == ns)).collect())
+        .map(|all| {
+            all.iter().filter(|o| namespace.as_deref().is_none_or(|ns| o["metadata"]["namespace"] == ns)).collect()
+        })
         .unwrap_or_default();
     let limit: usize = request.query.get("limit").and_then(|l| l.parse().ok()).unwrap_or(usize::MAX).max(1);
     // An opaque token to the client; here the offset, base64-encoded the way

@@ -193,7 +193,8 @@ pub fn deployment(ns: &str, name: &str, hash: &str, replicas: usize, t: &Templat
         .map(|i| {
             // Five characters like the API server's, unique per replica.
             let alphabet = b"bcdfghjklmnpqrstvwxz2456789";
-            let suffix: String = (0..5).map(|k| alphabet[(i / alphabet.len().pow(k)) % alphabet.len()] as char).collect();
+            let suffix: String =
+                (0..5).map(|k| alphabet[(i / alphabet.len().pow(k)) % alphabet.len()] as char).collect();
             pod(
                 ns,
                 &format!("{rs_name}-{suffix}"),

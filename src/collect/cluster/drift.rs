@@ -12,12 +12,16 @@ use crate::facts::image_drift::ImageDrift;
 use crate::facts::workload::{Platform, Workload};
 use crate::facts::{Fact, FactData, FactKind, Location, Subject};
 
+/// A manifest's container: its namespace (`None`: left to `kubectl -n`),
+/// image and where the image is written.
+type Declared<'a> = (Option<&'a str>, &'a ImageRef, Option<&'a Location>);
+
 /// Adds an `image_drift` fact for each live container whose manifest
 /// declares another image.
 pub fn resolve(facts: &mut Vec<Fact>) {
     // Manifest containers by `Kind/name/container`, with their namespace
     // (`None`: left to `kubectl -n`, matches any).
-    let mut manifests: HashMap<&str, Vec<(Option<&str>, &ImageRef, Option<&Location>)>> = HashMap::new();
+    let mut manifests: HashMap<&str, Vec<Declared<'_>>> = HashMap::new();
     for fact in facts.iter() {
         let FactData::Workload(w) = &fact.data else { continue };
         if !is_kubernetes(w) || fact.subject.labels.contains_key(CLUSTER_LABEL) {
