@@ -42,6 +42,8 @@ pub struct ScanRequest {
 /// knowing about terminals.
 pub trait Progress: Sync {
     fn stage(&self, _name: &str) {}
+    /// Items done so far in a long collection (`total` when known).
+    fn count(&self, _what: &str, _done: u64, _total: Option<u64>) {}
 }
 
 pub struct NoProgress;
@@ -64,10 +66,11 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
     let discovery = discover(&request.paths, &config.scan.exclude);
 
     progress.stage("collecting");
-    let mut collected = collect_all(&discovery, &ctx, &request.sources);
+    let mut collected = collect_all(&discovery, &ctx, &request.sources, progress);
     // Workloads that set no user run as their image's: ask a local engine.
     collect::docker::resolve_image_users(&mut collected.facts, &config.images);
     crate::facts::role::assign_roles(&mut collected.facts);
+    collect::cluster::drift::resolve(&mut collected.facts);
     errors.extend(discovery.errors.iter().cloned());
     collected.skipped.splice(0..0, discovery.skipped.iter().cloned());
     errors.append(&mut collected.errors);
@@ -154,7 +157,12 @@ type FileCollector = fn(&Discovery, &CollectContext<'_>) -> Collected;
 
 /// File collectors on one thread (each spreads over cores itself), network
 /// collectors concurrently on the async runtime.
-fn collect_all(discovery: &Discovery, ctx: &CollectContext<'_>, sources: &Selection) -> Collected {
+fn collect_all(
+    discovery: &Discovery,
+    ctx: &CollectContext<'_>,
+    sources: &Selection,
+    progress: &dyn Progress,
+) -> Collected {
     std::thread::scope(|scope| {
         let files = scope.spawn(|| {
             let mut out = Collected::default();
@@ -175,17 +183,18 @@ fn collect_all(discovery: &Discovery, ctx: &CollectContext<'_>, sources: &Select
         let mut out = Collected::default();
         match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
             Ok(runtime) => {
-                let (docker, tls, http, dns, firewall) = runtime.block_on(async {
+                let (docker, cluster, tls, http, dns, firewall) = runtime.block_on(async {
                     let run = |name: &str| sources.runs(name);
                     tokio::join!(
                         OptionFuture::from(run("docker").then(|| collect::docker::collect(ctx))),
+                        OptionFuture::from(run("kubernetes-api").then(|| collect::cluster::collect(ctx, progress))),
                         OptionFuture::from(run("tls").then(|| collect::tls::collect(ctx))),
                         OptionFuture::from(run("http").then(|| collect::http::collect(ctx))),
                         OptionFuture::from(run("dns").then(|| collect::dns::collect(ctx))),
                         OptionFuture::from(run("firewall").then(|| collect::firewall::collect(ctx))),
                     )
                 });
-                for part in [docker, tls, http, dns, firewall].into_iter().flatten() {
+                for part in [docker, cluster, tls, http, dns, firewall].into_iter().flatten() {
                     out.merge(part);
                 }
             }
@@ -236,5 +245,11 @@ fn endpoints(config: &Config) -> Vec<String> {
         out.extend(config.docker.hosts.iter().map(|h| format!("docker:{}", h.uri)));
     }
     out.extend(config.firewall.scan.iter().map(|s| format!("scan:{}", s.host)));
+    if config.kubernetes.enabled {
+        if config.kubernetes.contexts.is_empty() {
+            out.push("kubernetes:current-context".into());
+        }
+        out.extend(config.kubernetes.contexts.iter().map(|c| format!("kubernetes:{c}")));
+    }
     out
 }

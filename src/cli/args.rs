@@ -84,7 +84,8 @@ pub struct ScanArgs {
     pub exit_zero: bool,
 
     /// Run only these sources (comma-separated): compose, dockerfile,
-    /// kubernetes, nginx, secrets, docker, tls, http, dns, firewall.
+    /// kubernetes, nginx, secrets, docker, kubernetes-api, tls, http, dns,
+    /// firewall.
     #[arg(long, value_name = "SOURCES", value_delimiter = ',')]
     pub only: Vec<String>,
 
@@ -117,6 +118,16 @@ pub struct ScanArgs {
     /// With --docker: stopped containers too.
     #[arg(long, help_heading = "Live targets")]
     pub all: bool,
+
+    /// Audit live Kubernetes clusters: the current kubeconfig context, or the
+    /// pod's service account inside a cluster.
+    #[arg(long, help_heading = "Live targets")]
+    pub kubernetes: bool,
+
+    /// Kubeconfig context to audit (repeatable: clusters are audited
+    /// concurrently). Implies --kubernetes.
+    #[arg(long, value_name = "NAME", help_heading = "Live targets")]
+    pub context: Vec<String>,
 
     /// TLS endpoint to probe (repeatable): HOST:PORT, optionally ,SNI.
     #[arg(long, value_name = "HOST:PORT[,SNI]", help_heading = "Live targets")]

@@ -38,4 +38,13 @@ impl Progress for Spinner {
             bar.set_message(name.to_string());
         }
     }
+
+    fn count(&self, what: &str, done: u64, total: Option<u64>) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(match total {
+                Some(total) => format!("{what} {done}/{total}"),
+                None => format!("{what} {done}"),
+            });
+        }
+    }
 }

@@ -133,6 +133,8 @@ fn build_request(args: &ScanArgs, mut config: Config) -> anyhow::Result<ScanRequ
         && config.scan.paths.is_empty()
         && (args.docker
             || !args.docker_host.is_empty()
+            || args.kubernetes
+            || !args.context.is_empty()
             || !args.tls.is_empty()
             || !args.url.is_empty()
             || !args.domain.is_empty());
@@ -150,6 +152,12 @@ fn build_request(args: &ScanArgs, mut config: Config) -> anyhow::Result<ScanRequ
         config.docker.enabled = true;
     }
     config.docker.all |= args.all;
+    if args.kubernetes || !args.context.is_empty() {
+        config.kubernetes.enabled = true;
+    }
+    if !args.context.is_empty() {
+        config.kubernetes.contexts = args.context.clone();
+    }
     config
         .docker
         .hosts

@@ -6,6 +6,7 @@ pub mod files;
 pub mod text;
 pub mod yaml;
 
+pub mod cluster;
 pub mod compose;
 pub mod dns;
 pub mod docker;

@@ -21,6 +21,9 @@ pub struct DockerConfig {
     /// Only containers carrying one of these labels (`key` or `key=value`).
     pub include_labels: Vec<String>,
     pub exclude_labels: Vec<String>,
+    /// Whether Swarm mode is meant to be on for these hosts (CIS Docker
+    /// 5.1). Unset: a swarm that runs no service is taken as not needed.
+    pub swarm_intended: Option<bool>,
 }
 
 impl Default for DockerConfig {
@@ -35,6 +38,7 @@ impl Default for DockerConfig {
             exclude_names: Vec::new(),
             include_labels: Vec::new(),
             exclude_labels: Vec::new(),
+            swarm_intended: None,
         }
     }
 }

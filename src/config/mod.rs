@@ -8,6 +8,7 @@ mod docker;
 mod firewall;
 mod history;
 mod http;
+mod kubernetes;
 mod policy;
 pub mod ports;
 mod scan;
@@ -27,6 +28,7 @@ pub use docker::{DockerConfig, DockerHostConfig};
 pub use firewall::{FirewallConfig, PortScanTarget};
 pub use history::{HistoryConfig, Retention};
 pub use http::HttpTarget;
+pub use kubernetes::KubernetesConfig;
 pub use policy::Policy;
 pub use scan::ScanConfig;
 pub use secrets::SecretsConfig;
@@ -46,6 +48,8 @@ pub struct Config {
     /// by default). Exposed to rule expressions as `policy`.
     pub policy: Policy,
     pub docker: DockerConfig,
+    /// Live Kubernetes clusters.
+    pub kubernetes: KubernetesConfig,
     /// TLS endpoints to probe.
     pub tls: Vec<TlsTarget>,
     /// URLs whose HTTP behaviour to check.
@@ -80,6 +84,7 @@ pub struct TargetLines {
     pub dns: Vec<u32>,
     pub docker: Option<u32>,
     pub firewall: Option<u32>,
+    pub kubernetes: Option<u32>,
 }
 
 /// Largest `stackaudit.toml` read.
@@ -168,6 +173,7 @@ impl TargetLines {
                 "[[dns]]" => lines.dns.push(n),
                 "[docker]" => lines.docker = Some(n),
                 "[firewall]" => lines.firewall = Some(n),
+                "[kubernetes]" => lines.kubernetes = Some(n),
                 _ => {}
             }
         }

@@ -21,7 +21,8 @@ pub struct ScanConfig {
     /// Largest structured config file (compose, manifest, nginx) read, in bytes.
     pub max_config_bytes: u64,
     /// Run only these sources (`--only`): compose, dockerfile, kubernetes,
-    /// nginx, secrets, docker, tls, http, dns, firewall. Empty: all.
+    /// nginx, secrets, docker, kubernetes-api, tls, http, dns, firewall.
+    /// Empty: all.
     pub only: Vec<String>,
     /// Never run these sources (`--skip`).
     pub skip: Vec<String>,

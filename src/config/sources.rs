@@ -2,8 +2,19 @@
 //! `trivy --scanners` and `checkov --framework` let users choose.
 
 /// Every source, by the name users select it with.
-pub const SOURCES: &[&str] =
-    &["compose", "dockerfile", "kubernetes", "nginx", "secrets", "docker", "tls", "http", "dns", "firewall"];
+pub const SOURCES: &[&str] = &[
+    "compose",
+    "dockerfile",
+    "kubernetes",
+    "nginx",
+    "secrets",
+    "docker",
+    "kubernetes-api",
+    "tls",
+    "http",
+    "dns",
+    "firewall",
+];
 
 /// The canonical name of a source as typed (`k8s`, `secret`, `Compose`...),
 /// or `None` for a name that is no source.
@@ -14,6 +25,7 @@ pub fn canonical(name: &str) -> Option<&'static str> {
         "secret" => "secrets",
         "dockerfiles" | "containerfile" => "dockerfile",
         "containers" => "docker",
+        "cluster" | "k8s-api" | "kube-api" => "kubernetes-api",
         "firewalls" => "firewall",
         other => other,
     };
@@ -66,6 +78,8 @@ mod tests {
         let s = Selection::new([], ["k8s", "dns"]).unwrap();
         assert!(s.runs("compose") && !s.runs("kubernetes") && !s.runs("dns"));
         assert!(Selection::new(["tls"], []).is_ok_and(|s| !s.runs_file_sources()));
+        let s = Selection::new(["cluster"], []).unwrap();
+        assert!(s.runs("kubernetes-api") && !s.runs("kubernetes") && !s.runs_file_sources());
         let err = Selection::new(["vuln"], []).unwrap_err();
         assert!(err.contains("\"vuln\"") && err.contains("compose"), "{err}");
     }

@@ -10,15 +10,23 @@ pub mod secret_ref;
 
 pub mod dns;
 pub mod docker_daemon;
+pub mod docker_host_file;
 pub mod dockerfile;
 pub mod firewall;
 pub mod http;
 pub mod image;
+pub mod image_drift;
 pub mod kubernetes;
+pub mod kubernetes_namespace;
+pub mod kubernetes_reachability;
+pub mod kubernetes_service;
+pub mod kubernetes_service_account;
 pub mod nginx;
 pub mod port_scan;
 pub mod role;
 pub mod secret;
+pub mod swarm;
+pub mod swarm_node;
 pub mod tls;
 pub mod workload;
 
@@ -180,6 +188,14 @@ fact_kinds! {
     PortScan(port_scan::PortScan) => "port_scan",
     DockerDaemon(docker_daemon::DockerDaemon) => "docker_daemon",
     Secret(secret::Secret) => "secret",
+    DockerHostFile(docker_host_file::DockerHostFile) => "docker_host_file",
+    Swarm(swarm::Swarm) => "swarm",
+    SwarmNode(swarm_node::SwarmNode) => "swarm_node",
+    KubernetesNamespace(kubernetes_namespace::KubernetesNamespace) => "kubernetes_namespace",
+    KubernetesService(kubernetes_service::KubernetesService) => "kubernetes_service",
+    KubernetesServiceAccount(kubernetes_service_account::KubernetesServiceAccount) => "kubernetes_service_account",
+    KubernetesReachability(kubernetes_reachability::KubernetesReachability) => "kubernetes_reachability",
+    ImageDrift(image_drift::ImageDrift) => "image_drift",
 }
 
 impl std::fmt::Display for FactKind {

@@ -108,7 +108,7 @@ impl Role {
 /// Sets every workload's `role`, and `behind_proxy` for the workloads that
 /// share a deployment with a reverse proxy: the services of one compose
 /// project, the containers of one compose project on one Docker host, the
-/// objects of one manifest file or namespace.
+/// services of one swarm stack, the objects of one manifest file or namespace.
 pub fn assign_roles(facts: &mut [Fact]) {
     // An image built here takes the role of the base its Dockerfile's final
     // stage starts from (a gateway built `FROM openresty/openresty`).
@@ -151,6 +151,11 @@ fn deployment(fact: &Fact) -> Option<String> {
             let project = w.labels.get("com.docker.compose.project")?;
             let host = w.runtime.as_ref().map(|r| r.host.as_str()).unwrap_or_default();
             format!("docker\u{0}{host}\u{0}{project}")
+        }
+        // `docker stack deploy` takes the compose file: one stack, one group.
+        super::workload::Platform::Swarm => {
+            let stack = w.labels.get("com.docker.stack.namespace")?;
+            format!("swarm\u{0}{}\u{0}{stack}", fact.subject.scope.as_deref().unwrap_or_default())
         }
         _ => format!("{:?}\u{0}{}", w.platform, fact.subject.scope.as_deref()?),
     })

@@ -19,7 +19,8 @@ use super::SecretRef;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Workload {
-    /// How the workload was declared: `compose`, `kubernetes` or `docker`.
+    /// How the workload was declared: `compose`, `kubernetes`, `docker` (a
+    /// running container) or `swarm` (a Docker Swarm service).
     pub platform: Platform,
     pub image: Option<ImageRef>,
     /// The Dockerfile the image is built from, when the declaration says.
@@ -43,7 +44,14 @@ pub struct Workload {
     /// The container runs a task to completion and exits (a Kubernetes init
     /// container, Job or CronJob): health checks do not apply to it.
     pub run_to_completion: bool,
+    /// `no`, `always`, `unless-stopped`, `on-failure` or `on-failure:N`
+    /// (Docker's syntax; N = the maximum number of restarts).
     pub restart_policy: Option<String>,
+    /// Per-container ulimit overrides, `name=soft:hard` (`--ulimit`).
+    pub ulimits: Vec<String>,
+    /// `--cgroup-parent`: the cgroup the container is placed under instead of
+    /// the daemon's default.
+    pub cgroup_parent: Option<String>,
     pub networks: Vec<String>,
     pub labels: BTreeMap<String, String>,
     /// Only for running containers: what the daemon reports about them now.
@@ -62,6 +70,7 @@ pub enum Platform {
     Compose,
     Kubernetes,
     Docker,
+    Swarm,
 }
 
 /// Who the container's main process runs as.

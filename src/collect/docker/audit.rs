@@ -14,6 +14,7 @@ use super::connect::{self, Host};
 use super::daemon::daemon_fact;
 use super::errors::HostError;
 use super::filter::Filter;
+use super::host::{host_files, local_socket, DaemonConfig, HostRoot};
 use super::map::{self, ImageConfig, Observed};
 use crate::collect::{CollectContext, Collected};
 use crate::diagnostics::{ErrorKind, ScanError, Skipped};
@@ -60,13 +61,52 @@ pub async fn audit(
     // No default bridge (rootless without slirp, `--bridge none`): icc
     // cannot be judged, which the fact says with `icc: None`.
     let bridge = docker.inspect_network("bridge", None).await.ok().and_then(|n| n.options);
-    let daemon = daemon_fact(&host.uri, &info, docker.client_version().to_string(), bridge.as_ref());
+    let mut daemon = daemon_fact(&host.uri, &info, docker.client_version().to_string(), bridge.as_ref());
+    daemon.plain_tcp = host.tls.is_none() && (host.uri.starts_with("tcp://") || host.uri.starts_with("http://"));
     let daemon_apparmor = daemon.apparmor;
+    // On the Docker host itself: its configuration and files (never for a
+    // rootless daemon, whose files are its user's, not the system's).
+    let root = HostRoot::system();
+    let local = local_socket(&host.uri, &root).filter(|_| !daemon.rootless);
+    let daemon_config = local.as_ref().and_then(|_| DaemonConfig::read(&root));
+    if let Some(c) = &daemon_config {
+        if let Some(file) = &c.broken_file {
+            out.error(at(
+                ScanError::new(
+                    "docker",
+                    file.as_str(),
+                    ErrorKind::Malformed,
+                    "the daemon's configuration file is not valid JSON",
+                )
+                .at(Location::file(file.as_str())),
+                None,
+            ));
+        }
+        super::daemon::apply_config(&mut daemon, c);
+    }
+    let swarm_manager = daemon.swarm_manager;
     let subject = Subject::new(FactKind::DockerDaemon, &host.uri)
         .with_label("server_version", daemon.server_version.clone().unwrap_or_default());
     let mut fact = Fact::new(subject, FactData::DockerDaemon(daemon));
     fact.declared_in = declared_in.cloned();
     out.facts.push(fact);
+    if let Some(socket) = &local {
+        for file in host_files(&root, &host.uri, socket, daemon_config.as_ref()) {
+            let subject = Subject::scoped(FactKind::DockerHostFile, &file.path, &host.uri);
+            let mut fact = Fact::new(subject, FactData::DockerHostFile(file));
+            fact.declared_in = declared_in.cloned();
+            out.facts.push(fact);
+        }
+    }
+    let swarm = if swarm_manager {
+        let mut s = super::swarm::audit(&docker, &host.uri, ctx, filter, local.as_ref().map(|_| &root)).await;
+        super::swarm::locate(&mut s.collected, declared_in);
+        s
+    } else {
+        super::swarm::SwarmAudit::default()
+    };
+    let service_ids = swarm.service_ids;
+    out.merge(swarm.collected);
 
     let list = docker.list_containers(Some(ListContainersOptions { all: config.all, ..Default::default() })).await;
     let summaries = match list {
@@ -76,8 +116,21 @@ pub async fn audit(
             return out;
         }
     };
+    // A swarm task's container is audited as its service: one subject, one
+    // finding, however many replicas.
+    let is_task = |s: &bollard::models::ContainerSummary| {
+        s.labels.as_ref().and_then(|l| l.get(super::swarm::SERVICE_ID_LABEL)).is_some_and(|id| service_ids.contains(id))
+    };
+    let tasks = summaries.iter().filter(|s| is_task(s)).count();
+    if tasks > 0 {
+        out.skipped.push(Skipped {
+            path: host.uri.clone(),
+            reason: format!("{tasks} swarm task container(s) audited as their services"),
+        });
+    }
     let selected: Vec<(String, String)> = summaries
         .iter()
+        .filter(|s| !is_task(s))
         .filter_map(|s| {
             let id = s.id.clone()?;
             let name = s.names.as_ref()?.first()?.trim_start_matches('/').to_string();

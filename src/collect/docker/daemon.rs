@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use bollard::models::SystemInfo;
 
+use super::host::DaemonConfig;
 use crate::facts::docker_daemon::DockerDaemon;
 
 /// The bridge option that turns inter-container communication on or off
@@ -63,7 +64,43 @@ pub fn daemon_fact(
         cgroup_version: info.cgroup_version.map(|v| v.to_string()).filter(|s| !s.is_empty()),
         experimental: info.experimental_build.unwrap_or(false),
         containers_running: info.containers_running.unwrap_or(0),
+        debug: info.debug.unwrap_or(false),
+        swarm_state: info
+            .swarm
+            .as_ref()
+            .and_then(|s| s.local_node_state)
+            .map(|s| s.to_string())
+            .filter(|s| !s.is_empty()),
+        swarm_manager: info.swarm.as_ref().and_then(|s| s.control_available).unwrap_or(false),
+        ..Default::default()
     }
+}
+
+/// Fills in what the daemon's configuration on this host says, with each
+/// daemon default made explicit.
+pub fn apply_config(daemon: &mut DockerDaemon, c: &DaemonConfig) {
+    if c.sources.is_empty() {
+        return;
+    }
+    daemon.config_read = true;
+    daemon.config_sources = c.sources.clone();
+    daemon.debug |= c.debug.unwrap_or(false);
+    daemon.log_level = Some(c.log_level.clone().unwrap_or_else(|| "info".into()));
+    daemon.listen = c.hosts.clone();
+    daemon.tcp_listen = c.hosts.iter().filter(|h| h.starts_with("tcp://")).cloned().collect();
+    // `--tlsverify` implies `--tls`; without either the daemon speaks plain HTTP.
+    daemon.tls_verify = Some(c.tls_verify.unwrap_or(false));
+    if c.tls.unwrap_or(false) || c.tls_verify.unwrap_or(false) {
+        daemon.tls_ca = c.tls_ca.clone();
+        daemon.tls_cert = c.tls_cert.clone();
+        daemon.tls_key = c.tls_key.clone();
+    }
+    daemon.iptables = Some(c.iptables.unwrap_or(true));
+    daemon.userland_proxy = Some(c.userland_proxy.unwrap_or(true));
+    daemon.no_new_privileges = Some(c.no_new_privileges.unwrap_or(false));
+    daemon.default_ulimits = Some(c.default_ulimits.clone());
+    daemon.cgroup_parent = c.cgroup_parent.clone().filter(|p| !p.is_empty());
+    daemon.storage_opts = c.storage_opts.clone();
 }
 
 /// `SecurityOptions` of `docker info`: `name=seccomp,profile=default`,

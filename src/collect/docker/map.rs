@@ -122,12 +122,9 @@ pub fn workload(o: &Observed<'_>, detector: &Detector) -> Workload {
         environment,
         healthcheck,
         run_to_completion: false,
-        restart_policy: hc
-            .restart_policy
-            .as_ref()
-            .and_then(|r| r.name)
-            .map(|n| n.to_string())
-            .filter(|n| !n.is_empty()),
+        restart_policy: restart_policy(hc),
+        ulimits: ulimits(hc.ulimits.as_deref().unwrap_or_default()),
+        cgroup_parent: hc.cgroup_parent.clone().filter(|p| !p.is_empty()),
         networks,
         labels: config.labels.clone().unwrap_or_default().into_iter().collect::<BTreeMap<_, _>>(),
         runtime: Some(Runtime {
@@ -140,6 +137,29 @@ pub fn workload(o: &Observed<'_>, detector: &Detector) -> Workload {
         }),
         ..Workload::default()
     }
+}
+
+/// Docker's own syntax: `on-failure:5` when a maximum is set (0 means no
+/// maximum, as the daemon reads it).
+fn restart_policy(hc: &HostConfig) -> Option<String> {
+    let policy = hc.restart_policy.as_ref()?;
+    let name = policy.name.map(|n| n.to_string()).filter(|n| !n.is_empty())?;
+    Some(match policy.maximum_retry_count.filter(|n| *n > 0) {
+        Some(max) if name == "on-failure" => format!("{name}:{max}"),
+        _ => name,
+    })
+}
+
+/// `--ulimit` overrides as `name=soft:hard`.
+pub fn ulimits(limits: &[bollard::models::ResourcesUlimits]) -> Vec<String> {
+    limits
+        .iter()
+        .filter_map(|u| {
+            let name = u.name.as_deref().filter(|n| !n.is_empty())?;
+            let n = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+            Some(format!("{name}={}:{}", n(u.soft), n(u.hard)))
+        })
+        .collect()
 }
 
 /// 0 means unlimited for every limit; -1 too for pids.
@@ -248,7 +268,7 @@ fn ports(hc: &HostConfig, exposed: &[String], host_network: bool) -> Vec<PortBin
 
 /// The container's health check (which the daemon merged from the image at
 /// creation), and whether it came from the image.
-fn healthcheck(container: Option<&HealthConfig>, image: Option<&HealthConfig>) -> Healthcheck {
+pub fn healthcheck(container: Option<&HealthConfig>, image: Option<&HealthConfig>) -> Healthcheck {
     let test = container.and_then(|h| h.test.as_deref()).unwrap_or_default();
     match test.first().map(String::as_str) {
         None => Healthcheck::default(),

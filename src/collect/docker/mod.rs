@@ -5,17 +5,23 @@
 //! cannot be reached is a scan error naming it and the other hosts go on.
 //! Per host: one `docker_daemon` fact from `docker info`, and one `workload`
 //! fact per container, the same shape compose services and Kubernetes
-//! containers take, so the same rule IDs fire.
+//! containers take, so the same rule IDs fire. On a Swarm manager, one
+//! `workload` fact per service too (its task containers are not audited
+//! again), plus `swarm` and `swarm_node` facts. When stackaudit runs on the
+//! host it audits, the daemon's configuration and the ownership and
+//! permissions of its files (`docker_host_file` facts) as well.
 
 mod audit;
 mod connect;
 mod daemon;
 mod errors;
 mod filter;
+mod host;
 mod ignore;
 mod image_user;
 mod map;
 mod security_opt;
+mod swarm;
 
 use std::time::Duration;
 
