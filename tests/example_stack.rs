@@ -34,7 +34,6 @@ fn finds_the_deliberate_weaknesses_and_nothing_else_in_workloads() {
         hit("workload-port-published-all-interfaces", "redis", &at(62)),
         hit("workload-runs-as-root", "nginx", &at(41)),
         hit("workload-runs-as-root", "redis", &at(55)),
-        hit("workload-secret-in-environment", "redis", &at(60)),
         hit("workload-writable-rootfs", "nginx", &at(41)),
         hit("workload-writable-rootfs", "redis", &at(55)),
     ];

@@ -9,8 +9,6 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::SecretRef;
-
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct KubernetesObject {
@@ -75,11 +73,8 @@ pub struct SecretEntry {
     pub key: String,
     /// `data` (base64) or `stringData`.
     pub field: String,
-    /// A real value (not empty, not a `${VAR}`/`{{ }}` placeholder).
+    /// A value is written (not empty, not a `${VAR}`/`{{ }}` placeholder).
+    /// Whether it is a credential is the secrets scan's verdict, on the
+    /// decoded value (a `secret` fact).
     pub literal: bool,
-    /// The value is a certificate (`tls.crt`, `ca.crt`): public, not a
-    /// secret.
-    pub public: bool,
-    /// Masked preview and fingerprint of the (decoded) value.
-    pub secret: Option<SecretRef>,
 }

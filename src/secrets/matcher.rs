@@ -35,6 +35,8 @@ struct Compiled {
     comments: bool,
     validator: Option<Validator>,
     files: Vec<String>,
+    /// Word sequences one of which the key must contain.
+    key_words: Vec<Vec<String>>,
 }
 
 /// The compiled secret rules: built once per scan from the rule set's
@@ -121,6 +123,7 @@ impl Matcher {
                 comments: spec.counts_in_comments(),
                 validator: spec.validate.as_deref().and_then(|v| Validator::parse(v).ok()),
                 files: spec.files.clone(),
+                key_words: spec.key_words.iter().map(|w| w.split('_').map(str::to_string).collect()).collect(),
             }));
             if spec.keywords.is_empty() {
                 file_rules.push(index);
@@ -255,6 +258,11 @@ impl Matcher {
 }
 
 impl Compiled {
+    fn key_has_words(&self, key: &str) -> bool {
+        let words = words::key_words(key);
+        self.key_words.iter().any(|seq| words.windows(seq.len()).any(|w| w == seq.as_slice()))
+    }
+
     fn applies(&self, file: &FileKind) -> bool {
         if self.generic && (file.lock_file || file.locale) {
             return false;
@@ -323,7 +331,15 @@ impl Compiled {
         if self.generic && key_start.is_some_and(|k| site.byte_before(k) == Some(b'/')) {
             return false;
         }
+        if !self.key_words.is_empty() && !key.is_some_and(|k| self.key_has_words(k)) {
+            return false;
+        }
         let role = key.map(words::role);
+        // A key the rule itself captured that only names a secret
+        // (`discord_client_id`, `WEBHOOK_SECRET_NAME`).
+        if key_start.is_some() && role == Some(KeyRole::Naming) {
+            return false;
+        }
         let password_setting = self.generic && role == Some(KeyRole::PasswordSetting);
         if filters::is_placeholder(v, !password_setting) || site.truncated() || site.has_placeholder_hint() {
             return false;

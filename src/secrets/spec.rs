@@ -35,6 +35,11 @@ pub struct PatternSpec {
     /// stricter filters (not a UUID, a checksum, a path, code, prose, a name).
     #[serde(default)]
     pub generic: bool,
+    /// The key must have one of these words (keys are split into words at
+    /// `_`, `-`, `.` and case changes; `api_key` means the word `api`
+    /// followed by `key`): `LOCALBYPASS` is not a password key, `DB_PASS` is.
+    #[serde(default)]
+    pub key_words: Vec<String>,
     /// File names the rule is limited to (`*` matches any run of
     /// characters, case-insensitive): `.pgpass`, `*.netrc`.
     #[serde(default)]
@@ -77,6 +82,9 @@ impl PatternSpec {
         }
         if let Some(name) = &self.validate {
             Validator::parse(name)?;
+        }
+        if self.key_words.iter().any(|w| w.is_empty() || w.to_lowercase() != *w) {
+            return Err("`key_words` must be non-empty, lower-case words".into());
         }
         if self.files.iter().any(|f| f.is_empty() || f.contains('/')) {
             return Err("`files` are file names (no folders), with `*` as wildcard".into());

@@ -36,11 +36,9 @@ fn private_key(whole: &[u8], body: &str) -> bool {
     let head = whole.get(..whole.len().min(120)).unwrap_or(whole);
     let head = String::from_utf8_lossy(head);
     let encrypted_legacy = contains(whole, b"Proc-Type: 4,ENCRYPTED");
-    let bytes = if head.contains("\"kty\"") || head.trim_start().starts_with('{') {
-        decode_url(body)
-    } else {
-        decode_std(body)
-    };
+    // A JSON Web Key: the match starts at one of its members.
+    let jwk = head.trim_start().starts_with(['"', '{']);
+    let bytes = if jwk { decode_url(body) } else { decode_std(body) };
     let Some(bytes) = bytes else { return false };
     if bytes.len() < MIN_KEY_BYTES {
         return false;
@@ -54,7 +52,7 @@ fn private_key(whole: &[u8], body: &str) -> bool {
     if head.contains("PGP PRIVATE KEY BLOCK") {
         return pgp_secret_key_packet(&bytes);
     }
-    if head.contains("PuTTY-User-Key-File") || head.contains("\"kty\"") || head.trim_start().starts_with('{') {
+    if head.contains("PuTTY-User-Key-File") || jwk {
         // The container's own syntax was matched; the private part must be
         // real data, not a stub.
         return true;
