@@ -9,6 +9,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::SecretRef;
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct KubernetesObject {
@@ -77,4 +79,10 @@ pub struct SecretEntry {
     /// Whether it is a credential is the secrets scan's verdict, on the
     /// decoded value (a `secret` fact).
     pub literal: bool,
+    /// Earlier versions' verdicts on the value, no longer set: kept so that
+    /// their reports still load as baselines and previous reports.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub public: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<SecretRef>,
 }

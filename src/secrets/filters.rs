@@ -15,7 +15,6 @@ pub fn is_reference(value: &str) -> bool {
         || v.starts_with("%{")
         || v.contains("${")
         || v.contains("{{")
-        || v.contains("}}")
         || (v.starts_with('<') && v.ends_with('>'))
         // `<my-token>` inside a longer value: `Bearer <token>`.
         || (v.contains('<') && v.contains('>'))

@@ -45,6 +45,8 @@ fn space_separated_key(text: &str) -> Option<String> {
     let previous = words.next();
     let is_word = last.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
     match previous.map(str::to_ascii_lowercase).as_deref() {
+        // `sentinel auth-pass <master> <password>`.
+        Some("auth-pass") => Some("auth-pass".to_string()),
         Some("env" | "arg" | "proxy_set_header" | "add_header" | "set" | "requirepass" | "masterauth") if is_word => {
             Some(last.to_string())
         }

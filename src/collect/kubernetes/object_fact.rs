@@ -90,7 +90,12 @@ pub fn object_fact(display: &str, obj: &Object<'_>, pod: Option<&PodTemplate<'_>
                 let value = value_node.as_str().unwrap_or("");
                 let literal = !value.trim().is_empty() && !is_reference(value);
                 at(&format!("secret_data.{key}"), Some(value_node));
-                data.secret_data.push(SecretEntry { key: key.to_string(), field: field.into(), literal });
+                data.secret_data.push(SecretEntry {
+                    key: key.to_string(),
+                    field: field.into(),
+                    literal,
+                    ..SecretEntry::default()
+                });
             }
         }
     }
