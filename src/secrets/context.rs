@@ -122,16 +122,34 @@ pub fn line_end(text: &[u8], at: usize) -> usize {
     memchr::memchr(b'\n', text.get(at..).unwrap_or_default()).map_or(text.len(), |i| at + i)
 }
 
-/// The lines before `at`, nearest first, at most `MAX_LINES_BACK`, as
-/// `(start, text)`.
+/// How far from a secret the text around it is read to place it: lines
+/// longer than this (minified files) are read in part, so many secrets on
+/// one huge line cost no more than a window each.
+pub const NEAR: usize = 4096;
+
+/// `line_start`, looking back at most `NEAR` bytes.
+pub fn line_start_near(text: &[u8], at: usize) -> usize {
+    let floor = at.saturating_sub(NEAR);
+    memchr::memrchr(b'\n', text.get(floor..at).unwrap_or_default()).map_or(floor, |i| floor + i + 1)
+}
+
+/// `line_end`, looking ahead at most `NEAR` bytes.
+pub fn line_end_near(text: &[u8], at: usize) -> usize {
+    let ceiling = (at + NEAR).min(text.len());
+    memchr::memchr(b'\n', text.get(at..ceiling).unwrap_or_default()).map_or(ceiling, |i| at + i)
+}
+
+/// The lines before `at`, nearest first: at most `MAX_LINES_BACK` lines
+/// and `MAX_LINES_BACK * NEAR / 8` bytes, as `(start, text)`.
 pub fn lines_back(text: &[u8], at: usize) -> impl Iterator<Item = (usize, &[u8])> {
-    let mut end = line_start(text, at);
+    let floor = at.saturating_sub(MAX_LINES_BACK * NEAR / 8);
+    let mut end = line_start_near(text, at);
     std::iter::from_fn(move || {
-        if end == 0 {
+        if end <= floor {
             return None;
         }
         let stop = end - 1;
-        let start = line_start(text, stop);
+        let start = line_start_near(text, stop).max(floor);
         let line = text.get(start..stop).unwrap_or_default();
         end = start;
         Some((start, line))
@@ -142,8 +160,8 @@ pub fn lines_back(text: &[u8], at: usize) -> impl Iterator<Item = (usize, &[u8])
 /// The Dockerfile instruction of the logical line holding `at`: walks back
 /// over `\` continuations.
 pub fn dockerfile_instruction(text: &[u8], at: usize) -> Option<String> {
-    let start = line_start(text, at);
-    let mut first = text.get(start..line_end(text, at)).unwrap_or_default();
+    let start = line_start_near(text, at);
+    let mut first = text.get(start..line_end_near(text, at)).unwrap_or_default();
     for (_, line) in lines_back(text, at) {
         let continued = line.trim_ascii_end().ends_with(b"\\");
         if !continued {

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use base64::Engine as _;
 
-use super::context::{self, line_end, line_start, Context, FileKind, Format};
+use super::context::{self, line_end, line_end_near, line_start_near, Context, FileKind, Format};
 use super::inline;
 use super::matcher::{Candidate, Matcher, SecretValue};
 use super::yaml::{self, YamlIndex};
@@ -70,7 +70,8 @@ impl Matcher {
         if file.format == Format::Dockerfile {
             self.legacy_env(text, &mut structural, &mut covered);
         }
-        raw.retain(|c| !covered.iter().any(|&(s, e)| c.start < e && s < c.end));
+        covered.sort_unstable();
+        raw.retain(|c| !overlaps(&covered, c.start, c.end));
 
         let encodings: HashMap<usize, &'static str> =
             structural.iter().filter_map(|s| Some((s.candidate.start, s.encoding?))).collect();
@@ -106,6 +107,9 @@ impl Matcher {
             let end = line_end(text, start);
             let line = std::str::from_utf8(text.get(start..end).unwrap_or_default()).unwrap_or("");
             start = end + 1;
+            if line.len() > context::NEAR {
+                continue;
+            }
             let t = line.trim_start();
             let Some(rest) = t.get(..4).filter(|w| w.eq_ignore_ascii_case("ENV ")).and_then(|_| t.get(4..)) else {
                 continue;
@@ -138,21 +142,18 @@ impl Matcher {
         encodings: &HashMap<usize, &'static str>,
     ) -> Vec<Found> {
         let mut out = Vec::with_capacity(kept.len());
-        let (mut line, mut counted_to) = (1u32, 0usize);
+        let mut cursor = Cursor::default();
         let mut ordinals: HashMap<(Option<String>, Option<String>, Option<String>), u32> = HashMap::new();
         for c in kept {
-            let newlines =
-                |from: usize, to: usize| memchr::memchr_iter(b'\n', text.get(from..to).unwrap_or_default()).count();
-            line += newlines(counted_to, c.match_start) as u32;
-            counted_to = c.match_start;
-            let secret_line = line + newlines(c.match_start, c.start) as u32;
-            let own_start = line_start(text, c.start);
-            let column = (c.start - own_start) as u32 + 1;
+            let first = cursor.seek(text, c.match_start);
+            let own = cursor.seek(text, c.start);
+            let column = (c.start - own.start) as u32 + 1;
             let context = describe(text, file, index, &c, encodings.get(&c.start).copied());
-            let own_line = text.get(own_start..line_end(text, c.start)).unwrap_or_default();
-            let first_start = line_start(text, c.match_start);
-            let first_line = text.get(first_start..line_end(text, c.match_start)).unwrap_or_default();
-            let ignore = inline::markers(own_line).or_else(|| inline::markers(first_line));
+            let line_text =
+                |start: usize, at: usize| text.get(start.max(line_start_near(text, at))..line_end_near(text, at));
+            let ignore = line_text(own.start, c.start)
+                .and_then(inline::markers)
+                .or_else(|| line_text(first.start, c.match_start).and_then(inline::markers));
             let slot = ordinals.entry((c.key.clone(), context.object.clone(), context.path.clone())).or_insert(0);
             let ordinal = *slot;
             *slot += 1;
@@ -161,7 +162,7 @@ impl Matcher {
                 rule_id: self.rule_id(c.rule).to_string(),
                 key: c.key,
                 value: c.value,
-                line: secret_line,
+                line: own.number,
                 column,
                 context,
                 ignore,
@@ -170,6 +171,57 @@ impl Matcher {
         }
         out
     }
+}
+
+/// A line: its 1-based number and where it starts.
+#[derive(Debug, Clone, Copy)]
+struct LineAt {
+    number: u32,
+    start: usize,
+}
+
+/// Walks a text forward counting lines, so placing every secret of a file
+/// reads the file once, however long its lines are.
+#[derive(Debug)]
+struct Cursor {
+    at: usize,
+    line: LineAt,
+}
+
+impl Default for Cursor {
+    fn default() -> Self {
+        Self { at: 0, line: LineAt { number: 1, start: 0 } }
+    }
+}
+
+impl Cursor {
+    /// The line holding `to`. Forward from the last position; a position
+    /// behind it (matches overlap) is counted back from there.
+    fn seek(&mut self, text: &[u8], to: usize) -> LineAt {
+        if to >= self.at {
+            let span = text.get(self.at..to).unwrap_or_default();
+            let newlines = memchr::memchr_iter(b'\n', span).count() as u32;
+            if let Some(last) = memchr::memrchr(b'\n', span) {
+                self.line.start = self.at + last + 1;
+            }
+            self.line.number += newlines;
+            self.at = to;
+            return self.line;
+        }
+        let span = text.get(to..self.at).unwrap_or_default();
+        let back = memchr::memchr_iter(b'\n', span).count() as u32;
+        if back == 0 {
+            return self.line;
+        }
+        LineAt { number: self.line.number - back, start: line_start_near(text, to) }
+    }
+}
+
+/// Whether `start..end` overlaps a span of `sorted` (sorted by start; the
+/// spans of one file's values do not nest).
+fn overlaps(sorted: &[(usize, usize)], start: usize, end: usize) -> bool {
+    let i = sorted.partition_point(|&(s, _)| s < end);
+    sorted.get(..i).unwrap_or_default().iter().rev().take(4).any(|&(_, e)| e > start)
 }
 
 /// A candidate from a classified pair, moved to where the value is written.
@@ -238,4 +290,106 @@ pub fn decode_base64(value: &str) -> Option<String> {
     let compact: String = value.split_whitespace().collect();
     let bytes = base64::engine::general_purpose::STANDARD.decode(compact.as_bytes()).ok()?;
     String::from_utf8(bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secrets::PatternSpec;
+
+    fn spec(pattern: &str, keywords: &[&str], generic: bool) -> PatternSpec {
+        PatternSpec {
+            pattern: pattern.into(),
+            keywords: keywords.iter().map(|k| k.to_string()).collect(),
+            generic,
+            ..PatternSpec::default()
+        }
+    }
+
+    fn matcher() -> Matcher {
+        let token = spec(r"\b(tok_[A-Za-z0-9]{20})\b", &["tok_"], false);
+        let password = PatternSpec {
+            key_words: vec!["password".into()],
+            ..spec(
+                r"(?i)(?P<key>[A-Za-z0-9_.-]*password[A-Za-z0-9_.-]*)\s*[:=]\s*(?P<secret>[^\s]{4,})",
+                &["password"],
+                true,
+            )
+        };
+        let (m, errors) = Matcher::new([("token", &token), ("password", &password)]);
+        assert!(errors.is_empty(), "{errors:?}");
+        m
+    }
+
+    #[test]
+    fn places_secrets_in_their_structure() {
+        let text = "services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: horse-Battery9\n  cache:\n    environment:\n      POSTGRES_PASSWORD: other-Pass7x\n";
+        let found = matcher().scan_file("docker-compose.yml", text.as_bytes());
+        let placed: Vec<(u32, u32, Option<&str>, u32)> =
+            found.iter().map(|f| (f.line, f.column, f.context.path.as_deref(), f.ordinal)).collect();
+        assert_eq!(
+            placed,
+            vec![(4, 26, Some("services.db.environment"), 0), (7, 26, Some("services.cache.environment"), 0)],
+            "same key, told apart by where it is"
+        );
+    }
+
+    #[test]
+    fn secret_data_is_decoded_and_its_raw_text_never_matched() {
+        use base64::Engine as _;
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let text = format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ndata:\n  password: {}\n  note: {}\n",
+            b64("s3cret-Pass"),
+            b64("tok_Qm7ZtR2xWv9LpK4sNb8Y")
+        );
+        let found = matcher().scan_file("k8s/secret.yaml", text.as_bytes());
+        let got: Vec<(&str, Option<&str>, u32, Option<&str>, Option<&str>)> = found
+            .iter()
+            .map(|f| {
+                (
+                    f.rule_id.as_str(),
+                    f.key.as_deref(),
+                    f.line,
+                    f.context.object.as_deref(),
+                    f.context.encoding.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("password", Some("password"), 6, Some("Secret/app"), Some("base64")),
+                ("token", Some("note"), 7, Some("Secret/app"), Some("base64")),
+            ]
+        );
+        assert!(found.iter().all(|f| f.context.statement.as_deref() == Some("data")));
+    }
+
+    #[test]
+    fn many_secrets_on_one_long_line_are_each_placed() {
+        let line: String =
+            (1..=2000u64).map(|i| format!("tok_{:020x} ", i.wrapping_mul(0x9E37_79B9_7F4A_7C15))).collect();
+        let text = format!("first line\n{line}\nlast\n");
+        let found = matcher().scan_file("dump.txt", text.as_bytes());
+        assert_eq!(found.len(), 2000);
+        assert!(found.iter().all(|f| f.line == 2));
+        assert_eq!(found.last().map(|f| f.column), Some(1999 * 25 + 1));
+    }
+
+    #[test]
+    fn inline_markers_and_dockerfile_statements() {
+        let text = "FROM alpine\nENV A_PASSWORD=Xk9mQ2vL \\\n    B_PASSWORD=Zq8vN2rT # stackaudit:ignore[password]\nRUN echo tok_Qm7ZtR2xWv9LpK4sNb8Y\n";
+        let found = matcher().scan_file("Dockerfile", text.as_bytes());
+        let got: Vec<(Option<&str>, Option<&str>, Option<&[String]>)> =
+            found.iter().map(|f| (f.key.as_deref(), f.context.statement.as_deref(), f.ignore.as_deref())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("A_PASSWORD"), Some("ENV"), None),
+                (Some("B_PASSWORD"), Some("ENV"), Some(&["password".to_string()][..])),
+                (None, Some("RUN"), None),
+            ]
+        );
+    }
 }

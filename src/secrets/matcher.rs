@@ -6,7 +6,7 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::Regex;
 
-use super::context::{in_comment, line_end, line_start, FileKind, Format};
+use super::context::{in_comment, line_end, line_start, line_start_near, FileKind, Format};
 use super::filters;
 use super::keyname::key_before;
 use super::spec::{name_matches, PatternSpec};
@@ -438,11 +438,11 @@ impl<'t> Site<'t> {
         if trailing.is_some_and(filters::is_placeholder_hint) {
             return true;
         }
-        let line = line_start(self.text, self.match_start);
-        if line == 0 {
+        let line = line_start_near(self.text, self.match_start);
+        if line == 0 || self.text.get(line - 1) != Some(&b'\n') {
             return false;
         }
-        let above_start = line_start(self.text, line - 1).max((line - 1).saturating_sub(LOOK_AROUND));
+        let above_start = line_start_near(self.text, line - 1).max((line - 1).saturating_sub(LOOK_AROUND));
         let above = String::from_utf8_lossy(self.text.get(above_start..line - 1).unwrap_or_default());
         let t = above.trim_start();
         (t.starts_with('#') || t.starts_with("//") || t.starts_with(';')) && filters::is_placeholder_hint(t)

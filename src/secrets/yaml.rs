@@ -4,7 +4,7 @@
 //! (Kubernetes `env`). One pass builds the document index; placing one
 //! secret walks back a bounded number of lines.
 
-use super::context::{line_end, line_start, lines_back};
+use super::context::{line_end, line_end_near, line_start_near, lines_back};
 
 /// How many lines around a `value:` the matching `name:` may be.
 const PAIR_REACH: usize = 8;
@@ -190,9 +190,11 @@ impl YamlIndex {
         self.docs.get(i).filter(|d| d.start <= at).and_then(reference)
     }
 
-    /// The Secret block holding `at`.
+    /// The Secret block holding `at` (blocks are in file order and do not
+    /// overlap).
     pub fn block_at(&self, at: usize) -> Option<&SecretBlock> {
-        self.blocks.iter().find(|b| b.start <= at && at < b.end)
+        let i = self.blocks.partition_point(|b| b.start <= at);
+        self.blocks.get(i.checked_sub(1)?).filter(|b| at < b.end)
     }
 }
 
@@ -220,8 +222,8 @@ fn entry(line: &Line<'_>, field: &'static str) -> Option<SecretEntry> {
 /// The keys above `at` by indentation (`services.redis.environment`). List
 /// items (`- name: x`) are stepped over: their keys are siblings.
 pub fn parent_path(text: &[u8], at: usize) -> Option<String> {
-    let start = line_start(text, at);
-    let own = std::str::from_utf8(text.get(start..line_end(text, at)).unwrap_or_default()).ok()?;
+    let start = line_start_near(text, at);
+    let own = std::str::from_utf8(text.get(start..line_end_near(text, at)).unwrap_or_default()).ok()?;
     let mut limit = own.len() - own.trim_start_matches(' ').len();
     let mut keys = Vec::new();
     for (line_start, raw) in lines_back(text, at) {
@@ -266,14 +268,15 @@ pub struct NamedValue {
 pub fn named_values(text: &[u8]) -> Vec<NamedValue> {
     let mut out = Vec::new();
     let finder = memchr::memmem::Finder::new(b"value:");
-    let mut last_line = usize::MAX;
+    // Lines already read: each line is read once, however many `value:` it has.
+    let mut read_to = 0;
     for at in finder.find_iter(text) {
-        let start = line_start(text, at);
-        if start == last_line {
+        if at < read_to {
             continue;
         }
-        last_line = start;
-        let end = line_end(text, at);
+        let start = line_start_near(text, at);
+        let end = line_end_near(text, at);
+        read_to = end;
         let Ok(s) = std::str::from_utf8(text.get(start..end).unwrap_or_default()) else { continue };
         let Some(("value", raw)) = key_value(s) else { continue };
         if raw.is_empty() || raw.starts_with(['|', '>', '{', '[', '&', '*']) {
@@ -333,7 +336,7 @@ fn sibling_name(text: &[u8], start: usize, end: usize, column: usize) -> Option<
         if next >= text.len() {
             break;
         }
-        let stop = line_end(text, next);
+        let stop = line_end_near(text, next);
         let s = std::str::from_utf8(text.get(next..stop).unwrap_or_default()).ok()?;
         next = stop + 1;
         if s.trim().is_empty() || s.trim_start().starts_with('#') {
