@@ -24,6 +24,12 @@ pub fn is_reference(value: &str) -> bool {
         || (v.starts_with('%') && v.ends_with('%') && v.len() > 2)
         || (v.starts_with("__") && v.ends_with("__") && v.len() > 4)
         || (v.starts_with('@') && v.ends_with('@') && v.len() > 2)
+        // YAML tags resolved by the tool that reads the file: Ansible
+        // `!vault`, Home Assistant `!secret name`, CloudFormation `!Ref`.
+        || (v.starts_with('!') && v.get(1..).is_some_and(|t| t.starts_with(|c: char| c.is_ascii_alphabetic())))
+        // Encrypted in place (SOPS, Jasypt): not readable from the file.
+        || v.starts_with("ENC[")
+        || v.starts_with("$ANSIBLE_VAULT")
 }
 
 /// Values whose whole text is a stand-in or a setting word, not a chosen
@@ -131,8 +137,13 @@ const PLACEHOLDER_VALUES: &[&str] = &[
     "username",
 ];
 
-/// Substrings that mark a stand-in wherever they appear: template values,
-/// test fixtures, vendor documentation keys (`AKIAIOSFODNN7EXAMPLE`).
+/// Runs that mark a stand-in as written: `xxxx`/`XXXX`, not the same
+/// letters in mixed case, which random tokens contain.
+const PLACEHOLDER_RUNS: &[&str] = &["xxxx", "XXXX", "****", "....", "…"];
+
+/// Substrings that mark a stand-in wherever they appear, in any case:
+/// template values, test fixtures, vendor documentation keys
+/// (`AKIAIOSFODNN7EXAMPLE`).
 const PLACEHOLDER_MARKERS: &[&str] = &[
     "changeme",
     "change_me",
@@ -140,10 +151,6 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "changethis",
     "change_this",
     "change-this",
-    "xxxx",
-    "****",
-    "....",
-    "…",
     "placeholder",
     "your_",
     "your-",
@@ -174,6 +181,7 @@ pub fn is_placeholder(value: &str, documentation_marker: bool) -> bool {
     let trimmed = lower.trim_matches(|c: char| !c.is_ascii_alphanumeric());
     PLACEHOLDER_VALUES.contains(&trimmed)
         || PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m))
+        || PLACEHOLDER_RUNS.iter().any(|m| value.contains(m))
         || (documentation_marker && lower.contains("example"))
         || one_repeated_char(value)
         || lower.ends_with("...")
@@ -315,8 +323,10 @@ pub fn is_plain_url(value: &str) -> bool {
 
 /// `process.env.DB_PASSWORD`, `os.getenv("X")`, `config.get_token()`,
 /// `&syscall.Credential{...}`, `self.password`: an expression in source
-/// code, not a literal.
-pub fn is_code(value: &str) -> bool {
+/// code, not a literal. `strict` also takes any dotted identifier
+/// (`app.secret`) for code; otherwise only dotted names rooted in a usual
+/// code object, since `Dolphin.shop177` is a chosen password.
+pub fn is_code(value: &str, strict: bool) -> bool {
     let has_call = value.contains('(')
         || value.contains(')')
         || value.contains('[')
@@ -329,18 +339,54 @@ pub fn is_code(value: &str) -> bool {
         || value.contains("||")
         || value.starts_with('&')
         || (value.contains('<') && value.contains('>'));
-    let dotted_ident = value.contains('.')
-        && value.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
-        && value.split('.').any(|p| p.bytes().any(|b| b.is_ascii_alphabetic()))
-        && value.split('.').next().is_some_and(|p| p.bytes().any(|b| b.is_ascii_alphabetic()));
-    has_call || dotted_ident
+    let segments: Vec<&str> = value.split('.').collect();
+    let dotted_ident = segments.len() > 1
+        && segments.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        && segments.first().is_some_and(|p| p.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_'));
+    let code_root = segments.first().is_some_and(|p| {
+        matches!(
+            *p,
+            "this"
+                | "self"
+                | "process"
+                | "config"
+                | "cfg"
+                | "conf"
+                | "settings"
+                | "os"
+                | "env"
+                | "ENV"
+                | "params"
+                | "props"
+                | "request"
+                | "req"
+                | "ctx"
+                | "context"
+                | "options"
+                | "opts"
+                | "window"
+                | "app"
+                | "Config"
+                | "System"
+                | "secrets"
+                | "vars"
+                | "values"
+                | "Values"
+        )
+    });
+    has_call || (dotted_ident && (strict || code_root || segments.len() > 2))
 }
 
 /// A plain word or identifier without any digit or symbol (`secretName`,
 /// `password_field`, `bearer`): a name, not a value chosen to be guessed
 /// hard.
 pub fn is_word(value: &str) -> bool {
+    let letters = value.bytes().filter(u8::is_ascii_alphabetic).count();
+    let upper = value.bytes().filter(u8::is_ascii_uppercase).count();
+    // Words and camelCase names have few capitals; a random token made of
+    // letters only has about as many capitals as small letters.
     value.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'-')
+        && (upper * 4 <= letters || upper == letters)
 }
 
 /// `snake_case` or `SCREAMING_CASE` names (`_bindgen_ty_24`,
@@ -464,6 +510,9 @@ mod tests {
             "<my-token>",
             "{password}",
             "__DB_PASSWORD__",
+            "!vault",
+            "!secret",
+            "ENC[AES256_GCM,data:Tr8kLm2Q,iv:x,tag:y,type:str]",
         ] {
             assert!(is_reference(v), "{v}");
         }
@@ -481,6 +530,9 @@ mod tests {
             assert!(is_placeholder(v, true), "{v}");
         }
         assert!(!is_placeholder("Zq8vN2rT5kLm", true));
+        assert!(!is_placeholder("ghp_Zpegckc1ZuXl5jHXxXXRBDgYCp", true), "mixed-case x in a random token");
+        assert!(!is_word("cRyvuatYepXUnKulksRxWVND"), "random letters");
+        assert!(is_word("secretName") && is_word("redis-credentials"));
         assert!(!is_placeholder("example123", false), "a chosen password in a password setting");
         assert!(is_placeholder("example", false));
     }
@@ -494,10 +546,12 @@ mod tests {
         assert!(!is_path("Zq8/vN2rT5kL+m=="));
         assert!(is_plain_url("https://oauth2.googleapis.com/token"));
         assert!(!is_plain_url("https://user:pw@host/"));
-        assert!(is_code("&syscall.Credential{Uid:"));
-        assert!(is_code("process.env.TOKEN"));
-        assert!(is_code("getenv(\"X\")"));
-        assert!(!is_code("Hx7!pL2@mQ9z"));
+        assert!(is_code("&syscall.Credential{Uid:", false));
+        assert!(is_code("process.env.TOKEN", false));
+        assert!(is_code("getenv(\"X\")", false));
+        assert!(!is_code("Hx7!pL2@mQ9z", true));
+        assert!(is_code("app.secret", true));
+        assert!(!is_code("Dolphin.shop177", false), "a password with a dot");
         assert!(is_uuid("123e4567-e89b-12d3-a456-426614174000"));
         assert!(is_checksum("da39a3ee5e6b4b0d3255bfef95601890afd80709"));
         assert!(is_identifier("_bindgen_ty_24"));

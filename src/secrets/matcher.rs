@@ -334,7 +334,13 @@ impl Compiled {
         if !self.key_words.is_empty() && !key.is_some_and(|k| self.key_has_words(k)) {
             return false;
         }
-        let role = key.map(words::role);
+        let mut role = key.map(words::role);
+        // Documentation shows weak example passwords (`docker run -e
+        // POSTGRES_PASSWORD=mysecretpassword`): there a password setting needs
+        // a value that looks chosen to be secret.
+        if file.format == Format::Markdown && role == Some(KeyRole::PasswordSetting) {
+            role = Some(KeyRole::MaybeSecret);
+        }
         // A key the rule itself captured that only names a secret
         // (`discord_client_id`, `WEBHOOK_SECRET_NAME`).
         if key_start.is_some() && role == Some(KeyRole::Naming) {
@@ -357,7 +363,7 @@ impl Compiled {
         let shared = words::names_itself(key, v)
             || filters::is_path(v)
             || filters::is_plain_url(v)
-            || filters::is_code(v)
+            || filters::is_code(v, role != Some(KeyRole::PasswordSetting))
             || filters::is_prose(&full);
         if shared {
             return false;
