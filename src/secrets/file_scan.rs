@@ -54,7 +54,7 @@ impl Matcher {
             self.secret_entries(index, &mut structural, &mut covered);
             // Base64 text in `data` is not what the Secret holds: only the
             // decoded entries count there.
-            raw.retain(|c| !index.block_at(c.start).is_some_and(|b| b.field == "data"));
+            raw.retain(|c| index.block_at(c.start).is_none_or(|b| b.field != "data"));
         }
         if file.format == Format::Yaml && memchr::memmem::find(text, b"value:").is_some() {
             for pair in yaml::named_values(text) {
@@ -143,7 +143,7 @@ impl Matcher {
     ) -> Vec<Found> {
         let mut out = Vec::with_capacity(kept.len());
         let mut cursor = Cursor::default();
-        let mut ordinals: HashMap<(Option<String>, Option<String>, Option<String>), u32> = HashMap::new();
+        let mut ordinals: HashMap<Slot, u32> = HashMap::new();
         for c in kept {
             let first = cursor.seek(text, c.match_start);
             let own = cursor.seek(text, c.start);
@@ -172,6 +172,10 @@ impl Matcher {
         out
     }
 }
+
+/// Key, object and path: secrets in the same slot are numbered in file
+/// order.
+type Slot = (Option<String>, Option<String>, Option<String>);
 
 /// A line: its 1-based number and where it starts.
 #[derive(Debug, Clone, Copy)]
@@ -344,7 +348,8 @@ mod tests {
             b64("tok_Qm7ZtR2xWv9LpK4sNb8Y")
         );
         let found = matcher().scan_file("k8s/secret.yaml", text.as_bytes());
-        let got: Vec<(&str, Option<&str>, u32, Option<&str>, Option<&str>)> = found
+        type Row<'a> = (&'a str, Option<&'a str>, u32, Option<&'a str>, Option<&'a str>);
+        let got: Vec<Row<'_>> = found
             .iter()
             .map(|f| {
                 (
@@ -381,7 +386,8 @@ mod tests {
     fn inline_markers_and_dockerfile_statements() {
         let text = "FROM alpine\nENV A_PASSWORD=Xk9mQ2vL \\\n    B_PASSWORD=Zq8vN2rT # stackaudit:ignore[password]\nRUN echo tok_Qm7ZtR2xWv9LpK4sNb8Y\n";
         let found = matcher().scan_file("Dockerfile", text.as_bytes());
-        let got: Vec<(Option<&str>, Option<&str>, Option<&[String]>)> =
+        type Row<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a [String]>);
+        let got: Vec<Row<'_>> =
             found.iter().map(|f| (f.key.as_deref(), f.context.statement.as_deref(), f.ignore.as_deref())).collect();
         assert_eq!(
             got,

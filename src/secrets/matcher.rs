@@ -371,9 +371,9 @@ impl Compiled {
         match role {
             Some(KeyRole::Naming) | None => false,
             Some(KeyRole::PasswordSetting) => {
-                v.chars().count() >= 4
-                    && !filters::is_label_word(v)
-                    && !(filters::is_identifier(v) && !v.bytes().any(|b| b.is_ascii_lowercase()))
+                // `SOME_CONSTANT`: a name in capitals, not a password.
+                let constant = filters::is_identifier(v) && !v.bytes().any(|b| b.is_ascii_lowercase());
+                v.chars().count() >= 4 && !filters::is_label_word(v) && !constant
             }
             Some(KeyRole::MaybeSecret) => {
                 v.len() >= 8

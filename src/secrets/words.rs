@@ -225,7 +225,7 @@ pub fn names_itself(key: &str, value: &str) -> bool {
         return true;
     }
     let Some(noun) = key_words(key).pop() else { return false };
-    key_words(value).iter().any(|w| *w == noun)
+    key_words(value).contains(&noun)
 }
 
 #[cfg(test)]
