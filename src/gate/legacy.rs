@@ -21,3 +21,21 @@ pub fn adopt_current_ids(earlier: &mut [Finding], current: &[Finding]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::Severity;
+
+    #[test]
+    fn an_old_id_takes_the_current_one() {
+        let mut current = super::super::tests::finding(Severity::High);
+        current.id = "new".into();
+        current.legacy_ids = vec!["old".into()];
+        let mut earlier =
+            vec![Finding { id: "old".into(), ..current.clone() }, Finding { id: "other".into(), ..current.clone() }];
+        adopt_current_ids(&mut earlier, std::slice::from_ref(&current));
+        let ids: Vec<&str> = earlier.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["new", "other"]);
+    }
+}

@@ -59,10 +59,6 @@ pub struct Matcher {
 pub struct SecretValue(String);
 
 impl SecretValue {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -150,10 +146,6 @@ impl Matcher {
     /// The ID of the rule at `index`.
     pub fn rule_id(&self, index: usize) -> &str {
         self.ids.get(index).map_or("", String::as_str)
-    }
-
-    pub fn rule_count(&self) -> usize {
-        self.ids.len()
     }
 
     /// Every accepted match in `text`, in no particular order.
