@@ -300,7 +300,7 @@ for name, *_, missed, false_by in rows:
 PY
 
 # Pathological inputs: the engine must stay linear however the secrets are
-# laid out. One 16 MB line dense with keywords and secrets (a minified
+# laid out. One 12 MB line dense with keywords and secrets (a minified
 # bundle), and a 50,000-entry YAML file of name/value pairs and Secrets.
 STRESS=$WORK/stress
 if [ ! -f "$STRESS/.done" ]; then
@@ -312,7 +312,7 @@ R = random.Random(14)
 AL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 def r(n): return "".join(R.choice(AL) for _ in range(n))
 parts, size = [], 0
-while size < 16 * 1024 * 1024:
+while size < 12 * 1024 * 1024:
     p = R.choice([f'"api_token":"{r(32)}",', f'"password":"{r(12)}",', f'"token":"ghp_{r(36)}",', '"secretName":"x",', f'"n":"{r(20)}",'])
     parts.append(p)
     size += len(p)

@@ -56,6 +56,8 @@ pub struct FileKind {
     /// Translation catalogues: generic rules do not run (their values are
     /// interface text).
     pub locale: bool,
+    /// Tests and fixtures: passwords there are made up.
+    pub test_data: bool,
 }
 
 impl FileKind {
@@ -88,11 +90,24 @@ impl FileKind {
                 _ => Format::Text,
             }
         };
-        Self { lock_file: filters::is_lock_file(&name), locale: filters::is_locale_catalogue(path), format, name }
+        Self {
+            lock_file: filters::is_lock_file(&name),
+            locale: filters::is_locale_catalogue(path),
+            test_data: filters::is_test_path(path),
+            format,
+            name,
+        }
     }
 
     pub fn source_code(&self) -> bool {
         self.format == Format::Source
+    }
+
+    /// Where a literal under a password key is a password whatever it
+    /// looks like: configuration. In code, documentation and tests such
+    /// literals are mostly examples, and must look chosen to be secret.
+    pub fn takes_weak_passwords(&self) -> bool {
+        !self.test_data && !matches!(self.format, Format::Source | Format::Markdown)
     }
 }
 

@@ -51,14 +51,14 @@ impl Matcher {
         let index = (file.format == Format::Yaml && memchr::memmem::find(text, b"kind:").is_some())
             .then(|| YamlIndex::build(text));
         if let Some(index) = &index {
-            self.secret_entries(index, &mut structural, &mut covered);
+            self.secret_entries(index, file.test_data, &mut structural, &mut covered);
             // Base64 text in `data` is not what the Secret holds: only the
             // decoded entries count there.
             raw.retain(|c| index.block_at(c.start).is_none_or(|b| b.field != "data"));
         }
         if file.format == Format::Yaml && memchr::memmem::find(text, b"value:").is_some() {
             for pair in yaml::named_values(text) {
-                if let Some(best) = self.classify(&pair.name, &pair.value).into_iter().next() {
+                if let Some(best) = self.classify_in(&pair.name, &pair.value, file.test_data).into_iter().next() {
                     covered.push((pair.value_start, pair.value_end));
                     structural.push(Structural {
                         candidate: placed(best, pair.value_start, pair.value_end, &pair.name),
@@ -68,7 +68,7 @@ impl Matcher {
             }
         }
         if file.format == Format::Dockerfile {
-            self.legacy_env(text, &mut structural, &mut covered);
+            self.legacy_env(text, file.test_data, &mut structural, &mut covered);
         }
         covered.sort_unstable();
         raw.retain(|c| !overlaps(&covered, c.start, c.end));
@@ -82,7 +82,13 @@ impl Matcher {
     }
 
     /// Each entry of a Secret's `data` (decoded) and `stringData`.
-    fn secret_entries(&self, index: &YamlIndex, out: &mut Vec<Structural>, covered: &mut Vec<(usize, usize)>) {
+    fn secret_entries(
+        &self,
+        index: &YamlIndex,
+        test_data: bool,
+        out: &mut Vec<Structural>,
+        covered: &mut Vec<(usize, usize)>,
+    ) {
         for entry in &index.entries {
             covered.push((entry.value_start, entry.value_end));
             let (value, encoding) = if entry.field == "data" {
@@ -93,7 +99,7 @@ impl Matcher {
             } else {
                 (entry.value.clone(), None)
             };
-            if let Some(best) = self.classify_stored_secret(&entry.key, &value).into_iter().next() {
+            if let Some(best) = self.classify_stored_secret(&entry.key, &value, test_data).into_iter().next() {
                 let candidate = placed(best, entry.value_start, entry.value_end, &entry.key);
                 out.push(Structural { candidate, encoding });
             }
@@ -101,7 +107,7 @@ impl Matcher {
     }
 
     /// `ENV KEY value`: the legacy form has no `=` for the key rules to see.
-    fn legacy_env(&self, text: &[u8], out: &mut Vec<Structural>, covered: &mut Vec<(usize, usize)>) {
+    fn legacy_env(&self, text: &[u8], test_data: bool, out: &mut Vec<Structural>, covered: &mut Vec<(usize, usize)>) {
         let mut start = 0;
         while start < text.len() {
             let end = line_end(text, start);
@@ -123,7 +129,7 @@ impl Matcher {
             let value = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value);
             let Some(col) = line.rfind(value).filter(|_| !value.is_empty()) else { continue };
             let value_start = end - line.len() + col;
-            if let Some(best) = self.classify(key, value).into_iter().next() {
+            if let Some(best) = self.classify_in(key, value, test_data).into_iter().next() {
                 covered.push((value_start, value_start + value.len()));
                 out.push(Structural {
                     candidate: placed(best, value_start, value_start + value.len(), key),

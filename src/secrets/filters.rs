@@ -419,6 +419,84 @@ pub fn is_prose(full_value: &str) -> bool {
     spaced_words || non_latin || sentence_end
 }
 
+/// `%3A%40c`, `pass%5B%7F`: percent-encoded test strings for URL parsers,
+/// not a password someone chose.
+pub fn is_percent_encoded(value: &str) -> bool {
+    let b = value.as_bytes();
+    let escapes = (0..b.len().saturating_sub(2))
+        .filter(|&i| {
+            b.get(i) == Some(&b'%') && b.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+        })
+        .count();
+    escapes >= 2
+}
+
+/// A password hash (`$argon2id$…`, `$2y$10$…`, `{SSHA}…`, Django's
+/// `pbkdf2_sha256$…`): what a server stores to check a password, not the
+/// password. htpasswd files have their own rule.
+pub fn is_password_hash(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    [
+        "$argon2",
+        "$2a$",
+        "$2b$",
+        "$2y$",
+        "$5$",
+        "$6$",
+        "$apr1$",
+        "$1$",
+        "{ssha}",
+        "{sha}",
+        "{crypt}",
+        "pbkdf2_",
+        "scram-sha-256$",
+        "$scrypt$",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+        || (lower.starts_with("md5")
+            && lower.len() == 35
+            && lower.get(3..).is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit())))
+}
+
+/// Tests, fixtures and their data: the passwords there are made up. A
+/// password setting there needs a value that looks chosen to be secret.
+pub fn is_test_path(path: &str) -> bool {
+    let path = path.replace('\\', "/");
+    let lower = path.to_ascii_lowercase();
+    let folders = [
+        "test",
+        "tests",
+        "testdata",
+        "test-data",
+        "test_data",
+        "fixtures",
+        "__tests__",
+        "spec",
+        "specs",
+        "e2e",
+        "mocks",
+        "__mocks__",
+    ];
+    let name = path.rsplit('/').next().unwrap_or(&path);
+    let stem = name.split('.').next().unwrap_or(name);
+    let lower_name = name.to_ascii_lowercase();
+    let lower_stem = stem.to_ascii_lowercase();
+    // `LoginTest.java`, `AuthTests.cs`: a capitalised suffix after a word.
+    let camel_test = ["Test", "Tests"].iter().any(|t| {
+        stem.strip_suffix(t)
+            .is_some_and(|before| before.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit()))
+    });
+    lower.split('/').rev().skip(1).any(|dir| folders.contains(&dir))
+        || lower_name.contains(".test.")
+        || lower_name.contains(".spec.")
+        || lower_stem.ends_with("_test")
+        || lower_stem.ends_with("_tests")
+        || lower_stem.ends_with("_spec")
+        || lower_stem.starts_with("test_")
+        || camel_test
+}
+
 /// Source code: a generic key-name rule only counts a quoted literal there
 /// (`password = "…"`); unquoted values are types, variables and calls.
 pub fn is_source_code(file_name: &str) -> bool {
@@ -568,6 +646,30 @@ mod tests {
         assert!(!is_prose("admin-pass"));
         assert!(is_label_word("Passwort"));
         assert!(!is_label_word("mysecretpassword"));
+    }
+
+    #[test]
+    fn encoded_strings_hashes_and_test_paths() {
+        assert!(is_percent_encoded("%3A%40c") && is_percent_encoded("pass%5B%7F"));
+        assert!(!is_percent_encoded("50%off-Sale9"));
+        assert!(is_password_hash("$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"));
+        assert!(is_password_hash("{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="));
+        assert!(!is_password_hash("s3cr3t$x"));
+        for p in [
+            "tests/setters_tests.json",
+            "src/__tests__/login.ts",
+            "pkg/auth_test.go",
+            "web/login.spec.ts",
+            "app/test_views.py",
+            "src/main/java/LoginTest.java",
+        ] {
+            assert!(is_test_path(p), "{p}");
+        }
+        for p in
+            ["docker-compose.yml", "config/testing.env.example", "contest/app.yaml", "latest.yaml", "manifest.json"]
+        {
+            assert!(!is_test_path(p), "{p}");
+        }
     }
 
     #[test]

@@ -208,13 +208,19 @@ impl Matcher {
     /// the assignment `key=value`, so the key-name rules apply; a multi-line
     /// value (a PEM key, a JSON document) is also searched as text.
     pub fn classify(&self, key: &str, value: &str) -> Vec<Candidate> {
+        self.classify_in(key, value, false)
+    }
+
+    /// `classify` for a pair read from a file; `test_data`: the file holds
+    /// tests or fixtures.
+    pub(super) fn classify_in(&self, key: &str, value: &str, test_data: bool) -> Vec<Candidate> {
         let mut found = Vec::new();
         if value.trim().is_empty() || filters::is_reference(value) {
             return found;
         }
-        let file = FileKind { format: Format::Dotenv, ..FileKind::default() };
+        let file = FileKind { format: Format::Dotenv, test_data, ..FileKind::default() };
         if value.contains('\n') {
-            let inner = FileKind { format: Format::Text, name: key.to_string(), ..FileKind::default() };
+            let inner = FileKind { format: Format::Text, name: key.to_string(), test_data, ..FileKind::default() };
             found.extend(self.scan(value.as_bytes(), &inner));
         } else {
             let line = format!("{key}={value}");
@@ -236,12 +242,13 @@ impl Matcher {
     /// `classify`, and for a value stored in a Kubernetes Secret (where
     /// every value is meant to be secret), a random-looking value counts
     /// even when its key's name says nothing: judged as if named `secret`.
-    pub fn classify_stored_secret(&self, key: &str, value: &str) -> Vec<Candidate> {
-        let found = self.classify(key, value);
-        if !found.is_empty() || value.contains('\n') || words::role(key) == KeyRole::Naming {
+    pub fn classify_stored_secret(&self, key: &str, value: &str, test_data: bool) -> Vec<Candidate> {
+        let found = self.classify_in(key, value, test_data);
+        if !found.is_empty() || value.contains('\n') || matches!(words::role(key), KeyRole::Naming | KeyRole::TestData)
+        {
             return found;
         }
-        let mut found = self.classify("secret", value);
+        let mut found = self.classify_in("secret", value, test_data);
         for c in &mut found {
             c.key = Some(key.to_string());
         }
@@ -327,10 +334,11 @@ impl Compiled {
             return false;
         }
         let mut role = key.map(words::role);
-        // Documentation shows weak example passwords (`docker run -e
-        // POSTGRES_PASSWORD=mysecretpassword`): there a password setting needs
-        // a value that looks chosen to be secret.
-        if file.format == Format::Markdown && role == Some(KeyRole::PasswordSetting) {
+        // Documentation, code and tests show weak example passwords
+        // (`docker run -e POSTGRES_PASSWORD=mysecretpassword`, `json!({"password":
+        // "secret123"})`): there a password setting needs a value that looks
+        // chosen to be secret.
+        if !file.takes_weak_passwords() && role == Some(KeyRole::PasswordSetting) {
             role = Some(KeyRole::MaybeSecret);
         }
         // A key the rule itself captured that only names a secret
@@ -339,7 +347,11 @@ impl Compiled {
             return false;
         }
         let password_setting = self.generic && role == Some(KeyRole::PasswordSetting);
-        if filters::is_placeholder(v, !password_setting) || site.truncated() || site.has_placeholder_hint() {
+        if filters::is_placeholder(v, !password_setting)
+            || site.truncated()
+            || site.has_placeholder_hint()
+            || site.documentation_host()
+        {
             return false;
         }
         if let Some(validator) = self.validator {
@@ -353,6 +365,8 @@ impl Compiled {
         let Some(key) = key else { return false };
         let full = site.full_value();
         let shared = words::names_itself(key, v)
+            || filters::is_percent_encoded(v)
+            || filters::is_password_hash(v)
             || filters::is_path(v)
             || filters::is_plain_url(v)
             || filters::is_code(v, role != Some(KeyRole::PasswordSetting))
@@ -361,7 +375,7 @@ impl Compiled {
             return false;
         }
         match role {
-            Some(KeyRole::Naming) | None => false,
+            Some(KeyRole::Naming | KeyRole::TestData) | None => false,
             Some(KeyRole::PasswordSetting) => {
                 // `SOME_CONSTANT`: a name in capitals, not a password.
                 let constant = filters::is_identifier(v) && !v.bytes().any(|b| b.is_ascii_lowercase());
@@ -426,6 +440,22 @@ impl<'t> Site<'t> {
     fn truncated(&self) -> bool {
         let after = self.after();
         after.starts_with(b"...") || after.starts_with("…".as_bytes())
+    }
+
+    /// A credential for a documentation host (`ftp://rms:secret123@example.com`,
+    /// RFC 2606): an example.
+    fn documentation_host(&self) -> bool {
+        let after = self.text.get(self.end..(self.end + 80).min(self.text.len())).unwrap_or_default();
+        let Some(host) = after.strip_prefix(b"@") else { return false };
+        let host: Vec<u8> = host
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+            .map(u8::to_ascii_lowercase)
+            .collect();
+        [&b"example.com"[..], b"example.org", b"example.net"].iter().any(|d| host.ends_with(d))
+            || host.ends_with(b".example")
+            || host.ends_with(b".test")
+            || host.ends_with(b".invalid")
     }
 
     /// A comment after the value, or on the line above, that says to

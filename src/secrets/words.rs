@@ -176,6 +176,13 @@ const NAMING_WORDS: &[&str] = &[
     "notice",
 ];
 
+/// Words that make the value test or example data: `TEST_PASSWORD`,
+/// `mock_token`, `wrong_password`, `token_valid`.
+const TEST_WORDS: &[&str] = &[
+    "test", "tests", "testing", "mock", "fake", "dummy", "example", "sample", "wrong", "bad", "invalid", "valid",
+    "expired", "bogus", "stub",
+];
+
 /// First words that make `...secret` keys name a Kubernetes Secret object:
 /// `existingSecret`, `tlsSecret`, `imagePullSecrets`.
 const REFERENCE_QUALIFIERS: &[&str] = &["existing", "tls", "ca", "cert", "certificate", "image", "pull", "use"];
@@ -190,6 +197,8 @@ pub enum KeyRole {
     MaybeSecret,
     /// The key names, points at or describes a secret.
     Naming,
+    /// The key says its value is test or example data (`TEST_PASSWORD`).
+    TestData,
 }
 
 pub fn role(key: &str) -> KeyRole {
@@ -197,6 +206,9 @@ pub fn role(key: &str) -> KeyRole {
     let Some(last) = words.last() else { return KeyRole::MaybeSecret };
     if NAMING_WORDS.contains(&last.as_str()) {
         return KeyRole::Naming;
+    }
+    if words.iter().any(|w| TEST_WORDS.contains(&w.as_str())) {
+        return KeyRole::TestData;
     }
     // `existingSecret`, `tlsSecret`: the name of a Secret object.
     if words.len() > 1 && last.starts_with("secret") && REFERENCE_QUALIFIERS.contains(&words[0].as_str()) {
@@ -258,6 +270,9 @@ mod tests {
             "imagePullSecrets",
         ] {
             assert_eq!(role(key), KeyRole::Naming, "{key}");
+        }
+        for key in ["TEST_PASSWORD", "wrong_password", "mock_api_key", "token_valid"] {
+            assert_eq!(role(key), KeyRole::TestData, "{key}");
         }
         for key in ["SESSION_SECRET", "GITHUB_TOKEN", "api_key", "GOOGLE_APPLICATION_CREDENTIALS", "SECRET_KEY"] {
             assert_eq!(role(key), KeyRole::MaybeSecret, "{key}");
