@@ -451,6 +451,25 @@ fn binary_oversize_and_gitignored_files() {
     assert!(!skipped.iter().any(|(p, _)| p == "ignored.env"), "{skipped:?}");
 }
 
+/// A dump full of secrets (a database export, a generated bundle) reports
+/// its first thousand and says so, rather than exhausting memory.
+#[test]
+fn a_file_full_of_secrets_reports_the_first_thousand() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut g = Gen::new(17);
+    let dump: String = (0..1500).map(|i| format!("TOKEN_{i}=ghp_{}\n", g.s(ALNUM, 36))).collect();
+    write(dir.path(), "dump.env", &dump);
+    let (_code, report) = scan_json(dir.path(), &["."]);
+    let found = secret_findings(&report);
+    assert_eq!(found.len(), 1000);
+    assert_eq!(found.iter().map(|f| f["location"]["line"].as_u64().unwrap_or(0)).max(), Some(1000), "the first ones");
+    let skipped = report["skipped"].as_array().expect("skipped");
+    assert!(
+        skipped.iter().any(|s| s["path"] == "dump.env" && text(&s["reason"]).contains("1500 secrets")),
+        "{skipped:?}"
+    );
+}
+
 /// Every report format, written with debug logging, must not contain any
 /// planted value, nor any 8-character window of one beyond the public prefix
 /// of its token format.

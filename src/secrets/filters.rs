@@ -187,6 +187,14 @@ pub fn is_placeholder(value: &str, documentation_marker: bool) -> bool {
         || lower.ends_with("...")
 }
 
+/// `secret123`, `password1!`, `admin2024`: a stand-in word with a number,
+/// as examples and tests write passwords.
+pub fn is_numbered_placeholder(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    let word = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation());
+    word.len() < lower.len() && PLACEHOLDER_VALUES.contains(&word)
+}
+
 fn one_repeated_char(value: &str) -> bool {
     let mut chars = value.chars();
     match chars.next() {
@@ -613,6 +621,8 @@ mod tests {
         assert!(is_word("secretName") && is_word("redis-credentials"));
         assert!(!is_placeholder("example123", false), "a chosen password in a password setting");
         assert!(is_placeholder("example", false));
+        assert!(is_numbered_placeholder("secret123") && is_numbered_placeholder("Password1!"));
+        assert!(!is_numbered_placeholder("secret") && !is_numbered_placeholder("Zq8vN2rT5"));
     }
 
     #[test]

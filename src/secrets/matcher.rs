@@ -384,6 +384,7 @@ impl Compiled {
             Some(KeyRole::MaybeSecret) => {
                 v.len() >= 8
                     && !(filters::is_uuid(v)
+                        || filters::is_numbered_placeholder(v)
                         || filters::is_checksum(v)
                         || filters::is_number(v)
                         || filters::is_word(v)

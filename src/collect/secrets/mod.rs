@@ -31,6 +31,11 @@ use crate::secrets::{fingerprint, preview, Found, Matcher};
 
 const SOURCE: &str = "secrets";
 
+/// Secrets reported per file. A file with more is a dump (a database
+/// export, a generated bundle): its first secrets say what it is, and
+/// thousands of findings would only exhaust memory and reviewers.
+pub const MAX_SECRETS_PER_FILE: usize = 1000;
+
 pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
     let config = &ctx.config.secrets;
     let mut out = Collected::default();
@@ -123,7 +128,18 @@ fn scan_file(matcher: &Matcher, file: &DiscoveredFile, max: u64, buf: &mut Vec<u
         return outcome;
     }
     outcome.bytes = buf.len() as u64;
-    outcome.facts = scan_text(matcher, &file.display, buf);
+    let mut found = matcher.scan_file(&file.display, buf);
+    if found.len() > MAX_SECRETS_PER_FILE {
+        outcome.skipped = Some(Skipped {
+            path: file.display.clone(),
+            reason: format!(
+                "secrets: {} secrets found, only the first {MAX_SECRETS_PER_FILE} are reported",
+                found.len()
+            ),
+        });
+        found.truncate(MAX_SECRETS_PER_FILE);
+    }
+    outcome.facts = found.into_iter().map(|f| secret_fact(&file.display, f)).collect();
     // A buffer that held one huge file is not kept for the rest of the walk.
     if buf.capacity() > 4 * 1024 * 1024 {
         *buf = Vec::new();
