@@ -14,6 +14,17 @@
 # scan everything. Recall and false findings are counted on the shards each
 # tool scanned. Needs: ripsecrets (cargo install ripsecrets), detect-secrets
 # (pip install detect-secrets), /usr/bin/time. The corpus stays in /tmp.
+#
+#   TOOLS=stackaudit scripts/bench-secrets.sh      # only the tools named
+#   SA_BEFORE=/tmp/stackaudit-main scripts/bench-secrets.sh
+#                                                  # also an earlier build
+#
+# Planted private keys have bodies that decode to a key structure (random
+# bytes in a DER SEQUENCE, the OpenSSH magic): the scanner checks that. The
+# run ends with pathological inputs for the secrets engine (one 16 MB line
+# dense with keywords and secrets, a YAML file with 50,000 entries), timed
+# per binary and stopped after STRESS_TIMEOUT seconds (300): the engine must
+# stay linear in the input.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,8 +35,10 @@ DS_SHARDS=${DS_SHARDS:-1}
 CORPUS=$WORK/corpus
 mkdir -p "$WORK"
 
-for tool in ripsecrets detect-secrets /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "missing $tool (see the header of this script)" >&2; exit 2; }
+TOOLS=${TOOLS:-stackaudit ripsecrets detect-secrets}
+for tool in $TOOLS /usr/bin/time; do
+  [ "$tool" = stackaudit ] && continue
+  command -v "$tool" >/dev/null || { echo "missing $tool (see the header of this script; TOOLS= to skip it)" >&2; exit 2; }
 done
 
 # SA=/path/to/stackaudit skips the build (a release binary already built).
@@ -37,7 +50,7 @@ fi
 if [ ! -f "$CORPUS/.done-$CORPUS_MB" ]; then
   rm -rf "$CORPUS"
   python3 - "$CORPUS" "$CORPUS_MB" "$SHARD_MB" <<'PY'
-import os, random, shutil, sys
+import base64, os, random, shutil, sys
 corpus, total_mb, shard_mb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 R = random.Random(1126)
 AL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -64,6 +77,15 @@ R.shuffle(sources)
 if not sources:
     sys.exit("no source text found under ~/.cargo/registry/src (build the project first)")
 
+def der_body(n, width=64):
+    body = bytes([0x30, 0x82, n >> 8, n & 0xFF]) + bytes(R.randrange(256) for _ in range(n))
+    s = base64.b64encode(body).decode()
+    return [s[i:i + width] for i in range(0, len(s), width)]
+
+def openssh_body():
+    s = base64.b64encode(b"openssh-key-v1\0" + bytes(R.randrange(256) for _ in range(260))).decode()
+    return [s[i:i + 70] for i in range(0, len(s), 70)]
+
 def human_pw():
     words = ["horse", "Battery", "staple", "Correct", "sunny", "Dolphin", "maple", "Rocket", "violet", "Tiger"]
     return R.choice(words) + R.choice(["-", "_", ".", ""]) + R.choice(words) + str(R.randint(1, 999))
@@ -78,7 +100,7 @@ def planted_stack():
         lines.extend(line_text.split("\n"))
         if kind:
             marks.append((first, first + line_text.count("\n"), kind))
-    pem = "\n".join(r(B64, 64) for _ in range(8))
+    pem = "\n".join(der_body(470))
     # Filler and look-alikes that are not secrets, mixed in each file.
     def negatives(path):
         for t in ["REDIS_PASSWORD=${REDIS_PASSWORD}", "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE",
@@ -126,13 +148,13 @@ def planted_stack():
     p = "config/sa.json"
     add(p, "{\n  \"type\": \"service_account\",\n  \"project_id\": \"shop-prod\",")
     add(p, f"  \"private_key_id\": \"{r(HX, 40)}\",", "gcp-service-account")
-    add(p, "  \"private_key\": \"-----BEGIN PRIVATE KEY-----\\n" + "\\n".join(r(B64, 64) for _ in range(6)) + "\\n-----END PRIVATE KEY-----\\n\",", "gcp-private-key")
+    add(p, "  \"private_key\": \"-----BEGIN PRIVATE KEY-----\\n" + "\\n".join(der_body(300)) + "\\n-----END PRIVATE KEY-----\\n\",", "gcp-private-key")
     add(p, f"  \"client_secret\": \"GOCSPX-{r(URL, 28)}\"", "google-oauth-secret")
     add(p, "}")
     p = "certs/server.key"
     add(p, "-----BEGIN RSA PRIVATE KEY-----\n" + pem + "\n-----END RSA PRIVATE KEY-----", "pem-private-key")
     p = "certs/id_ed25519"
-    add(p, "-----BEGIN OPENSSH PRIVATE KEY-----\n" + "\n".join(r(B64, 70) for _ in range(5)) + "\n-----END OPENSSH PRIVATE KEY-----", "openssh-private-key")
+    add(p, "-----BEGIN OPENSSH PRIVATE KEY-----\n" + "\n".join(openssh_body()) + "\n-----END OPENSSH PRIVATE KEY-----", "openssh-private-key")
     p = "Dockerfile"
     add(p, "FROM node:20-alpine\nWORKDIR /app")
     add(p, f"ENV PYPI_TOKEN pypi-AgEIcHlwaS5vcmc{r(URL, 80)}", "pypi-token")
@@ -191,17 +213,22 @@ measure() {
 
 echo "corpus: $SIZE_MB MB in $(ls -d "$CORPUS"/shard-* | wc -l) shards at $CORPUS"
 # SUMMARY_ONLY=1 re-reads the outputs of the last run without scanning again.
+has() { case " $TOOLS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 if [ -z "${SUMMARY_ONLY:-}" ]; then
   STACKAUDIT_FINGERPRINT_KEY=bench measure stackaudit stackaudit.json "$SA" scan . --format json --exit-zero
-  measure ripsecrets ripsecrets.txt ripsecrets .
+  if [ -n "${SA_BEFORE:-}" ]; then
+    STACKAUDIT_FINGERPRINT_KEY=bench measure stackaudit-before stackaudit-before.json "$SA_BEFORE" scan . --format json --exit-zero
+  fi
+  if has ripsecrets; then measure ripsecrets ripsecrets.txt ripsecrets .; fi
   # shellcheck disable=SC2086
-  measure detect-secrets detect-secrets.json detect-secrets scan --all-files $DS_DIRS
+  if has detect-secrets; then measure detect-secrets detect-secrets.json detect-secrets scan --all-files $DS_DIRS; fi
 fi
 
 python3 - "$CORPUS" "$WORK" "$SIZE_MB" "$SHARD_MB" "$DS_SHARDS" <<'PY'
-import collections, json, re, sys
+import collections, json, os, re, sys
 corpus, work, size_mb, shard_mb, ds_shards = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
-times = {n: open(f"{work}/{n}.time").read().strip().splitlines()[-1].split() for n in ["stackaudit", "ripsecrets", "detect-secrets"]}
+names = [n for n in ["stackaudit", "stackaudit-before", "ripsecrets", "detect-secrets"] if os.path.exists(f"{work}/{n}.time")]
+times = {n: open(f"{work}/{n}.time").read().strip().splitlines()[-1].split() for n in names}
 planted = collections.defaultdict(list)   # path -> [(first, last, kind)]
 kinds = collections.Counter()
 for row in open(f"{work}/planted.tsv"):
@@ -211,10 +238,12 @@ for row in open(f"{work}/planted.tsv"):
 def norm(p):
     return p[2:] if p.startswith("./") else p
 
-def hits_stackaudit():
-    r = json.load(open(f"{work}/stackaudit.json"))
+SECRET_CONTEXT_RULES = ("dockerfile-secret-in-build", "k8s-secret-in-manifest", "workload-secret-in-environment")
+
+def hits_stackaudit(name="stackaudit"):
+    r = json.load(open(f"{work}/{name}.json"))
     return [(norm(f["location"]["path"]), f["location"]["line"], f["rule_id"]) for f in r["findings"]
-            if f["rule_id"].startswith("secret-") and f.get("location")]
+            if (f["rule_id"].startswith("secret-") or f["rule_id"] in SECRET_CONTEXT_RULES) and f.get("location")]
 
 def hits_ripsecrets():
     out = []
@@ -248,11 +277,14 @@ def score(hits, shards):
 
 ds_scope = {f"shard-{i:03d}" for i in range(ds_shards)}
 rows = []
-for name, hits, scope, mb in [
-    ("stackaudit", hits_stackaudit(), None, size_mb),
-    ("ripsecrets", hits_ripsecrets(), None, size_mb),
-    ("detect-secrets", hits_detect_secrets(), ds_scope, shard_mb * ds_shards),
-]:
+runs = {
+    "stackaudit": lambda: (hits_stackaudit(), None, size_mb),
+    "stackaudit-before": lambda: (hits_stackaudit("stackaudit-before"), None, size_mb),
+    "ripsecrets": lambda: (hits_ripsecrets(), None, size_mb),
+    "detect-secrets": lambda: (hits_detect_secrets(), ds_scope, shard_mb * ds_shards),
+}
+for name in names:
+    hits, scope, mb = runs[name]()
     secs, kb = times[name]
     found, total, false, missed, false_by = score(hits, scope)
     rows.append((name, mb, float(secs), int(kb) / 1024, found, total, false, missed, false_by))
@@ -266,3 +298,47 @@ for name, *_, missed, false_by in rows:
     if false_by:
         print(f"{name} false findings by rule/type: " + ", ".join(f"{k} ×{n}" for k, n in false_by.most_common(12)))
 PY
+
+# Pathological inputs: the engine must stay linear however the secrets are
+# laid out. One 12 MB line dense with keywords and secrets (a minified
+# bundle), and a 50,000-entry YAML file of name/value pairs and Secrets.
+STRESS=$WORK/stress
+if [ ! -f "$STRESS/.done" ]; then
+  rm -rf "$STRESS" && mkdir -p "$STRESS"
+  python3 - "$STRESS" <<'PY'
+import random, sys
+d = sys.argv[1]
+R = random.Random(14)
+AL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+def r(n): return "".join(R.choice(AL) for _ in range(n))
+parts, size = [], 0
+while size < 12 * 1024 * 1024:
+    p = R.choice([f'"api_token":"{r(32)}",', f'"password":"{r(12)}",', f'"token":"ghp_{r(36)}",', '"secretName":"x",', f'"n":"{r(20)}",'])
+    parts.append(p)
+    size += len(p)
+open(f"{d}/bundle.min.js", "w").write("var c={" + "".join(parts) + "};\n")
+lines = []
+for i in range(25000):
+    lines += [f"  - name: API_TOKEN_{i}", f"    value: \"{r(24)}\""]
+open(f"{d}/env.yaml", "w").write("env:\n" + "\n".join(lines) + "\n")
+docs = [f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: s{i}\nstringData:\n  password: {r(14)}\n" for i in range(25000)]
+open(f"{d}/secrets.yaml", "w").write("---\n".join(docs))
+PY
+  touch "$STRESS/.done"
+fi
+echo
+echo "pathological inputs ($(du -sm --apparent-size "$STRESS" | cut -f1) MB in $STRESS):"
+for bin in "$SA" ${SA_BEFORE:-}; do
+  for f in bundle.min.js env.yaml secrets.yaml; do
+    rm -rf "$STRESS/one" && mkdir -p "$STRESS/one" && cp "$STRESS/$f" "$STRESS/one/"
+    # A quadratic engine would run for hours: stop it at STRESS_TIMEOUT.
+    if /usr/bin/time -f "%e %M" -o "$WORK/stress.time" timeout "${STRESS_TIMEOUT:-300}" \
+        env STACKAUDIT_FINGERPRINT_KEY=bench "$bin" scan "$STRESS/one" --format json --exit-zero >"$WORK/stress.json"; then
+      count=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['findings']))" "$WORK/stress.json")
+      read -r secs kb < <(tail -n 1 "$WORK/stress.time")
+      printf '  %-40s %-15s %7.1f s %7d MB peak  %7d findings\n' "$bin" "$f" "$secs" "$((kb / 1024))" "$count"
+    else
+      printf '  %-40s %-15s  stopped after %s s\n' "$bin" "$f" "${STRESS_TIMEOUT:-300}"
+    fi
+  done
+done

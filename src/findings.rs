@@ -86,6 +86,10 @@ pub struct Finding {
     /// Present in the baseline report: known, so it does not fail the gate.
     #[serde(default)]
     pub baseline: bool,
+    /// IDs this finding had under earlier ID schemes: a baseline or previous
+    /// report made then still matches it. Not written to reports.
+    #[serde(skip)]
+    pub legacy_ids: Vec<String>,
 }
 
 /// Why a finding does not count.

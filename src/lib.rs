@@ -4,6 +4,7 @@
 //! One pipeline, one direction: [`collect`] turns targets into [`facts`];
 //! [`rules`] judge facts and produce [`findings`]; [`gate`] decides the CI
 //! outcome and [`report`] renders it. [`scan`] runs the whole pipeline.
+//! [`secrets`] is a leaf both rules and collectors use to recognise secrets.
 
 pub mod collect;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod mask;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod secrets;
 
 pub mod cli;
 

@@ -13,7 +13,7 @@ use crate::diagnostics::ScanError;
 use crate::findings::{Finding, Severity};
 use crate::gate::{self, baseline::Baseline, suppress::Suppressions};
 use crate::history::diff_reports;
-use crate::report::{Report, RuleInfo, Summary, Targets, Tool, SCHEMA_VERSION};
+use crate::report::{Notice, Report, RuleInfo, Summary, Targets, Tool, SCHEMA_VERSION};
 use crate::rules::{Engine, RuleSet};
 use futures::future::OptionFuture;
 
@@ -59,8 +59,8 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
         rules.add_dir(dir);
     }
     let mut errors: Vec<ScanError> = std::mem::take(&mut rules.errors);
-    let detector = Detector::new(&rules);
-    let ctx = CollectContext { config, rules: &rules, detector: &detector };
+    let detector = secret_detector(&rules, &mut errors);
+    let ctx = CollectContext { config, detector: &detector };
 
     progress.stage("discovering files");
     let discovery = discover(&request.paths, &config.scan.exclude);
@@ -76,7 +76,7 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
     errors.append(&mut collected.errors);
 
     progress.stage("evaluating rules");
-    let mut findings = std::mem::take(&mut collected.findings);
+    let mut findings = Vec::new();
     match Engine::new(&rules, &config.policy) {
         Ok(engine) => {
             let (f, e) = engine.evaluate(&collected.facts);
@@ -88,8 +88,9 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
     sort_and_dedupe(&mut findings);
     collect::kubernetes::drop_inherited_findings(&mut findings);
     collect::docker::apply_label_suppressions(&collected.facts, &mut findings);
+    gate::inline::apply(&collected.facts, &mut findings);
 
-    let mut notices = Vec::new();
+    let mut notices: Vec<Notice> = fingerprint_key_notice().into_iter().collect();
     if let Some(path) = &request.ignore_file {
         match Suppressions::load(path) {
             Ok(s) => notices.extend(s.apply(&mut findings, Utc::now().date_naive())),
@@ -107,7 +108,10 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
 
     let rules_used = rule_infos(&findings, &rules);
     let diff = request.previous.as_deref().and_then(|path| match crate::report::json::load(path) {
-        Ok(previous) => Some(diff_reports(&previous, &crate::collect::files::display_path(path), &findings)),
+        Ok(mut previous) => {
+            gate::legacy::adopt_current_ids(&mut previous.findings, &findings);
+            Some(diff_reports(&previous, &crate::collect::files::display_path(path), &findings))
+        }
         Err(e) => {
             errors.push(ScanError::new(
                 "history",
@@ -143,6 +147,42 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
         facts: collected.facts,
         rules: rules_used,
         diff,
+    }
+}
+
+/// The secret matcher, built from the loaded secret rules and handed to the
+/// collectors.
+fn secret_detector(rules: &RuleSet, errors: &mut Vec<ScanError>) -> Detector {
+    let (matcher, problems) = crate::secrets::Matcher::new(rules.secret_specs());
+    for (id, message) in problems {
+        let path = rules.get(&id).map_or_else(|| id.clone(), |r| r.meta.path.clone());
+        errors.push(
+            ScanError::new(
+                "secrets",
+                &path,
+                crate::diagnostics::ErrorKind::Rule,
+                format!("secret pattern not usable: {message}"),
+            )
+            .at(crate::facts::Location::file(&path)),
+        );
+    }
+    Detector::new(matcher)
+}
+
+/// Secret fingerprints made with a key that could not be stored match no
+/// other run's: the report says so rather than changing them silently.
+fn fingerprint_key_notice() -> Option<Notice> {
+    match crate::mask::key_source()? {
+        crate::mask::KeySource::Ephemeral(reason) => Some(Notice {
+            kind: "fingerprint-key-ephemeral".into(),
+            message: format!(
+                "secret fingerprints use a key for this run only ({reason}); they will not match other runs' \
+                 fingerprints. Set {} to the same value everywhere to compare them. Finding IDs do not depend on it.",
+                crate::mask::KEY_ENV
+            ),
+            source: None,
+        }),
+        _ => None,
     }
 }
 

@@ -45,7 +45,6 @@ fn risky_service_findings_point_at_each_setting() {
         hit("workload-privileged", "risky", &at(20)),
         // `redis` sets no user and no engine here has it: unknown, low.
         hit("workload-may-run-as-root", "risky", &at(18)),
-        hit("workload-secret-in-environment", "risky", &at(47)),
         hit("workload-sensitive-host-mount", "risky", &at(30)),
         hit("workload-writable-rootfs", "risky", &at(18)),
     ];
@@ -66,7 +65,6 @@ fn service_with_nothing_set_gets_the_defaults_findings() {
         hit("workload-no-memory-limit", "defaults", &at(53)),
         hit("workload-no-pids-limit", "defaults", &at(53)),
         hit("workload-may-run-as-root", "defaults", &at(53)),
-        hit("workload-secret-in-environment", "defaults", &at(58)),
         hit("workload-writable-rootfs", "defaults", &at(53)),
     ];
     expected.sort();

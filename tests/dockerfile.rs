@@ -21,9 +21,11 @@ fn exact_findings_with_line() {
         hit("dockerfile-no-healthcheck", "Dockerfile.multistage", "Dockerfile.multistage:12"),
         hit("dockerfile-runs-as-root", "Dockerfile.switchback", "Dockerfile.switchback:6"),
         hit("dockerfile-runs-as-root", "Dockerfile.uid0", "Dockerfile.uid0:3"),
-        hit("dockerfile-secret-in-build", "Dockerfile.secrets", "Dockerfile.secrets:2"),
-        hit("dockerfile-secret-in-build", "Dockerfile.secrets", "Dockerfile.secrets:4"),
-        hit("dockerfile-secret-in-build", "Dockerfile.secrets", "Dockerfile.secrets:7"),
+        // Found by the secrets scan, reported by the Dockerfile context rule;
+        // the subject is the key.
+        hit("dockerfile-secret-in-build", "NPM_TOKEN", "Dockerfile.secrets:2"),
+        hit("dockerfile-secret-in-build", "GOOGLE_GENAI_API_KEY", "Dockerfile.secrets:4"),
+        hit("dockerfile-secret-in-build", "DB_PASSWORD", "Dockerfile.secrets:7"),
         hit("dockerfile-add-instead-of-copy", "Dockerfile.add", "Dockerfile.add:2"),
         hit("dockerfile-add-instead-of-copy", "Dockerfile.add", "Dockerfile.add:4"),
         hit("dockerfile-curl-pipe-shell", "Dockerfile.add", "Dockerfile.add:5"),

@@ -32,7 +32,6 @@ fn finds_the_deliberate_weaknesses_and_nothing_else_in_workloads() {
         // Their images decide the user, and no engine is asked here.
         hit("workload-may-run-as-root", "nginx", &at(41)),
         hit("workload-may-run-as-root", "redis", &at(55)),
-        hit("workload-secret-in-environment", "redis", &at(60)),
         hit("workload-writable-rootfs", "nginx", &at(41)),
         hit("workload-writable-rootfs", "redis", &at(55)),
     ];

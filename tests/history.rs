@@ -30,6 +30,7 @@ fn finding(rule: &str, subject: &str, severity: Severity) -> Finding {
         suppressed: false,
         suppression: None,
         baseline: false,
+        legacy_ids: vec![],
     }
 }
 

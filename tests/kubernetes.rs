@@ -76,7 +76,6 @@ fn weak_manifests_give_exactly_these_findings() {
         ("k8s-deployment-low-replicas", "Deployment/web", "replicas", "workloads.yaml", 2),
         ("k8s-hpa-min-replicas-low", "HorizontalPodAutoscaler/web", "minReplicas", "workloads.yaml", 86),
         ("k8s-secret-in-manifest", "Secret/redis-credentials", "password", "workloads.yaml", 80),
-        ("k8s-secret-in-manifest", "Secret/redis-credentials", "username", "workloads.yaml", 82),
         (
             "k8s-service-account-token-automounted",
             "Deployment/web",
@@ -98,7 +97,7 @@ fn weak_manifests_give_exactly_these_findings() {
         ("workload-privileged", "Deployment/web/web", "-", "workloads.yaml", 27),
         ("workload-runs-as-root", "Deployment/web/migrate", "user", "workloads.yaml", 22),
         ("workload-seccomp-unconfined", "Deployment/web/migrate", "-", "workloads.yaml", 19),
-        ("workload-secret-in-environment", "Deployment/web/web", "API_TOKEN", "workloads.yaml", 33),
+        ("secret-generic-token", "Deployment/web", "API_TOKEN", "workloads.yaml", 33),
         ("workload-sensitive-host-mount", "Deployment/web/web", "/host/etc", "workloads.yaml", 38),
         ("workload-writable-rootfs", "Deployment/web/migrate", "-", "workloads.yaml", 22),
         ("workload-writable-rootfs", "Deployment/web/web", "-", "workloads.yaml", 27),

@@ -21,8 +21,6 @@ pub mod tls;
 use crate::config::Config;
 use crate::diagnostics::{ScanError, Skipped};
 use crate::facts::Fact;
-use crate::findings::Finding;
-use crate::rules::RuleSet;
 
 /// What a collector produced.
 #[derive(Debug, Default)]
@@ -30,9 +28,6 @@ pub struct Collected {
     pub facts: Vec<Fact>,
     pub errors: Vec<ScanError>,
     pub skipped: Vec<Skipped>,
-    /// Findings a collector reports directly, for checks that are matches
-    /// rather than judgements over facts (secret patterns).
-    pub findings: Vec<Finding>,
     pub stats: Stats,
 }
 
@@ -47,7 +42,6 @@ impl Collected {
         self.facts.extend(other.facts);
         self.errors.extend(other.errors);
         self.skipped.extend(other.skipped);
-        self.findings.extend(other.findings);
         self.stats.files += other.stats.files;
         self.stats.bytes += other.stats.bytes;
     }
@@ -60,7 +54,8 @@ impl Collected {
 /// What every collector may read.
 pub struct CollectContext<'a> {
     pub config: &'a Config,
-    pub rules: &'a RuleSet,
-    /// Recognises secrets in literal values (environment, build args).
+    /// The secret matcher the pipeline built from the secret rules: the file
+    /// scan and the classification of literal values (environment, build
+    /// args) use the same one.
     pub detector: &'a secrets::Detector,
 }

@@ -75,11 +75,14 @@ pub struct SecretEntry {
     pub key: String,
     /// `data` (base64) or `stringData`.
     pub field: String,
-    /// A real value (not empty, not a `${VAR}`/`{{ }}` placeholder).
+    /// A value is written (not empty, not a `${VAR}`/`{{ }}` placeholder).
+    /// Whether it is a credential is the secrets scan's verdict, on the
+    /// decoded value (a `secret` fact).
     pub literal: bool,
-    /// The value is a certificate (`tls.crt`, `ca.crt`): public, not a
-    /// secret.
+    /// Earlier versions' verdicts on the value, no longer set: kept so that
+    /// their reports still load as baselines and previous reports.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub public: bool,
-    /// Masked preview and fingerprint of the (decoded) value.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<SecretRef>,
 }

@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 pub struct SecretRef {
     /// The secret rule that recognised it (`secret-aws-access-key`, ...).
     pub rule_id: String,
-    /// At most the first four characters and the length: `AKIA… (20 chars)`.
+    /// At most the public prefix of a typed token, and the length:
+    /// `AKIA… (20 chars)`; a password shows only its length.
     pub preview: String,
-    /// Keyed hash of the value: stable across runs on one installation,
+    /// Keyed hash of the value: stable wherever the same key is used,
     /// useless for a dictionary attack without the key.
     pub fingerprint: String,
 }

@@ -19,10 +19,12 @@ impl Baseline {
         Ok(Self { ids: report.findings.into_iter().map(|f| f.id).collect() })
     }
 
-    /// Marks findings present in the baseline; returns how many.
+    /// Marks findings present in the baseline, under their ID or an ID an
+    /// earlier version gave them; returns how many.
     pub fn apply(&self, findings: &mut [Finding]) -> usize {
         let mut n = 0;
-        for f in findings.iter_mut().filter(|f| self.ids.contains(&f.id)) {
+        let known = |f: &Finding| self.ids.contains(&f.id) || f.legacy_ids.iter().any(|id| self.ids.contains(id));
+        for f in findings.iter_mut().filter(|f| known(f)) {
             f.baseline = true;
             n += 1;
         }

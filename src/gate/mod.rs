@@ -6,6 +6,8 @@
 //! findings). `--exit-zero` always exits 0 but still reports.
 
 pub mod baseline;
+pub mod inline;
+pub mod legacy;
 pub mod suppress;
 
 use crate::findings::{Finding, Severity};
@@ -75,6 +77,7 @@ mod tests {
             suppressed: false,
             suppression: None,
             baseline: false,
+            legacy_ids: vec![],
         }
     }
 

@@ -19,6 +19,7 @@ use crate::findings::{fingerprint, Finding};
 
 use super::load::RuleSet;
 use super::model::{Check, Logic, Rule};
+use super::secret_findings::secret_finding;
 
 /// The CEL environment rules compile and run in: the standard library plus
 /// the string, list and math extensions.
@@ -49,6 +50,8 @@ pub struct Hit {
 /// Rules grouped by the kind of fact they read, ready to run.
 pub struct Engine {
     by_kind: HashMap<FactKind, Vec<(Arc<Rule>, usize)>>,
+    /// Secret rules by ID: a secret fact names the one that recognised it.
+    secret_rules: HashMap<String, Arc<Rule>>,
     policy: Value,
 }
 
@@ -57,7 +60,13 @@ impl Engine {
         let policy = cel::to_value(policy).map_err(|e| {
             ScanError::new("rules", "policy", ErrorKind::Config, format!("policy cannot be converted: {e}"))
         })?;
-        Ok(Self { by_kind: rules.by_kind(), policy })
+        let secret_rules = rules
+            .rules
+            .iter()
+            .filter(|r| matches!(r.logic, Logic::Secret(_)))
+            .map(|r| (r.meta.id.clone(), r.clone()))
+            .collect();
+        Ok(Self { by_kind: rules.by_kind(), secret_rules, policy })
     }
 
     /// Runs every expression rule over every fact.
@@ -100,8 +109,11 @@ impl Engine {
     fn evaluate_fact(&self, root: &Context, fact: &Fact) -> FactOutcome {
         let mut findings = Vec::new();
         let mut errors = Vec::new();
-        let Some(rules) = self.by_kind.get(&fact.kind()) else {
-            return (findings, errors);
+        let rules = match self.by_kind.get(&fact.kind()) {
+            Some(rules) => rules.as_slice(),
+            // A secret fact has its pattern rule even without context rules.
+            None if fact.kind() == FactKind::Secret => &[],
+            None => return (findings, errors),
         };
         let value = match fact.data.to_cel() {
             Ok(v) => v,
@@ -120,6 +132,11 @@ impl Engine {
         };
         let mut ctx = root.new_inner_scope();
         ctx.add_variable_from_value(fact.kind().as_str(), value);
+        if let FactData::Secret(secret) = &fact.data {
+            let pattern = self.secret_rules.get(&secret.rule_id);
+            findings.extend(secret_finding(&ctx, rules, pattern, fact, secret, &mut errors));
+            return (findings, errors);
+        }
         for (rule, index) in rules {
             let Logic::Expression(checks) = &rule.logic else { continue };
             let check = &checks[*index];
@@ -242,6 +259,7 @@ pub fn make_finding(rule: &Rule, shape: FindingShape<'_>, fact: &Fact, hit: Hit)
         suppressed: false,
         suppression: None,
         baseline: false,
+        legacy_ids: Vec::new(),
     }
 }
 

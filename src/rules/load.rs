@@ -74,6 +74,15 @@ impl RuleSet {
         self.rules.iter().find(|r| r.meta.id == id)
     }
 
+    /// The `[secret]` specs of the secret rules with their IDs: what the
+    /// pipeline builds the secret matcher from.
+    pub fn secret_specs(&self) -> impl Iterator<Item = (&str, &super::pattern::SecretPatternSpec)> {
+        self.rules.iter().filter_map(|r| match &r.logic {
+            Logic::Secret(p) => Some((r.meta.id.as_str(), &p.spec)),
+            Logic::Expression(_) => None,
+        })
+    }
+
     /// Expression checks grouped by the kind of fact they read, as
     /// `(rule, index of the check)`.
     pub fn by_kind(&self) -> HashMap<FactKind, Vec<(Arc<Rule>, usize)>> {

@@ -6,6 +6,7 @@ mod eval;
 mod load;
 mod model;
 pub mod pattern;
+mod secret_findings;
 mod selftest;
 
 pub use eval::{make_finding, Engine, FindingShape, Hit};

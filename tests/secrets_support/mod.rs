@@ -84,13 +84,16 @@ pub fn plant_stack(dir: &Path, seed: u64) -> Vec<Planted> {
         ),
     );
 
+    // In a Secret, what the entry holds is reported by the Kubernetes context
+    // rule; in a ConfigMap, by the rule that recognised it.
     let slack = p(
-        "secret-slack-token",
+        "k8s-secret-in-manifest",
         "k8s/secret.yaml",
         "SLACK_BOT_TOKEN",
         format!("xoxb-{}-{}-{}", g.s("0123456789", 12), g.s("0123456789", 13), g.s(ALNUM, 24)),
     );
-    let stripe_b64 = p("secret-stripe-key", "k8s/secret.yaml", "STRIPE_KEY", format!("rk_live_{}", g.s(ALNUM, 32)));
+    let stripe_b64 =
+        p("k8s-secret-in-manifest", "k8s/secret.yaml", "STRIPE_KEY", format!("rk_live_{}", g.s(ALNUM, 32)));
     let session = p("secret-generic-token", "k8s/secret.yaml", "SESSION_SECRET", g.s(ALNUM, 32));
     use base64::Engine as _;
     let encoded = base64::engine::general_purpose::STANDARD.encode(&stripe_b64);
@@ -107,13 +110,14 @@ pub fn plant_stack(dir: &Path, seed: u64) -> Vec<Planted> {
     let docker_auth = p("secret-docker-config-auth", "docker/config.json", "auth", g.s(B64, 32));
     write(dir, "docker/config.json", &format!("{{\n  \"auths\": {{\n    \"registry.example.com\": {{\n      \"auth\": \"{docker_auth}\"\n    }}\n  }}\n}}\n"));
 
+    // Dockerfile ENV/ARG: a secret baked into the image.
     let sendgrid = p(
-        "secret-sendgrid-key",
+        "dockerfile-secret-in-build",
         "Dockerfile",
         "SENDGRID_API_KEY",
         format!("SG.{}.{}", g.s(URLSAFE, 22), g.s(URLSAFE, 43)),
     );
-    let npm = p("secret-npm-token", "Dockerfile", "NPM_TOKEN", format!("npm_{}", g.s(ALNUM, 36)));
+    let npm = p("dockerfile-secret-in-build", "Dockerfile", "NPM_TOKEN", format!("npm_{}", g.s(ALNUM, 36)));
     write(
         dir,
         "Dockerfile",
@@ -143,10 +147,10 @@ pub fn plant_stack(dir: &Path, seed: u64) -> Vec<Planted> {
         p("secret-htpasswd-hash", "nginx/.htpasswd", "admin", format!("$apr1${}${}", g.s(ALNUM, 8), g.s(ALNUM, 22)));
     write(dir, "nginx/.htpasswd", &format!("admin:{htpasswd}\n"));
 
-    let pem_body: Vec<String> = (0..6).map(|_| g.s(B64, 64)).collect();
-    let pem = pem_body.join("\n");
-    p("secret-private-key", "certs/server.key", "private key", format!("{pem}\n"));
-    write(dir, "certs/server.key", &format!("-----BEGIN RSA PRIVATE KEY-----\n{pem}\n-----END RSA PRIVATE KEY-----\n"));
+    let pem = der_shaped_pem(&mut g, "RSA PRIVATE KEY", 290);
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect::<Vec<_>>().join("\n");
+    p("secret-private-key", "certs/server.key", "private key", format!("{body}\n"));
+    write(dir, "certs/server.key", &pem);
 
     let jwt = p(
         "secret-jwt",
@@ -179,4 +183,229 @@ pub fn write(dir: &Path, rel: &str, text: &str) {
     let path = dir.join(rel);
     std::fs::create_dir_all(path.parent().expect("file has a parent")).expect("mkdir");
     std::fs::write(path, text).expect("write fixture");
+}
+
+/// A secret a scan must report exactly once: by `rule`, in `file` at
+/// `line`, under `key`, with `severity`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Expected {
+    pub rule: String,
+    pub file: String,
+    pub line: u64,
+    pub key: String,
+    pub severity: String,
+}
+
+/// Writes a file line by line, remembering where the planted secrets are.
+pub struct Lines {
+    file: &'static str,
+    lines: Vec<String>,
+    planted: Vec<Expected>,
+}
+
+impl Lines {
+    pub fn new(file: &'static str) -> Self {
+        Self { file, lines: Vec::new(), planted: Vec::new() }
+    }
+
+    pub fn line(mut self, text: &str) -> Self {
+        self.lines.extend(text.split('\n').map(str::to_string));
+        self
+    }
+
+    /// A line holding a secret that `rule` must report under `key`.
+    pub fn secret(mut self, rule: &str, key: &str, severity: &str, text: &str) -> Self {
+        self.lines.push(text.to_string());
+        self.planted.push(Expected {
+            rule: rule.into(),
+            file: self.file.into(),
+            line: self.lines.len() as u64,
+            key: key.into(),
+            severity: severity.into(),
+        });
+        self
+    }
+
+    pub fn write(self, dir: &Path, out: &mut Vec<Expected>) {
+        write(dir, self.file, &(self.lines.join("\n") + "\n"));
+        out.extend(self.planted);
+    }
+}
+
+pub fn b64(text: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+/// A PEM body that decodes to a well-formed DER SEQUENCE of random bytes:
+/// key-shaped for the scanner, not a usable key.
+pub fn der_shaped_pem(g: &mut Gen, label: &str, bytes: usize) -> String {
+    let mut der = vec![0x30, 0x82, (bytes >> 8) as u8, (bytes & 0xff) as u8];
+    der.extend(g.s(ALNUM, bytes).bytes());
+    use base64::Engine as _;
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = body.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).expect("base64")).collect();
+    format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
+}
+
+/// Real-shaped files with every kind of credential the scanner used to miss
+/// or report twice, each where public repositories put it. Returns what
+/// must be reported.
+pub fn plant_precision(dir: &Path, seed: u64) -> Vec<Expected> {
+    let mut g = Gen::new(seed);
+    let mut out = Vec::new();
+    let hex = |g: &mut Gen, n| g.s(HEX, n);
+
+    // Literal passwords in well-known password settings, however weak.
+    Lines::new("docker-compose.yml")
+        .line("services:\n  db:\n    image: mysql:8.4\n    environment:")
+        .secret("secret-generic-password", "MYSQL_ROOT_PASSWORD", "high", "      MYSQL_ROOT_PASSWORD: example123")
+        .line("      MYSQL_DATABASE: shop\n      MYSQL_PASSWORD_FILE: /run/secrets/db\n  postgres:\n    image: postgres:16\n    environment:")
+        .secret("secret-generic-password", "POSTGRES_PASSWORD", "high", "      - POSTGRES_PASSWORD=mysecretpassword")
+        .line("      - POSTGRES_USER=shop\n  minio:\n    image: minio/minio:RELEASE.2024-06-13T22-53-53Z\n    environment:\n      MINIO_ROOT_USER: admin")
+        .secret("secret-generic-password", "MINIO_ROOT_PASSWORD", "high", "      MINIO_ROOT_PASSWORD: \"admin-pass\"")
+        .line("  app:\n    image: ghcr.io/acme/shop:1.4.2\n    environment:")
+        .secret(
+            "secret-webhook-secret",
+            "STRIPE_WEBHOOK_SECRET",
+            "high",
+            &format!("      STRIPE_WEBHOOK_SECRET: whsec_{}", g.s(ALNUM, 32)),
+        )
+        .secret("secret-webhook-secret", "SLACK_SIGNING_SECRET", "high", &format!("      SLACK_SIGNING_SECRET: {}", hex(&mut g, 32)))
+        .secret(
+            "secret-maxmind-license-key",
+            "MAXMIND_LICENSE_KEY",
+            "high",
+            &format!("      MAXMIND_LICENSE_KEY: {}_{}_mmk", g.s(ALNUM, 6), g.s(ALNUM, 29)),
+        )
+        .secret("secret-generic-token", "GEOIP_LICENSE_KEY", "high", &format!("      GEOIP_LICENSE_KEY: {}", g.s(ALNUM, 24)))
+        .line("      NODE_ENV: production")
+        .write(dir, &mut out);
+
+    // Credential files.
+    Lines::new("deploy/.pgpass")
+        .line("# hostname:port:database:username:password")
+        .secret("secret-pgpass-password", "shop", "high", &format!("db.internal:5432:shop:shop:{}", g.s(ALNUM, 18)))
+        .secret("secret-pgpass-password", "replicator", "high", "*:*:*:replicator:horse-Battery-staple")
+        .write(dir, &mut out);
+    Lines::new("deploy/.netrc")
+        .secret(
+            "secret-netrc-password",
+            "git.internal.example.org",
+            "high",
+            &format!("machine git.internal.example.org login ci password {}", g.s(ALNUM, 20)),
+        )
+        .line("machine artifacts.example.org\n  login deploy")
+        .secret("secret-netrc-password", "", "high", "  password correct-Horse-7")
+        .write(dir, &mut out);
+
+    // Servers' own password directives, between their documentation comments.
+    Lines::new("redis/redis.conf")
+        .line("# If the master is password protected (using the \"requirepass\" configuration\n# directive below) ...\n#\n# requirepass foobared")
+        .secret("secret-redis-password", "requirepass", "high", &format!("requirepass {}", g.s(ALNUM, 20)))
+        .secret("secret-redis-password", "masterauth", "high", &format!("masterauth {}-{}", g.s(ALNUM, 6), g.s(ALNUM, 6)))
+        .write(dir, &mut out);
+    Lines::new("redis/sentinel.conf")
+        .line("port 26379\nsentinel monitor mymaster 10.0.0.5 6379 2\n# sentinel auth-pass <master-name> <password>")
+        .secret(
+            "secret-redis-password",
+            "auth-pass",
+            "high",
+            &format!("sentinel auth-pass mymaster {}", g.s(ALNUM, 16)),
+        )
+        .write(dir, &mut out);
+    Lines::new("ldap/slapd.conf")
+        .line("database mdb\nsuffix \"dc=example,dc=org\"\nrootdn \"cn=admin,dc=example,dc=org\"")
+        .secret("secret-ldap-password", "rootpw", "high", &format!("rootpw {}", g.s(ALNUM, 14)))
+        .write(dir, &mut out);
+
+    // Literals used as fallbacks in code.
+    Lines::new("web/src/auth.ts")
+        .line("import jwt from \"jsonwebtoken\";")
+        .secret(
+            "secret-env-fallback",
+            "JWT_SECRET",
+            "high",
+            "const secret = process.env.JWT_SECRET ?? \"keyboard-cat-42\";",
+        )
+        .line("const port = process.env.PORT || \"3000\";")
+        .write(dir, &mut out);
+    Lines::new("app/settings.py")
+        .line("import os")
+        .secret(
+            "secret-env-fallback",
+            "DJANGO_SECRET_KEY",
+            "high",
+            &format!("SECRET_KEY = os.getenv(\"DJANGO_SECRET_KEY\", \"dj-{}\")", g.s(ALNUM, 30)),
+        )
+        .line("DEBUG = os.getenv(\"DEBUG\", \"false\") == \"true\"")
+        .write(dir, &mut out);
+    Lines::new("config/initializers/session.rb")
+        .secret(
+            "secret-env-fallback",
+            "SESSION_SECRET",
+            "high",
+            &format!("Rails.application.config.secret = ENV.fetch(\"SESSION_SECRET\", \"{}\")", g.s(ALNUM, 24)),
+        )
+        .write(dir, &mut out);
+
+    // Dockerfile ENV/ARG: reported once, as a secret baked into the image.
+    Lines::new("Dockerfile")
+        .line("FROM node:20-alpine")
+        .secret(
+            "dockerfile-secret-in-build",
+            "GITHUB_TOKEN",
+            "critical",
+            &format!("ARG GITHUB_TOKEN=ghp_{}", g.s(ALNUM, 36)),
+        )
+        .secret(
+            "dockerfile-secret-in-build",
+            "DB_PASSWORD",
+            "critical",
+            &format!("ENV DB_PASSWORD legacy-form-{}", g.s(ALNUM, 10)),
+        )
+        .secret(
+            "secret-authorization-header",
+            "Authorization",
+            "high",
+            &format!(
+                "RUN curl -fsS -H \"Authorization: Bearer {}\" https://artifacts.example.org/app.tgz | tar xz",
+                g.s(URLSAFE, 40)
+            ),
+        )
+        .line("USER node")
+        .write(dir, &mut out);
+
+    // A Kubernetes Secret: only the entries that hold credentials, each
+    // once, at the severity of what it holds.
+    let docker_auth = format!(
+        "{{\"auths\":{{\"registry.example.org\":{{\"auth\":\"{}\"}}}}}}",
+        b64(&format!("ci:{}", g.s(ALNUM, 24)))
+    );
+    let key_pem = der_shaped_pem(&mut g, "EC PRIVATE KEY", 119);
+    Lines::new("k8s/secret.yaml")
+        .line("apiVersion: v1\nkind: Secret\nmetadata:\n  name: shop\n  namespace: prod\ntype: Opaque\ndata:")
+        .line(&format!("  username: {}", b64("shop")))
+        .secret("k8s-secret-in-manifest", "password", "high", &format!("  password: {}", b64("s3cr3t-Redis-Pa55word")))
+        .line(&format!("  url: {}", b64("https://db.internal:5432/shop")))
+        .secret("k8s-secret-in-manifest", "tls.key", "critical", &format!("  tls.key: {}", b64(&key_pem)))
+        .secret(
+            "k8s-secret-in-manifest",
+            ".dockerconfigjson",
+            "high",
+            &format!("  .dockerconfigjson: {}", b64(&docker_auth)),
+        )
+        .secret("k8s-secret-in-manifest", "session", "high", &format!("  session: {}", b64(&g.s(ALNUM, 40))))
+        .line("stringData:\n  insecure: \"true\"")
+        .secret("k8s-secret-in-manifest", "api-key", "high", &format!("  api-key: \"{}\"", g.s(ALNUM, 32)))
+        .line("  endpoint: https://api.example.org")
+        .write(dir, &mut out);
+
+    // Kubernetes env entries: the key is the `name` next to the `value`.
+    Lines::new("k8s/deployment.yaml")
+        .line("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: shop\nspec:\n  template:\n    spec:\n      containers:\n        - name: shop\n          image: ghcr.io/acme/shop:1.4.2\n          env:\n            - name: POSTGRES_PASSWORD")
+        .secret("secret-generic-password", "POSTGRES_PASSWORD", "high", "              value: shop-db-pass")
+        .line("            - name: LOG_LEVEL\n              value: info")
+        .write(dir, &mut out);
+    out
 }

@@ -292,7 +292,7 @@ mod tests {
 
     fn observed(inspect: &ContainerInspectResponse, image: Option<&ImageConfig>) -> Workload {
         let rules = crate::rules::RuleSet::builtin();
-        let detector = Detector::new(&rules);
+        let detector = Detector::new(crate::secrets::Matcher::new(rules.secret_specs()).0);
         workload(&Observed { host: "h", inspect, image, processes: vec![], daemon_apparmor: false }, &detector)
     }
 

@@ -4,12 +4,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use base64::Engine as _;
-
 use crate::collect::yaml::Node;
 use crate::facts::kubernetes::{Autoscaler, KubernetesObject, SecretEntry, ServiceAccountToken};
-use crate::facts::{Fact, FactData, FactKind, SecretRef, Subject};
-use crate::mask;
+use crate::facts::{Fact, FactData, FactKind, Subject};
 
 use super::container::Where;
 use super::objects::Object;
@@ -83,25 +80,18 @@ pub fn object_fact(w: Where<'_>, obj: &Object<'_>, pod: Option<&PodTemplate<'_>>
     }
 
     if obj.kind == "Secret" {
+        // Only the keys: the secrets scan decodes and judges the values.
         data.secret_type = node.get("type").and_then(Node::as_str).map(str::to_string);
-        for (field, encoded) in [("data", true), ("stringData", false)] {
+        for field in ["data", "stringData"] {
             for (key, value_node) in node.get(field).map(|d| d.entries().collect::<Vec<_>>()).unwrap_or_default() {
                 let value = value_node.as_str().unwrap_or("");
-                let decoded = if encoded { decode(value) } else { value.to_string() };
-                let literal = !decoded.trim().is_empty() && !is_reference(value) && !is_reference(&decoded);
-                let public = decoded.trim_start().starts_with("-----BEGIN CERTIFICATE");
-                let secret = (literal && !public).then(|| SecretRef {
-                    rule_id: "k8s-secret-in-manifest".into(),
-                    preview: mask::preview(&decoded),
-                    fingerprint: mask::fingerprint(&decoded),
-                });
+                let literal = !value.trim().is_empty() && !is_reference(value);
                 at(&format!("secret_data.{key}"), Some(value_node));
                 data.secret_data.push(SecretEntry {
                     key: key.to_string(),
                     field: field.into(),
                     literal,
-                    public,
-                    secret,
+                    ..SecretEntry::default()
                 });
             }
         }
@@ -126,17 +116,6 @@ pub fn object_fact(w: Where<'_>, obj: &Object<'_>, pod: Option<&PodTemplate<'_>>
 fn labels(node: Option<&Node>) -> BTreeMap<String, String> {
     node.map(|l| l.entries().filter_map(|(k, v)| Some((k.to_string(), v.as_str()?.to_string()))).collect())
         .unwrap_or_default()
-}
-
-/// Base64 as Secrets use it; a value that does not decode (a template
-/// placeholder, a typo) is judged as written.
-fn decode(value: &str) -> String {
-    let compact: String = value.split_whitespace().collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(compact.as_bytes())
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .unwrap_or_else(|| value.to_string())
 }
 
 /// Settings that depend on other objects of the scan: an autoscaler that

@@ -1,96 +1,53 @@
-//! The compiled secret rules, shared by the file scanner and by the other
-//! collectors that classify one key/value pair (an environment variable, a
-//! build argument), so there is one definition of what a secret looks like.
+//! The secret matcher as collectors use it for one key/value pair (an
+//! environment variable of a running container): the same rules as the
+//! file scan, the answer as the facts' `SecretRef`.
 
 use std::sync::Arc;
 
-use super::engine::{Candidate, Engine, TextKind};
-use super::filters::is_reference;
-use crate::diagnostics::{ErrorKind, ScanError};
-use crate::facts::{Location, SecretRef};
-use crate::mask;
-use crate::rules::{Logic, Rule, RuleSet};
+use crate::facts::SecretRef;
+use crate::secrets::{fingerprint, is_reference, preview, Matcher};
 
+#[derive(Clone)]
 pub struct Detector {
-    engine: Engine,
-    /// The secret rules, in the engine's rule order.
-    rules: Vec<Arc<Rule>>,
-    /// Rules whose pattern the scanner could not compile.
-    pub errors: Vec<ScanError>,
+    matcher: Arc<Matcher>,
 }
 
 impl Detector {
-    pub fn new(rules: &RuleSet) -> Self {
-        let rules: Vec<Arc<Rule>> =
-            rules.rules.iter().filter(|r| matches!(r.logic, Logic::Secret(_))).cloned().collect();
-        let specs = rules.iter().filter_map(|r| match &r.logic {
-            Logic::Secret(p) => Some(&p.spec),
-            Logic::Expression(_) => None,
-        });
-        let (engine, problems) = Engine::new(specs);
-        let errors = problems
-            .into_iter()
-            .map(|(i, msg)| {
-                let path = rules.get(i).map_or("secret rules", |r| r.meta.path.as_str());
-                ScanError::new(
-                    "secrets",
-                    path,
-                    ErrorKind::Rule,
-                    format!("secret pattern not usable by the scanner: {msg}"),
-                )
-                .at(Location::file(path))
-            })
-            .collect();
-        Self { engine, rules, errors }
+    pub fn new(matcher: Matcher) -> Self {
+        Self { matcher: Arc::new(matcher) }
     }
 
-    pub fn engine(&self) -> &Engine {
-        &self.engine
-    }
-
-    pub fn rule(&self, index: usize) -> &Rule {
-        &self.rules[index]
-    }
-
-    /// Every secret found in `text`, specific rules first.
-    pub fn scan(&self, text: &[u8], kind: TextKind) -> Vec<Candidate> {
-        self.engine.scan(text, kind)
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
     }
 
     /// Classifies a literal value set under `key`. `None` when it is not a
-    /// secret, or is a reference (`${VAR}`) or a placeholder. The pair is
-    /// judged as the assignment `key=value`, so the key-name rules apply.
+    /// secret, or is a reference (`${VAR}`) or a placeholder.
     pub fn detect(&self, key: &str, value: &str) -> Option<SecretRef> {
         let value = value.trim();
         if value.is_empty() || is_reference(value) {
             return None;
         }
-        let line = format!("{key}={value}");
-        let value_start = key.len() + 1;
-        let mut found: Vec<Candidate> = self
-            .engine
-            .scan(line.as_bytes(), TextKind::default())
-            .into_iter()
-            .filter(|c| c.start >= value_start)
-            .collect();
-        found.sort_by_key(|c| (c.generic, c.start, c.rule));
-        let best = found.first()?;
-        Some(secret_ref(&self.rules[best.rule].meta.id, best.value.expose()))
+        let best = self.matcher.classify(key, value).into_iter().next()?;
+        Some(SecretRef {
+            rule_id: self.matcher.rule_id(best.rule).to_string(),
+            preview: preview(best.value.expose()),
+            fingerprint: fingerprint(best.value.expose()),
+        })
     }
-}
-
-fn secret_ref(rule_id: &str, value: &str) -> SecretRef {
-    SecretRef { rule_id: rule_id.to_string(), preview: mask::preview(value), fingerprint: mask::fingerprint(value) }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::RuleSet;
 
     #[test]
     fn classifies_environment_values_with_the_secret_rules() {
-        let detector = Detector::new(&RuleSet::builtin());
-        assert!(detector.errors.is_empty(), "{:?}", detector.errors);
+        let rules = RuleSet::builtin();
+        let (matcher, errors) = Matcher::new(rules.secret_specs());
+        assert!(errors.is_empty(), "{errors:?}");
+        let detector = Detector::new(matcher);
         // Built from parts so the source holds no key-shaped literal.
         let google = format!("AIza{}", "Qw3rTy9UiOp4AsDf6GhJk1LzXc8VbNm2Q7w");
         let found = detector.detect("GOOGLE_GENAI_API_KEY", &google).expect("google key");
@@ -98,6 +55,9 @@ mod tests {
         assert_eq!(found.preview, "AIza… (39 chars)");
         let redis = detector.detect("REDIS_PASSWORD", "Xk9mQ2vLp7wZ").expect("password");
         assert_eq!(redis.rule_id, "secret-generic-password");
+        assert_eq!(redis.preview, "… (12 chars)", "nothing of a password is shown");
+        let weak = detector.detect("POSTGRES_PASSWORD", "mysecretpassword").expect("a weak literal password");
+        assert_eq!(weak.rule_id, "secret-generic-password");
         for (key, value) in [
             ("REDIS_PASSWORD", "${REDIS_PASSWORD}"),
             ("REDIS_PASSWORD", "changeme"),

@@ -1,22 +1,20 @@
-//! Leaked secrets in files and literal values.
+//! Leaked secrets in files, as `secret` facts.
 //!
 //! Every discovered text file is read once (bounded by
 //! `secrets.max_file_bytes`, one buffer per worker thread, so memory does not
-//! grow with the tree), searched with the keyword prefilter and the rules'
-//! regexes, and each accepted match becomes a finding carrying only a masked
-//! preview and a keyed fingerprint of the value.
+//! grow with the tree) and searched with the matcher the pipeline built from
+//! the secret rules. Each secret becomes one fact carrying where it is, its
+//! context, a masked preview and a keyed fingerprint; the rule engine turns
+//! the facts into findings and the gate applies inline suppressions.
+//!
+//! This collector owns every value written in a file: compose and
+//! Kubernetes environments, Dockerfile `ENV`/`ARG`, Kubernetes Secrets. Only
+//! live containers' environments, which have no file, are judged elsewhere
+//! (`workload-secret-in-environment`).
 
 mod detector;
-mod engine;
-mod filters;
-mod finding;
-mod inline;
-mod k8s_secret;
-mod keyname;
 
 pub use detector::Detector;
-pub use engine::{Candidate, SecretValue, TextKind};
-pub use filters::is_reference;
 
 use std::io::Read;
 
@@ -27,16 +25,16 @@ use super::files::{DiscoveredFile, Discovery};
 use super::text::looks_binary;
 use super::{CollectContext, Collected};
 use crate::diagnostics::{ErrorKind, ScanError, Skipped};
-use crate::findings::Finding;
-use crate::rules::pattern::CompiledPattern;
+use crate::facts::secret::{Secret, SecretContext};
+use crate::facts::{Fact, FactData, FactKind, Location, Subject};
+use crate::secrets::{fingerprint, preview, Found, Matcher};
 
 const SOURCE: &str = "secrets";
 
-/// Whether a rule, alone, reports a secret in `text`: what its inline
-/// `examples` and `negative_examples` are checked with.
-pub fn example_fires(pattern: &CompiledPattern, text: &str) -> bool {
-    engine::example_fires(&pattern.spec, text)
-}
+/// Secrets reported per file. A file with more is a dump (a database
+/// export, a generated bundle): its first secrets say what it is, and
+/// thousands of findings would only exhaust memory and reviewers.
+pub const MAX_SECRETS_PER_FILE: usize = 1000;
 
 pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
     let config = &ctx.config.secrets;
@@ -44,16 +42,16 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
     if !config.enabled {
         return out;
     }
-    out.errors.extend(ctx.detector.errors.iter().cloned());
+    let matcher = ctx.detector.matcher();
     let exclude = exclude_set(&config.exclude, &mut out);
     let outcomes: Vec<FileOutcome> = discovery
         .files
         .par_iter()
         .filter(|f| !exclude.is_match(&f.display))
-        .map_init(Vec::new, |buf, file| scan_file(ctx.detector, file, config.max_file_bytes, buf))
+        .map_init(Vec::new, |buf, file| scan_file(matcher, file, config.max_file_bytes, buf))
         .collect();
     for o in outcomes {
-        out.findings.extend(o.findings);
+        out.facts.extend(o.facts);
         out.skipped.extend(o.skipped);
         out.errors.extend(o.error);
         if o.bytes > 0 {
@@ -62,14 +60,9 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
         }
     }
     if let Some(text) = &discovery.stdin {
-        out.findings.extend(scan_text(ctx.detector, "<stdin>", "", text.as_bytes()));
+        out.facts.extend(scan_text(matcher, "<stdin>", text.as_bytes()));
     }
-    tracing::debug!(
-        files = out.stats.files,
-        bytes = out.stats.bytes,
-        findings = out.findings.len(),
-        "secret scan done"
-    );
+    tracing::debug!(files = out.stats.files, bytes = out.stats.bytes, secrets = out.facts.len(), "secret scan done");
     out
 }
 
@@ -90,14 +83,14 @@ fn exclude_set(patterns: &[String], out: &mut Collected) -> GlobSet {
 
 #[derive(Default)]
 struct FileOutcome {
-    findings: Vec<Finding>,
+    facts: Vec<Fact>,
     skipped: Option<Skipped>,
     error: Option<ScanError>,
     bytes: u64,
 }
 
 /// Reads one file into the worker's buffer and scans it.
-fn scan_file(detector: &Detector, file: &DiscoveredFile, max: u64, buf: &mut Vec<u8>) -> FileOutcome {
+fn scan_file(matcher: &Matcher, file: &DiscoveredFile, max: u64, buf: &mut Vec<u8>) -> FileOutcome {
     let mut outcome = FileOutcome::default();
     let io_error = |e: std::io::Error| {
         ScanError::new(SOURCE, &file.display, ErrorKind::from_io(&e), format!("cannot read for secrets: {e}"))
@@ -135,7 +128,18 @@ fn scan_file(detector: &Detector, file: &DiscoveredFile, max: u64, buf: &mut Vec
         return outcome;
     }
     outcome.bytes = buf.len() as u64;
-    outcome.findings = scan_text(detector, &file.display, file.file_name(), buf);
+    let mut found = matcher.scan_file(&file.display, buf);
+    if found.len() > MAX_SECRETS_PER_FILE {
+        outcome.skipped = Some(Skipped {
+            path: file.display.clone(),
+            reason: format!(
+                "secrets: {} secrets found, only the first {MAX_SECRETS_PER_FILE} are reported",
+                found.len()
+            ),
+        });
+        found.truncate(MAX_SECRETS_PER_FILE);
+    }
+    outcome.facts = found.into_iter().map(|f| secret_fact(&file.display, f)).collect();
     // A buffer that held one huge file is not kept for the rest of the walk.
     if buf.capacity() > 4 * 1024 * 1024 {
         *buf = Vec::new();
@@ -143,18 +147,33 @@ fn scan_file(detector: &Detector, file: &DiscoveredFile, max: u64, buf: &mut Vec
     outcome
 }
 
-/// Secrets in one text, as findings located in `path`.
-pub fn scan_text(detector: &Detector, path: &str, file_name: &str, text: &[u8]) -> Vec<Finding> {
-    let kind =
-        TextKind { lock_file: filters::is_lock_file(file_name), source_code: filters::is_source_code(file_name) };
-    let mut candidates = detector.scan(text, kind);
-    if k8s_secret::may_hold_secret(file_name, text) {
-        let manifest = k8s_secret::scan(detector, text);
-        candidates.retain(|c| !(c.generic && manifest.covers(c.start)));
-        candidates.extend(manifest.decoded);
-    }
-    if candidates.is_empty() {
-        return Vec::new();
-    }
-    finding::findings(detector, path, text, candidates)
+/// The secrets in one text, as facts located in `path`. Only the masked
+/// preview and the keyed fingerprint of each value leave this function.
+pub fn scan_text(matcher: &Matcher, path: &str, text: &[u8]) -> Vec<Fact> {
+    matcher.scan_file(path, text).into_iter().map(|found| secret_fact(path, found)).collect()
+}
+
+fn secret_fact(path: &str, found: Found) -> Fact {
+    let Found { rule_id, key, value, line, column, context, ignore, ordinal, .. } = found;
+    // A Kubernetes object names what holds the value; elsewhere the key
+    // does, or the rule when there is no key (a PEM file).
+    let name = context.object.clone().or_else(|| key.clone()).unwrap_or_else(|| rule_id.clone());
+    let data = Secret {
+        rule_id,
+        key,
+        preview: preview(value.expose()),
+        fingerprint: fingerprint(value.expose()),
+        context: SecretContext {
+            format: context.format.as_str().to_string(),
+            object: context.object,
+            path: context.path,
+            statement: context.statement,
+            encoding: context.encoding,
+        },
+        inline_ignore: ignore,
+        ordinal,
+    };
+    let mut fact = Fact::new(Subject::scoped(FactKind::Secret, name, path), FactData::Secret(data));
+    fact.origin = Some(Location::at(path, line, column));
+    fact
 }

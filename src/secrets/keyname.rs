@@ -7,12 +7,15 @@
 /// The key name for a value that starts right after `prefix`, if the text
 /// before it is an assignment.
 pub fn key_before(prefix: &[u8]) -> Option<String> {
-    let mut text = std::str::from_utf8(prefix).ok()?;
+    // A prefix cut inside a multi-byte character (the caller bounds how far
+    // back it reads) starts at the next whole character.
+    let whole = prefix.iter().position(|b| b & 0xC0 != 0x80).unwrap_or(prefix.len());
+    let mut text = std::str::from_utf8(prefix.get(whole..)?).ok()?;
     // A password inside a URL (`DATABASE_URL=postgres://app:pw@db`): the key
     // is what the URL is assigned to.
-    if let Some(i) = text.rfind("://") {
-        let scheme_start = after_last(&text[..i], |c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'));
-        text = &text[..scheme_start];
+    if let Some(before_scheme) = text.rfind("://").and_then(|i| text.get(..i)) {
+        let scheme_start = after_last(before_scheme, |c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'));
+        text = text.get(..scheme_start).unwrap_or("");
     }
     // Drop the opening quote and any scheme-like lead-in glued to the value.
     let text = text.trim_end_matches(['"', '\'', '`', ' ', '\t']);
@@ -27,7 +30,7 @@ pub fn key_before(prefix: &[u8]) -> Option<String> {
     };
     let before_op = before_op.trim_end_matches([' ', '\t', '"', '\'', '`']);
     let start = after_last(before_op, |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    let key = &before_op[start..];
+    let key = before_op.get(start..)?;
     (!key.is_empty() && key.bytes().any(|b| b.is_ascii_alphabetic())).then(|| key.to_string())
 }
 
@@ -42,10 +45,16 @@ fn space_separated_key(text: &str) -> Option<String> {
     let previous = words.next();
     let is_word = last.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
     match previous.map(str::to_ascii_lowercase).as_deref() {
+        // `sentinel auth-pass <master> <password>`.
+        Some("auth-pass") => Some("auth-pass".to_string()),
         Some("env" | "arg" | "proxy_set_header" | "add_header" | "set" | "requirepass" | "masterauth") if is_word => {
             Some(last.to_string())
         }
-        _ if matches!(last.to_ascii_lowercase().as_str(), "requirepass" | "masterauth" | "--requirepass") => {
+        _ if matches!(
+            last.to_ascii_lowercase().trim_start_matches('-'),
+            "requirepass" | "masterauth" | "auth-pass" | "sentinel-pass" | "bindpw" | "rootpw"
+        ) =>
+        {
             Some(last.trim_start_matches('-').to_string())
         }
         // `Authorization: Bearer <token>`: the header is the key.
