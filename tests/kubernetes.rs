@@ -97,7 +97,7 @@ fn weak_manifests_give_exactly_these_findings() {
         ("workload-privileged", "Deployment/web/web", "-", "workloads.yaml", 27),
         ("workload-runs-as-root", "Deployment/web/migrate", "user", "workloads.yaml", 22),
         ("workload-seccomp-unconfined", "Deployment/web/migrate", "-", "workloads.yaml", 19),
-        ("secret-generic-token", "Deployment/web", "API_TOKEN", "workloads.yaml", 33),
+        ("secret-generic-token", "Deployment/web", "API_TOKEN", "workloads.yaml", 34),
         ("workload-sensitive-host-mount", "Deployment/web/web", "/host/etc", "workloads.yaml", 38),
         ("workload-writable-rootfs", "Deployment/web/migrate", "-", "workloads.yaml", 22),
         ("workload-writable-rootfs", "Deployment/web/web", "-", "workloads.yaml", 27),

@@ -191,7 +191,7 @@ mod tests {
 
     #[test]
     fn replicas_become_one_group_and_one_fact() {
-        let detector = Detector::new(&crate::rules::RuleSet::builtin());
+        let detector = Detector::builtin();
         let owners = Owners::default();
         let mut inv = Inventory::default();
         inv.add_pods(

@@ -387,7 +387,7 @@ mod tests {
     }
 
     fn detector() -> Detector {
-        Detector::new(&crate::rules::RuleSet::builtin())
+        Detector::builtin()
     }
 
     #[test]

@@ -34,6 +34,7 @@ mod tests {
         }
         Finding {
             id: format!("{scope}{line}"),
+            legacy_ids: Vec::new(),
             rule_id: "workload-privileged".into(),
             severity: crate::findings::Severity::High,
             title: String::new(),

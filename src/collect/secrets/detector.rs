@@ -17,6 +17,13 @@ impl Detector {
         Self { matcher: Arc::new(matcher) }
     }
 
+    /// The built-in rules' detector, for unit tests of the collectors that
+    /// classify environment values.
+    #[cfg(test)]
+    pub fn builtin() -> Self {
+        Self::new(Matcher::new(crate::rules::RuleSet::builtin().secret_specs()).0)
+    }
+
     pub fn matcher(&self) -> &Matcher {
         &self.matcher
     }

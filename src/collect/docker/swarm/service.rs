@@ -213,7 +213,7 @@ mod tests {
     };
 
     fn detector() -> Detector {
-        Detector::new(&crate::rules::RuleSet::builtin())
+        Detector::builtin()
     }
 
     fn service(container: TaskSpecContainerSpec, task: TaskSpec, ports: Vec<EndpointPortConfig>) -> Service {
