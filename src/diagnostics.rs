@@ -67,6 +67,9 @@ pub enum ErrorKind {
     Rule,
     /// Invalid configuration or arguments.
     Config,
+    /// A fault in stackaudit itself while handling this item (a contained
+    /// panic); the rest of the scan is kept.
+    Internal,
 }
 
 impl ErrorKind {

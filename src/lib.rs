@@ -8,6 +8,7 @@
 
 pub mod collect;
 pub mod config;
+pub mod contain;
 pub mod diagnostics;
 pub mod facts;
 pub mod findings;

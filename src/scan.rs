@@ -215,7 +215,7 @@ fn collect_all(
             ];
             for (name, collect) in file_sources {
                 if sources.runs(name) {
-                    out.merge(collect(discovery, ctx));
+                    out.merge(collect::contained(name, &format!("{name} collector"), || collect(discovery, ctx)));
                 }
             }
             out

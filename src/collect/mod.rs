@@ -51,6 +51,42 @@ impl Collected {
     }
 }
 
+/// Runs one item's work (a file, a project, a network target); a panic in
+/// it becomes one scan error naming the item, and the other items' results
+/// are kept.
+pub fn contained(source: &str, item: &str, work: impl FnOnce() -> Collected) -> Collected {
+    crate::contain::catch(|| {
+        crate::contain::test_trigger(item);
+        work()
+    })
+    .unwrap_or_else(|description| panicked(source, item, &description))
+}
+
+/// [`contained`] for a network target's future.
+pub async fn contained_future(
+    source: &str,
+    item: &str,
+    work: impl std::future::Future<Output = Collected>,
+) -> Collected {
+    let guarded = async {
+        crate::contain::test_trigger(item);
+        work.await
+    };
+    crate::contain::catch_future(guarded).await.unwrap_or_else(|description| panicked(source, item, &description))
+}
+
+/// The scan error for a contained panic.
+pub fn panicked(source: &str, item: &str, description: &str) -> Collected {
+    let mut out = Collected::default();
+    out.error(ScanError::new(
+        source,
+        item,
+        crate::diagnostics::ErrorKind::Internal,
+        crate::contain::message(&format!("auditing {item}"), description),
+    ));
+    out
+}
+
 /// What every collector may read.
 pub struct CollectContext<'a> {
     pub config: &'a Config,

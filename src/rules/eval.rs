@@ -80,7 +80,17 @@ impl Engine {
                     root.add_variable_from_value("policy", self.policy.clone());
                     root
                 },
-                |root, fact| self.evaluate_fact(root, fact),
+                |root, fact| {
+                    crate::contain::catch(|| self.evaluate_fact(root, fact)).unwrap_or_else(|description| {
+                        let error = ScanError::new(
+                            "rules",
+                            fact.subject.display(),
+                            ErrorKind::Internal,
+                            crate::contain::message(&format!("evaluating {}", fact.subject.display()), &description),
+                        );
+                        (Vec::new(), vec![(String::new(), error)])
+                    })
+                },
             )
             .collect();
 
@@ -140,11 +150,30 @@ impl Engine {
         for (rule, index) in rules {
             let Logic::Expression(checks) = &rule.logic else { continue };
             let check = &checks[*index];
-            match run_check(check, &ctx) {
-                Ok(hits) => {
-                    findings.extend(hits.into_iter().map(|hit| make_finding(rule, check_field(check), fact, hit)))
-                }
-                Err(msg) => errors.push((
+            // One rule's fault costs that rule: caught here, reported under
+            // its ID, and every other rule still runs on this fact.
+            let outcome = crate::contain::catch(|| {
+                crate::contain::test_trigger(&rule.meta.id);
+                run_check(check, &ctx).map(|hits| {
+                    hits.into_iter().map(|hit| make_finding(rule, check_field(check), fact, hit)).collect::<Vec<_>>()
+                })
+            });
+            match outcome {
+                Ok(Ok(found)) => findings.extend(found),
+                Err(description) => errors.push((
+                    rule.meta.id.clone(),
+                    ScanError::new(
+                        "rules",
+                        &rule.meta.id,
+                        ErrorKind::Internal,
+                        crate::contain::message(
+                            &format!("evaluating rule {} on {}", rule.meta.id, fact.subject.display()),
+                            &description,
+                        ),
+                    )
+                    .at(Location::line(&rule.meta.path, check.line)),
+                )),
+                Ok(Err(msg)) => errors.push((
                     rule.meta.id.clone(),
                     ScanError::new(
                         "rules",

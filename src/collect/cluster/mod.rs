@@ -57,7 +57,8 @@ pub async fn collect(ctx: &CollectContext<'_>, progress: &dyn Progress) -> Colle
     let audits = targets.into_iter().map(|target| {
         let name = target.name.clone();
         async move {
-            match tokio::time::timeout(Duration::from_secs(secs), audit::audit(target, ctx, progress)).await {
+            let audit = super::contained_future(errors::SOURCE, &name, audit::audit(target, ctx, progress));
+            match tokio::time::timeout(Duration::from_secs(secs), audit).await {
                 Ok(collected) => collected,
                 Err(_) => {
                     let mut c = Collected::default();

@@ -36,6 +36,14 @@ use config_lines::ConfigText;
 use names::display;
 use query::{Querier, Servers};
 
+/// Why a domain has no fact.
+enum Failure {
+    /// Its resolvers could not be set up.
+    Config(String),
+    /// A contained fault while checking it (domain, description).
+    Panicked(String, String),
+}
+
 pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     let config = ctx.config;
     let mut out = Collected::default();
@@ -78,8 +86,15 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     let results: Vec<_> = stream::iter(plans.iter())
         .map(|plan| async move {
             match &queriers[&plan.servers] {
-                Ok(querier) => Ok(domain::check(querier, plan).await),
-                Err(e) => Err(e.clone()),
+                Ok(querier) => {
+                    let name = display(&plan.domain);
+                    let check = async {
+                        crate::contain::test_trigger(&name);
+                        domain::check(querier, plan).await
+                    };
+                    crate::contain::catch_future(check).await.map_err(|d| Failure::Panicked(name, d))
+                }
+                Err(e) => Err(Failure::Config(e.clone())),
             }
         })
         .buffered(concurrency)
@@ -99,13 +114,14 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
                 fact.declare_in(plan.declared_in.clone(), &["records", "cnames", "caa", "email", "dnssec"]);
                 out.facts.push(fact);
             }
-            Err(message) => {
+            Err(Failure::Config(message)) => {
                 let error = ScanError::new("dns", display(&plan.domain), ErrorKind::Config, message);
                 out.error(match &plan.declared_in {
                     Some(location) => error.at(location.clone()),
                     None => error,
                 });
             }
+            Err(Failure::Panicked(name, description)) => out.merge(super::panicked("dns", &name, &description)),
         }
     }
     out

@@ -64,8 +64,9 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     let secs = config.docker.timeout_secs.max(1);
     let audits = hosts.iter().map(|host| {
         let (filter, declared_in) = (&filter, declared_in.as_ref());
+        let audit = super::contained_future("docker", &host.uri, audit::audit(host, ctx, filter, declared_in));
         async move {
-            match tokio::time::timeout(Duration::from_secs(secs), audit::audit(host, ctx, filter, declared_in)).await {
+            match tokio::time::timeout(Duration::from_secs(secs), audit).await {
                 Ok(collected) => collected,
                 Err(_) => {
                     let mut c = Collected::default();

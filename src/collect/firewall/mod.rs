@@ -56,23 +56,39 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     }
     for result in loaded {
         match result {
-            Ok((l, from_file)) => match analyze(&l.ruleset, &l.source, &ctx.config.policy) {
-                Ok(data) => out.facts.push(ruleset_fact(data, from_file, declared.clone())),
-                Err(message) => out.error(with_place(ScanError::new(
-                    "firewall",
-                    &l.source,
-                    crate::diagnostics::ErrorKind::Unsupported,
-                    message,
-                ))),
-            },
+            Ok((l, from_file)) => {
+                let analysed = crate::contain::catch(|| {
+                    crate::contain::test_trigger(&l.source);
+                    analyze(&l.ruleset, &l.source, &ctx.config.policy)
+                });
+                match analysed {
+                    Ok(Ok(data)) => out.facts.push(ruleset_fact(data, from_file, declared.clone())),
+                    Ok(Err(message)) => out.error(with_place(ScanError::new(
+                        "firewall",
+                        &l.source,
+                        crate::diagnostics::ErrorKind::Unsupported,
+                        message,
+                    ))),
+                    Err(description) => out.merge(super::panicked(SOURCE, &l.source, &description)),
+                }
+            }
             Err(e) => out.error(with_place(e)),
         }
     }
 
     for target in &fw.scan {
-        let (facts, errors) = scan_target(target, declared.as_ref()).await;
-        out.facts.extend(facts);
-        out.errors.extend(errors.into_iter().map(with_place));
+        let host = target.host.trim();
+        let scan = async {
+            crate::contain::test_trigger(host);
+            scan_target(target, declared.as_ref()).await
+        };
+        match crate::contain::catch_future(scan).await {
+            Ok((facts, errors)) => {
+                out.facts.extend(facts);
+                out.errors.extend(errors.into_iter().map(with_place));
+            }
+            Err(description) => out.merge(super::panicked(SOURCE, host, &description)),
+        }
     }
     out
 }

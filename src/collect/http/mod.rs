@@ -36,7 +36,7 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     let mut out = Collected::default();
     let parts = join_all(config.http.iter().enumerate().map(|(index, t)| {
         let declared_in = config.target_lines.http.get(index).and_then(|l| config.declared_at(Some(*l)));
-        audit(t, declared_in)
+        super::contained_future("http", &t.url, audit(t, declared_in))
     }))
     .await;
     for p in parts {

@@ -107,7 +107,7 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
                 part.stats = s.out.stats;
                 return part;
             }
-            plain::audit(s, flat, ctx, &services)
+            super::contained(SOURCE, &s.display, || plain::audit(s, flat, ctx, &services))
         })
         .collect();
     let mut plain = Collected::default();
@@ -126,7 +126,7 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
         let Some(k) = sources.get(rendering.kustomization) else { continue };
         let at =
             Where { place: Place { own: &k.display, table: &table }, scope: &k.display, overlay: Some(&k.display) };
-        let part = rendered::audit(at, &rendering.objects, ctx);
+        let part = super::contained(SOURCE, &k.display, || rendered::audit(at, &rendering.objects, ctx));
         rendered.facts.extend(part.facts);
         rendered.errors.extend(
             part.errors.into_iter().filter(|e| !known_errors.contains(&(e.location.clone(), e.message.clone()))),

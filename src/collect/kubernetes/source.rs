@@ -58,6 +58,16 @@ pub fn read_patch(file: &DiscoveredFile, limit: u64) -> Option<Source> {
 
 /// `kustomize_input`: parse even without `apiVersion` and `kind`.
 fn read_as(file: &DiscoveredFile, limit: u64, kustomize_input: bool) -> Option<Source> {
+    crate::contain::catch(|| {
+        crate::contain::test_trigger(&file.display);
+        read_contained(file, limit, kustomize_input)
+    })
+    .unwrap_or_else(|description| {
+        Some(empty(file, crate::collect::panicked(super::SOURCE, &file.display, &description)))
+    })
+}
+
+fn read_contained(file: &DiscoveredFile, limit: u64, kustomize_input: bool) -> Option<Source> {
     let mut out = Collected::default();
     match read_text(&file.path, limit) {
         Ok(text) => {

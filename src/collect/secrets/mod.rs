@@ -48,7 +48,16 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
         .files
         .par_iter()
         .filter(|f| !exclude.is_match(&f.display))
-        .map_init(Vec::new, |buf, file| scan_file(matcher, file, config.max_file_bytes, buf))
+        .map_init(Vec::new, |buf, file| {
+            crate::contain::catch(|| {
+                crate::contain::test_trigger(&file.display);
+                scan_file(matcher, file, config.max_file_bytes, buf)
+            })
+            .unwrap_or_else(|description| FileOutcome {
+                error: super::panicked(SOURCE, &file.display, &description).errors.pop(),
+                ..FileOutcome::default()
+            })
+        })
         .collect();
     for o in outcomes {
         out.facts.extend(o.facts);

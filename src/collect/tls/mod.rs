@@ -50,7 +50,8 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
             None => Ok(system_roots.clone()),
         };
         let timeout = Duration::from_millis(t.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS).max(1));
-        endpoint::audit(t, declared_in, roots, permits.clone(), timeout, now)
+        let audit = endpoint::audit(t, declared_in, roots, permits.clone(), timeout, now);
+        super::contained_future("tls", t.target.trim(), audit)
     }))
     .await;
     for part in results {
