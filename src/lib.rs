@@ -16,6 +16,7 @@ pub mod findings;
 pub mod fuzzing;
 pub mod gate;
 pub mod history;
+pub mod input;
 pub mod mask;
 pub mod report;
 pub mod rules;

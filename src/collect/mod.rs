@@ -3,7 +3,6 @@
 
 pub mod dotenv;
 pub mod files;
-pub mod text;
 pub mod yaml;
 
 pub mod cluster;

@@ -64,7 +64,7 @@ impl Suppressions {
     pub fn load(path: &std::path::Path) -> Result<Self, ScanError> {
         let shown = path.display().to_string();
         // Capped, regular files only: /dev/zero or a FIFO is an error, not a hang.
-        let text = crate::collect::text::read_text(path, MAX_IGNORE_FILE_BYTES)
+        let text = crate::input::read_text(path, MAX_IGNORE_FILE_BYTES)
             .map_err(|e| ScanError::new("ignore-file", &shown, e.kind(), format!("cannot read ignore file: {e}")))?;
         Self::parse(&text, &shown)
     }

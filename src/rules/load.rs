@@ -127,7 +127,7 @@ pub fn load_dir(dir: &Path) -> (Vec<(String, String)>, Vec<ScanError>) {
     paths.sort();
     for path in paths {
         let shown = path.display().to_string();
-        match crate::collect::text::read_text(&path, 1024 * 1024) {
+        match crate::input::read_text(&path, 1024 * 1024) {
             Ok(text) => sources.push((shown, text)),
             Err(e) => errors.push(e.into_scan_error("rules", &shown)),
         }

@@ -33,7 +33,7 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use super::files::{display_path, DiscoveredFile, Discovery};
-use super::text::read_text;
+use crate::input::read_text;
 use super::{CollectContext, Collected};
 use crate::diagnostics::{ErrorKind, ScanError, Skipped};
 use crate::facts::Location;

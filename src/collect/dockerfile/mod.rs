@@ -18,7 +18,7 @@ pub use analyze::{analyze, analyze_with_args, pipes_download_into_shell, Analysi
 
 use super::files::{DiscoveredFile, Discovery};
 use super::secrets::Detector;
-use super::text::{read_text, ReadError};
+use crate::input::{read_text, ReadError};
 use super::{CollectContext, Collected};
 use crate::diagnostics::{ErrorKind, ScanError, Skipped};
 use crate::facts::image::Image;

@@ -24,7 +24,7 @@ use ignore::Match;
 
 use super::git::{self, Tracked};
 use super::{display_path, DiscoveredFile};
-use crate::collect::text::{read_text, special_kind};
+use crate::input::{read_text, special_kind};
 use crate::diagnostics::{ErrorKind, ScanError, Skipped};
 
 /// Entries looked at when counting the files inside ignored folders, over

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::collect::files::DiscoveredFile;
-use crate::collect::text::{read_text, ReadError};
+use crate::input::{read_text, ReadError};
 use crate::collect::yaml::{self, Node, YamlError, YamlErrorKind};
 use crate::collect::Collected;
 use crate::diagnostics::{ErrorKind, ScanError, Skipped};

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::files::{DiscoveredFile, Discovery};
-use super::text::read_text;
+use crate::input::read_text;
 use super::{CollectContext, Collected};
 use crate::diagnostics::Skipped;
 use detect::Kind;

@@ -22,7 +22,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 
 use super::files::{DiscoveredFile, Discovery};
-use super::text::looks_binary;
+use crate::input::looks_binary;
 use super::{CollectContext, Collected};
 use crate::diagnostics::{ErrorKind, ScanError, Skipped};
 use crate::facts::secret::{Secret, SecretContext};

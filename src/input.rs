@@ -4,6 +4,10 @@
 //! Every read in stackaudit that takes a path from its input goes through
 //! [`open_regular`] and a byte cap: input is hostile, and `/dev/zero`, a FIFO
 //! or a symlink to either must cost an error, not memory or a hang.
+//!
+//! A leaf every layer reads through (collectors, the config, the ignore
+//! file, saved reports, rule files), so none of them imports a collector to
+//! read a file.
 
 use std::fs::File;
 use std::io::Read;
