@@ -3,7 +3,7 @@
 //!
 //! One pipeline, one direction: [`collect`] turns targets into [`facts`];
 //! [`rules`] judge facts and produce [`findings`]; [`gate`] decides the CI
-//! outcome and [`report`] renders it. [`scan`] runs the whole pipeline.
+//! outcome and [`report`] renders it. [`pipeline`] runs the whole pipeline.
 //! [`secrets`] is a leaf both rules and collectors use to recognise secrets.
 
 pub mod collect;
@@ -18,9 +18,9 @@ pub mod gate;
 pub mod history;
 pub mod input;
 pub mod mask;
+pub mod pipeline;
 pub mod report;
 pub mod rules;
-pub mod scan;
 pub mod secrets;
 
 pub mod cli;

@@ -12,8 +12,8 @@ use super::progress::Spinner;
 use crate::config::{Config, DnsExpectation, DockerHostConfig, HttpTarget, TlsTarget, DEFAULT_FILE_NAME};
 use crate::gate::{suppress::DEFAULT_IGNORE_FILE, EXIT_ERROR};
 use crate::history::{self, lock::HistoryLock};
+use crate::pipeline::{self, ScanRequest};
 use crate::report::{Format, RenderOptions, Report};
-use crate::scan::{self, ScanRequest};
 
 pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let formats = chosen_formats(&args)?;
@@ -52,7 +52,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     }
 
     let spinner = Spinner::new();
-    let report = scan::run(&request, &spinner);
+    let report = pipeline::run(&request, &spinner);
     spinner.finish();
 
     let last_success = last_success(&report, args.output_dir.as_deref(), history_dir.as_deref());

@@ -86,6 +86,17 @@ pub fn panicked(source: &str, item: &str, description: &str) -> Collected {
     out
 }
 
+/// Progress callbacks, so the CLI can show a spinner without the pipeline
+/// or a collector knowing about terminals.
+pub trait Progress: Sync {
+    fn stage(&self, _name: &str) {}
+    /// Items done so far in a long collection (`total` when known).
+    fn count(&self, _what: &str, _done: u64, _total: Option<u64>) {}
+}
+
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
 /// What every collector may read.
 pub struct CollectContext<'a> {
     pub config: &'a Config,

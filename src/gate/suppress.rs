@@ -15,11 +15,11 @@ use chrono::NaiveDate;
 use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
 
+use super::Notice;
 use crate::config::line_col;
 use crate::diagnostics::{ErrorKind, ScanError};
 use crate::facts::Location;
 use crate::findings::{Finding, Suppression};
-use crate::report::Notice;
 
 /// Looked for in the current directory when `--ignore-file` is not given.
 pub const DEFAULT_IGNORE_FILE: &str = ".stackaudit-ignore.toml";

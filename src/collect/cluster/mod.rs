@@ -33,8 +33,8 @@ use std::time::Duration;
 use futures::future::join_all;
 
 use super::{CollectContext, Collected};
+use crate::collect::Progress;
 use crate::diagnostics::{ErrorKind, ScanError};
-use crate::scan::Progress;
 
 pub use facts::CLUSTER_LABEL;
 

@@ -11,10 +11,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::collect::dotenv;
 use crate::collect::secrets::Detector;
-use crate::input::read_text;
 use crate::diagnostics::Skipped;
 use crate::facts::workload::{EnvValue, EnvVar};
 use crate::facts::Location;
+use crate::input::read_text;
 
 use super::project::Project;
 use super::service::env_value;

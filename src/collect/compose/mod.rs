@@ -33,10 +33,10 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use super::files::{display_path, DiscoveredFile, Discovery};
-use crate::input::read_text;
 use super::{CollectContext, Collected};
 use crate::diagnostics::{ErrorKind, ScanError, Skipped};
 use crate::facts::Location;
+use crate::input::read_text;
 
 pub use detect::{has_compose_shape, is_named_compose};
 pub use interpolate::Interpolator;

@@ -17,7 +17,6 @@ mod daemon;
 mod errors;
 mod filter;
 mod host;
-mod ignore;
 mod image_user;
 mod map;
 mod security_opt;
@@ -30,7 +29,6 @@ use futures::future::join_all;
 use super::{CollectContext, Collected};
 use crate::diagnostics::{ErrorKind, ScanError};
 
-pub use ignore::apply_label_suppressions;
 pub use image_user::resolve_image_users;
 
 pub async fn collect(ctx: &CollectContext<'_>) -> Collected {

@@ -18,11 +18,11 @@ pub use analyze::{analyze, analyze_with_args, pipes_download_into_shell, Analysi
 
 use super::files::{DiscoveredFile, Discovery};
 use super::secrets::Detector;
-use crate::input::{read_text, ReadError};
 use super::{CollectContext, Collected};
 use crate::diagnostics::{ErrorKind, ScanError, Skipped};
 use crate::facts::image::Image;
 use crate::facts::{Fact, FactData, FactKind, Location, Subject};
+use crate::input::{read_text, ReadError};
 
 const SOURCE: &str = "dockerfile";
 

@@ -11,7 +11,6 @@ mod audit;
 mod container;
 mod detect;
 mod exposure;
-mod findings;
 mod kinds;
 mod kustomize;
 mod object_fact;
@@ -38,7 +37,6 @@ use place::Place;
 use source::{Source, STDIN};
 
 pub use detect::is_compose_name;
-pub use findings::drop_inherited_findings;
 
 const SOURCE: &str = "kubernetes";
 

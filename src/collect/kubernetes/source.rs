@@ -5,11 +5,11 @@
 use std::path::PathBuf;
 
 use crate::collect::files::DiscoveredFile;
-use crate::input::{read_text, ReadError};
 use crate::collect::yaml::{self, Node, YamlError, YamlErrorKind};
 use crate::collect::Collected;
 use crate::diagnostics::{ErrorKind, ScanError, Skipped};
 use crate::facts::Location;
+use crate::input::{read_text, ReadError};
 
 use super::detect;
 

@@ -24,9 +24,9 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::files::{DiscoveredFile, Discovery};
-use crate::input::read_text;
 use super::{CollectContext, Collected};
 use crate::diagnostics::Skipped;
+use crate::input::read_text;
 use detect::Kind;
 use include::{Loaded, Loader, Scope};
 

@@ -22,11 +22,11 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 
 use super::files::{DiscoveredFile, Discovery};
-use crate::input::looks_binary;
 use super::{CollectContext, Collected};
 use crate::diagnostics::{ErrorKind, ScanError, Skipped};
 use crate::facts::secret::{Secret, SecretContext};
 use crate::facts::{Fact, FactData, FactKind, Location, Subject};
+use crate::input::looks_binary;
 use crate::secrets::{fingerprint, preview, Found, Matcher};
 
 const SOURCE: &str = "secrets";

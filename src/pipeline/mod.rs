@@ -11,11 +11,13 @@ use crate::config::sources::Selection;
 use crate::config::Config;
 use crate::diagnostics::ScanError;
 use crate::findings::{Finding, Severity};
-use crate::gate::{self, baseline::Baseline, suppress::Suppressions};
-use crate::history::diff_reports;
+use crate::gate::{self, Baseline, Suppressions};
+use crate::history::{diff_findings, PreviousRun};
 use crate::report::{Notice, Report, RuleInfo, Summary, Targets, Tool, SCHEMA_VERSION};
 use crate::rules::{Engine, RuleSet};
 use futures::future::OptionFuture;
+
+mod overlays;
 
 /// Everything a scan needs, already merged from config file and flags.
 #[derive(Debug, Clone, Default)]
@@ -38,16 +40,7 @@ pub struct ScanRequest {
     pub sources: crate::config::sources::Selection,
 }
 
-/// Progress callbacks, so the CLI can show a spinner without the pipeline
-/// knowing about terminals.
-pub trait Progress: Sync {
-    fn stage(&self, _name: &str) {}
-    /// Items done so far in a long collection (`total` when known).
-    fn count(&self, _what: &str, _done: u64, _total: Option<u64>) {}
-}
-
-pub struct NoProgress;
-impl Progress for NoProgress {}
+pub use crate::collect::{NoProgress, Progress};
 
 pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
     let started_at = Utc::now();
@@ -86,32 +79,23 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
         Err(e) => errors.push(e),
     }
     sort_and_dedupe(&mut findings);
-    collect::kubernetes::drop_inherited_findings(&mut findings);
-    collect::docker::apply_label_suppressions(&collected.facts, &mut findings);
-    gate::inline::apply(&collected.facts, &mut findings);
+    overlays::drop_inherited_findings(&mut findings);
 
     let mut notices: Vec<Notice> = fingerprint_key_notice().into_iter().collect();
-    if let Some(path) = &request.ignore_file {
-        match Suppressions::load(path) {
-            Ok(s) => notices.extend(s.apply(&mut findings, Utc::now().date_naive())),
-            Err(e) => errors.push(e),
-        }
-    }
-    if let Some(path) = &request.baseline {
-        match Baseline::load(path) {
-            Ok(b) => {
-                b.apply(&mut findings);
-            }
-            Err(e) => errors.push(e),
-        }
-    }
+    let ignore =
+        request.ignore_file.as_deref().and_then(|path| Suppressions::load(path).map_err(|e| errors.push(e)).ok());
+    let baseline = request.baseline.as_deref().and_then(|path| load_baseline(path).map_err(|e| errors.push(e)).ok());
+    let inputs = gate::Inputs {
+        facts: &collected.facts,
+        ignore: ignore.as_ref(),
+        baseline: baseline.as_ref(),
+        today: Utc::now().date_naive(),
+    };
+    notices.extend(gate::apply(&inputs, &mut findings));
 
     let rules_used = rule_infos(&findings, &rules);
     let diff = request.previous.as_deref().and_then(|path| match crate::report::json::load(path) {
-        Ok(mut previous) => {
-            gate::legacy::adopt_current_ids(&mut previous.findings, &findings);
-            Some(diff_reports(&previous, &crate::collect::files::display_path(path), &findings))
-        }
+        Ok(previous) => Some(diff_with(previous, &crate::collect::files::display_path(path), &findings)),
         Err(e) => {
             errors.push(ScanError::new(
                 "history",
@@ -124,8 +108,8 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
     });
 
     let summary = Summary::of(&findings, errors.len());
-    let new_only = if request.fail_on_new { diff.as_ref() } else { None };
-    let gate = gate::decide_with(&findings, errors.len(), request.fail_on, new_only, request.exit_zero);
+    let new_ids = diff.as_ref().filter(|_| request.fail_on_new).map(|d| d.new_ids());
+    let gate = gate::decide_with(&findings, errors.len(), request.fail_on, new_ids.as_ref(), request.exit_zero);
     let targets = Targets {
         paths: request.paths.iter().map(|p| crate::collect::files::display_path(p)).collect(),
         config: config.source.as_ref().map(|p| p.display().to_string()),
@@ -148,6 +132,26 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
         rules: rules_used,
         diff,
     }
+}
+
+/// A baseline from a previous JSON report: the gate sees only its IDs.
+pub fn load_baseline(path: &std::path::Path) -> Result<Baseline, ScanError> {
+    let report = crate::report::json::load(path).map_err(|e| {
+        ScanError::new("baseline", path.display().to_string(), crate::diagnostics::ErrorKind::Config, format!("{e:#}"))
+    })?;
+    Ok(report.findings.into_iter().map(|f| f.id).collect())
+}
+
+/// The diff between a previous report and this run's findings; an earlier
+/// ID scheme's IDs in the previous report take their current form first.
+pub fn diff_with(mut previous: Report, shown_path: &str, current: &[Finding]) -> crate::history::Diff {
+    gate::legacy::adopt_current_ids(&mut previous.findings, current);
+    let run = PreviousRun {
+        path: shown_path.to_string(),
+        started_at: previous.started_at,
+        finished_at: previous.finished_at,
+    };
+    diff_findings(run, &previous.findings, current)
 }
 
 /// The secret matcher, built from the loaded secret rules and handed to the
@@ -190,7 +194,20 @@ fn fingerprint_key_notice() -> Option<Notice> {
 /// re-rendered in any format without the rule files.
 fn rule_infos(findings: &[Finding], rules: &RuleSet) -> Vec<RuleInfo> {
     let ids: std::collections::BTreeSet<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
-    ids.into_iter().filter_map(|id| rules.get(id)).map(|rule| RuleInfo::from(&rule.meta)).collect()
+    ids.into_iter().filter_map(|id| rules.get(id)).map(|rule| rule_info(&rule.meta)).collect()
+}
+
+/// What a report keeps of a rule.
+pub fn rule_info(meta: &crate::rules::RuleMeta) -> RuleInfo {
+    RuleInfo {
+        id: meta.id.clone(),
+        title: meta.title.clone(),
+        severity: meta.severity,
+        rationale: meta.rationale.trim().to_string(),
+        remediation: meta.remediation.trim().to_string(),
+        references: meta.references.clone(),
+        tags: meta.tags.clone(),
+    }
 }
 
 type FileCollector = fn(&Discovery, &CollectContext<'_>) -> Collected;
