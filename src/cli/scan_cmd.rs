@@ -142,7 +142,7 @@ fn build_request(args: &ScanArgs, mut config: Config) -> anyhow::Result<ScanRequ
         args.paths.clone()
     } else if !config.scan.paths.is_empty() {
         config.scan.paths.iter().map(|p| config.resolve_path(p)).collect()
-    } else if live_only || !sources.runs_file_sources() {
+    } else if live_only || !crate::collect::SOURCES.iter().any(|s| s.reads_files() && sources.runs(s.name())) {
         Vec::new()
     } else {
         vec![PathBuf::from(".")]

@@ -3,6 +3,7 @@
 
 pub mod dotenv;
 pub mod files;
+pub mod source;
 pub mod yaml;
 
 pub mod cluster;
@@ -18,6 +19,23 @@ pub mod secrets;
 pub mod tls;
 
 use crate::config::Config;
+pub use source::{FileSource, NetworkSource, Source, Work};
+
+/// Every source, in report order. Adding a source: its folder under
+/// `collect/`, its name in `config::sources::SOURCES`, and one line here.
+pub static SOURCES: &[&(dyn Source + Send)] = &[
+    &FileSource { name: "compose", collect: compose::collect },
+    &FileSource { name: "dockerfile", collect: dockerfile::collect },
+    &FileSource { name: "kubernetes", collect: kubernetes::collect },
+    &FileSource { name: "nginx", collect: nginx::collect },
+    &FileSource { name: "secrets", collect: secrets::collect },
+    &NetworkSource { name: "docker", collect: |ctx, _| Box::pin(docker::collect(ctx)) },
+    &NetworkSource { name: "kubernetes-api", collect: |ctx, progress| Box::pin(cluster::collect(ctx, progress)) },
+    &NetworkSource { name: "tls", collect: |ctx, _| Box::pin(tls::collect(ctx)) },
+    &NetworkSource { name: "http", collect: |ctx, _| Box::pin(http::collect(ctx)) },
+    &NetworkSource { name: "dns", collect: |ctx, _| Box::pin(dns::collect(ctx)) },
+    &NetworkSource { name: "firewall", collect: |ctx, _| Box::pin(firewall::collect(ctx)) },
+];
 use crate::diagnostics::{ScanError, Skipped};
 use crate::facts::Fact;
 

@@ -4,10 +4,9 @@ use std::path::PathBuf;
 
 use chrono::Utc;
 
-use crate::collect::files::{discover, Discovery};
+use crate::collect::files::discover;
 use crate::collect::secrets::Detector;
-use crate::collect::{self, CollectContext, Collected};
-use crate::config::sources::Selection;
+use crate::collect::{self, CollectContext};
 use crate::config::Config;
 use crate::diagnostics::ScanError;
 use crate::findings::{Finding, Severity};
@@ -15,9 +14,9 @@ use crate::gate::{self, Baseline, Suppressions};
 use crate::history::{diff_findings, PreviousRun};
 use crate::report::{Notice, Report, RuleInfo, Summary, Targets, Tool, SCHEMA_VERSION};
 use crate::rules::{Engine, RuleSet};
-use futures::future::OptionFuture;
 
 mod overlays;
+mod sources;
 
 /// Everything a scan needs, already merged from config file and flags.
 #[derive(Debug, Clone, Default)]
@@ -47,66 +46,24 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
     let config = &request.config;
 
     progress.stage("loading rules");
-    let mut rules = RuleSet::builtin();
-    for dir in &request.rule_dirs {
-        rules.add_dir(dir);
-    }
-    let mut errors: Vec<ScanError> = std::mem::take(&mut rules.errors);
-    let detector = secret_detector(&rules, &mut errors);
-    let ctx = CollectContext { config, detector: &detector };
+    let (rules, detector, mut errors) = load_rules(request);
 
     progress.stage("discovering files");
     let discovery = discover(&request.paths, &config.scan.exclude);
 
     progress.stage("collecting");
-    let mut collected = collect_all(&discovery, &ctx, &request.sources, progress);
-    // Workloads that set no user run as their image's: ask a local engine.
-    collect::docker::resolve_image_users(&mut collected.facts, &config.images);
-    crate::facts::role::assign_roles(&mut collected.facts);
-    collect::cluster::drift::resolve(&mut collected.facts);
+    let ctx = CollectContext { config, detector: &detector };
+    let mut collected = sources::collect_all(&discovery, &ctx, &request.sources, progress);
+    enrich(&mut collected.facts, config);
     errors.extend(discovery.errors.iter().cloned());
     collected.skipped.splice(0..0, discovery.skipped.iter().cloned());
     errors.append(&mut collected.errors);
 
     progress.stage("evaluating rules");
-    let mut findings = Vec::new();
-    match Engine::new(&rules, &config.policy) {
-        Ok(engine) => {
-            let (f, e) = engine.evaluate(&collected.facts);
-            findings.extend(f);
-            errors.extend(e);
-        }
-        Err(e) => errors.push(e),
-    }
-    sort_and_dedupe(&mut findings);
-    overlays::drop_inherited_findings(&mut findings);
+    let mut findings = evaluate(&rules, &collected.facts, config, &mut errors);
 
-    let mut notices: Vec<Notice> = fingerprint_key_notice().into_iter().collect();
-    let ignore =
-        request.ignore_file.as_deref().and_then(|path| Suppressions::load(path).map_err(|e| errors.push(e)).ok());
-    let baseline = request.baseline.as_deref().and_then(|path| load_baseline(path).map_err(|e| errors.push(e)).ok());
-    let inputs = gate::Inputs {
-        facts: &collected.facts,
-        ignore: ignore.as_ref(),
-        baseline: baseline.as_ref(),
-        today: Utc::now().date_naive(),
-    };
-    notices.extend(gate::apply(&inputs, &mut findings));
-
+    let (notices, diff) = decide_suppressions(request, &collected.facts, &mut findings, &mut errors);
     let rules_used = rule_infos(&findings, &rules);
-    let diff = request.previous.as_deref().and_then(|path| match crate::report::json::load(path) {
-        Ok(previous) => Some(diff_with(previous, &crate::collect::files::display_path(path), &findings)),
-        Err(e) => {
-            errors.push(ScanError::new(
-                "history",
-                path.display().to_string(),
-                crate::diagnostics::ErrorKind::Config,
-                format!("cannot compare with the previous report: {e:#}"),
-            ));
-            None
-        }
-    });
-
     let summary = Summary::of(&findings, errors.len());
     let new_ids = diff.as_ref().filter(|_| request.fail_on_new).map(|d| d.new_ids());
     let gate = gate::decide_with(&findings, errors.len(), request.fail_on, new_ids.as_ref(), request.exit_zero);
@@ -132,6 +89,78 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
         rules: rules_used,
         diff,
     }
+}
+
+/// Stage 1: the built-in rules, the user's rule folders, and the secret
+/// matcher built from the secret rules.
+fn load_rules(request: &ScanRequest) -> (RuleSet, Detector, Vec<ScanError>) {
+    let mut rules = RuleSet::builtin();
+    for dir in &request.rule_dirs {
+        rules.add_dir(dir);
+    }
+    let mut errors: Vec<ScanError> = std::mem::take(&mut rules.errors);
+    let detector = secret_detector(&rules, &mut errors);
+    (rules, detector, errors)
+}
+
+/// Stage 3: facts that need facts of other sources.
+fn enrich(facts: &mut Vec<crate::facts::Fact>, config: &Config) {
+    // Workloads that set no user run as their image's: ask a local engine.
+    collect::docker::resolve_image_users(facts, &config.images);
+    crate::facts::role::assign_roles(facts);
+    collect::cluster::drift::resolve(facts);
+}
+
+/// Stage 4: every rule over every fact, then one finding per defect.
+fn evaluate(
+    rules: &RuleSet,
+    facts: &[crate::facts::Fact],
+    config: &Config,
+    errors: &mut Vec<ScanError>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    match Engine::new(rules, &config.policy) {
+        Ok(engine) => {
+            let (f, e) = engine.evaluate(facts);
+            findings.extend(f);
+            errors.extend(e);
+        }
+        Err(e) => errors.push(e),
+    }
+    sort_and_dedupe(&mut findings);
+    overlays::drop_inherited_findings(&mut findings);
+    findings
+}
+
+/// Stage 5: the gate's suppression inputs (ignore file, baseline IDs, the
+/// labels and markers in the facts) and the comparison with a previous run.
+fn decide_suppressions(
+    request: &ScanRequest,
+    facts: &[crate::facts::Fact],
+    findings: &mut [Finding],
+    errors: &mut Vec<ScanError>,
+) -> (Vec<Notice>, Option<crate::history::Diff>) {
+    let mut notices: Vec<Notice> = fingerprint_key_notice().into_iter().collect();
+    let ignore =
+        request.ignore_file.as_deref().and_then(|path| Suppressions::load(path).map_err(|e| errors.push(e)).ok());
+    let baseline = request.baseline.as_deref().and_then(|path| load_baseline(path).map_err(|e| errors.push(e)).ok());
+    let inputs =
+        gate::Inputs { facts, ignore: ignore.as_ref(), baseline: baseline.as_ref(), today: Utc::now().date_naive() };
+    notices.extend(gate::apply(&inputs, findings));
+
+    let diff = request.previous.as_deref().and_then(|path| match crate::report::json::load(path) {
+        Ok(previous) => Some(diff_with(previous, &crate::collect::files::display_path(path), findings)),
+        Err(e) => {
+            errors.push(ScanError::new(
+                "history",
+                path.display().to_string(),
+                crate::diagnostics::ErrorKind::Config,
+                format!("cannot compare with the previous report: {e:#}"),
+            ));
+            None
+        }
+    });
+    (notices, diff)
 }
 
 /// A baseline from a previous JSON report: the gate sees only its IDs.
@@ -208,71 +237,6 @@ pub fn rule_info(meta: &crate::rules::RuleMeta) -> RuleInfo {
         references: meta.references.clone(),
         tags: meta.tags.clone(),
     }
-}
-
-type FileCollector = fn(&Discovery, &CollectContext<'_>) -> Collected;
-
-/// File collectors on one thread (each spreads over cores itself), network
-/// collectors concurrently on the async runtime.
-fn collect_all(
-    discovery: &Discovery,
-    ctx: &CollectContext<'_>,
-    sources: &Selection,
-    progress: &dyn Progress,
-) -> Collected {
-    std::thread::scope(|scope| {
-        let files = scope.spawn(|| {
-            let mut out = Collected::default();
-            let file_sources: [(&str, FileCollector); 5] = [
-                ("compose", collect::compose::collect),
-                ("dockerfile", collect::dockerfile::collect),
-                ("kubernetes", collect::kubernetes::collect),
-                ("nginx", collect::nginx::collect),
-                ("secrets", collect::secrets::collect),
-            ];
-            for (name, collect) in file_sources {
-                if sources.runs(name) {
-                    out.merge(collect::contained(name, &format!("{name} collector"), || collect(discovery, ctx)));
-                }
-            }
-            out
-        });
-        let mut out = Collected::default();
-        match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-            Ok(runtime) => {
-                let (docker, cluster, tls, http, dns, firewall) = runtime.block_on(async {
-                    let run = |name: &str| sources.runs(name);
-                    tokio::join!(
-                        OptionFuture::from(run("docker").then(|| collect::docker::collect(ctx))),
-                        OptionFuture::from(run("kubernetes-api").then(|| collect::cluster::collect(ctx, progress))),
-                        OptionFuture::from(run("tls").then(|| collect::tls::collect(ctx))),
-                        OptionFuture::from(run("http").then(|| collect::http::collect(ctx))),
-                        OptionFuture::from(run("dns").then(|| collect::dns::collect(ctx))),
-                        OptionFuture::from(run("firewall").then(|| collect::firewall::collect(ctx))),
-                    )
-                });
-                for part in [docker, cluster, tls, http, dns, firewall].into_iter().flatten() {
-                    out.merge(part);
-                }
-            }
-            Err(e) => out.error(ScanError::new(
-                "runtime",
-                "async runtime",
-                crate::diagnostics::ErrorKind::Io,
-                format!("cannot start the network runtime: {e}"),
-            )),
-        }
-        match files.join() {
-            Ok(f) => out.merge(f),
-            Err(_) => out.error(ScanError::new(
-                "files",
-                "file collectors",
-                crate::diagnostics::ErrorKind::Io,
-                "a file collector crashed; file results are missing",
-            )),
-        }
-        out
-    })
 }
 
 /// Highest severity first, then rule, then where; one finding per

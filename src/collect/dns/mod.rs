@@ -83,8 +83,11 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     }
 
     let queriers = &queriers;
-    let results: Vec<_> = stream::iter(plans.iter())
-        .map(|plan| async move {
+    let plans = &plans;
+    // Indices, not `&Plan` items: see `docker::swarm::service_images`.
+    let results: Vec<_> = stream::iter(0..plans.len())
+        .map(|i| async move {
+            let plan = &plans[i];
             match &queriers[&plan.servers] {
                 Ok(querier) => {
                     let name = display(&plan.domain);
