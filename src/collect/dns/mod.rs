@@ -50,7 +50,14 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     if config.dns.is_empty() {
         return out;
     }
-    let text = ConfigText::read(config);
+    // A file read: on the blocking pool, not on an async worker.
+    let text = match config.source.clone() {
+        Some(source) => {
+            let entries = config.target_lines.dns.clone();
+            tokio::task::spawn_blocking(move || ConfigText::read(&source, entries)).await.ok().flatten()
+        }
+        None => None,
+    };
     let mut plans = Vec::new();
     for (index, entry) in config.dns.iter().enumerate() {
         let lines = text.as_ref().and_then(|t| t.entry(index));

@@ -49,7 +49,9 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     if let Some(file) = &fw.ruleset_file {
         let path = ctx.config.resolve_path(file);
         let display = path.display().to_string();
-        loaded.push(source::file(&path, &display).map(|l| (l, true)));
+        // A saved ruleset is a file read: on the blocking pool.
+        let read = tokio::task::spawn_blocking(move || source::file(&path, &display)).await;
+        loaded.push(read.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())).map(|l| (l, true)));
     }
     if fw.host_rules {
         loaded.push(source::host().await.map(|l| (l, false)));
@@ -57,10 +59,17 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     for result in loaded {
         match result {
             Ok((l, from_file)) => {
-                let analysed = crate::contain::catch(|| {
-                    crate::contain::test_trigger(&l.source);
-                    analyze(&l.ruleset, &l.source, &ctx.config.policy)
-                });
+                // Evaluating the chains walks every path: CPU work, on the
+                // blocking pool; a fault in it costs this ruleset.
+                let (ruleset, shown, policy) = (l.ruleset, l.source.clone(), ctx.config.policy.clone());
+                let analysed = tokio::task::spawn_blocking(move || {
+                    crate::contain::catch(|| {
+                        crate::contain::test_trigger(&shown);
+                        analyze(&ruleset, &shown, &policy)
+                    })
+                })
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()));
                 match analysed {
                     Ok(Ok(data)) => out.facts.push(ruleset_fact(data, from_file, declared.clone())),
                     Ok(Err(message)) => out.error(with_place(ScanError::new(
