@@ -3,6 +3,7 @@
 
 pub mod dotenv;
 pub mod files;
+pub mod interpolate;
 pub mod source;
 pub mod yaml;
 

@@ -24,7 +24,6 @@ mod list;
 mod owner;
 mod pod;
 mod policy;
-mod quantity;
 mod rbac;
 mod services;
 
@@ -48,10 +47,7 @@ pub async fn collect(ctx: &CollectContext<'_>, progress: &dyn Progress) -> Colle
     let declared_in = config.declared_at(config.target_lines.kubernetes);
     let (targets, errors) = client::targets(cfg, |p| config.resolve_path(p)).await;
     for e in errors {
-        out.error(match &declared_in {
-            Some(l) => e.at(l.clone()),
-            None => e,
-        });
+        out.error(e.at_declared(declared_in.as_ref()));
     }
     let secs = cfg.timeout_secs.max(1);
     let audits = targets.into_iter().map(|target| {
@@ -76,10 +72,6 @@ pub async fn collect(ctx: &CollectContext<'_>, progress: &dyn Progress) -> Colle
     for part in join_all(audits).await {
         out.merge(part);
     }
-    if let Some(l) = &declared_in {
-        for e in out.errors.iter_mut().filter(|e| e.location.is_none()) {
-            e.location = Some(l.clone());
-        }
-    }
+    out.errors = out.errors.into_iter().map(|e| e.at_declared(declared_in.as_ref())).collect();
     out
 }

@@ -17,7 +17,6 @@ mod detect;
 mod env;
 mod extends;
 mod include;
-mod interpolate;
 mod merge;
 mod plan;
 mod ports;
@@ -39,7 +38,9 @@ use crate::facts::Location;
 use crate::input::read_text;
 
 pub use detect::{has_compose_shape, is_named_compose};
-pub use interpolate::Interpolator;
+// One interpolator for compose files and Dockerfiles.
+use super::interpolate;
+pub use super::interpolate::Interpolator;
 
 use plan::{Candidate, Origin, Plan, PlannedFile};
 use source::{Loaded, Sources};

@@ -71,10 +71,7 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
                 };
                 let error = ScanError::new("dns", target, ErrorKind::Config, problems.join("; "));
                 let declared = config.target_lines.dns.get(index).and_then(|l| config.declared_at(Some(*l)));
-                out.error(match declared {
-                    Some(location) => error.at(location),
-                    None => error,
-                });
+                out.error(error.at_declared(declared.as_ref()));
             }
         }
     }
@@ -126,10 +123,7 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
             }
             Err(Failure::Config(message)) => {
                 let error = ScanError::new("dns", display(&plan.domain), ErrorKind::Config, message);
-                out.error(match &plan.declared_in {
-                    Some(location) => error.at(location.clone()),
-                    None => error,
-                });
+                out.error(error.at_declared(plan.declared_in.as_ref()));
             }
             Err(Failure::Panicked(name, description)) => out.merge(super::panicked("dns", &name, &description)),
         }

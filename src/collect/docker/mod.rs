@@ -40,10 +40,7 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     let declared_in = config.declared_at(config.target_lines.docker);
     let config_error = |message: String| {
         let e = ScanError::new("docker", "[docker]", ErrorKind::Config, message);
-        match &declared_in {
-            Some(l) => e.at(l.clone()),
-            None => e,
-        }
+        e.at_declared(declared_in.as_ref())
     };
     let filter = match filter::Filter::new(&config.docker) {
         Ok(f) => f,

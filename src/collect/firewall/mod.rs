@@ -40,10 +40,7 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     let fw = &ctx.config.firewall;
     let mut out = Collected::default();
     let declared = ctx.config.declared_at(ctx.config.target_lines.firewall);
-    let with_place = |e: ScanError| match &declared {
-        Some(l) if e.location.is_none() => e.at(l.clone()),
-        _ => e,
-    };
+    let with_place = |e: ScanError| e.at_declared(declared.as_ref());
 
     let mut loaded = Vec::new();
     if let Some(file) = &fw.ruleset_file {

@@ -61,10 +61,7 @@ async fn audit(t: &HttpTarget, declared_in: Option<Location>) -> Collected {
     let mut out = Collected::default();
     let error = |kind: ErrorKind, message: String| {
         let e = ScanError::new("http", &t.url, kind, message);
-        match &declared_in {
-            Some(l) => e.at(l.clone()),
-            None => e,
-        }
+        e.at_declared(declared_in.as_ref())
     };
     let url = match Url::parse(&t.url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => u,

@@ -34,10 +34,7 @@ pub async fn audit(
     let name = t.target.trim().to_string();
     let error = |kind: ErrorKind, message: String| {
         let e = ScanError::new("tls", &name, kind, message);
-        match &declared_in {
-            Some(l) => e.at(l.clone()),
-            None => e,
-        }
+        e.at_declared(declared_in.as_ref())
     };
     let (host, port) = match target::split(&name) {
         Ok(hp) => hp,
