@@ -4,6 +4,7 @@
 pub mod dotenv;
 pub mod files;
 pub mod interpolate;
+pub mod locations;
 pub mod source;
 pub mod yaml;
 
