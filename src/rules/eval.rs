@@ -173,20 +173,24 @@ impl Engine {
                     )
                     .at(Location::line(&rule.meta.path, check.line)),
                 )),
-                Ok(Err(msg)) => errors.push((
-                    rule.meta.id.clone(),
-                    ScanError::new(
-                        "rules",
-                        format!("{} on {}", rule.meta.id, fact.subject.display()),
-                        ErrorKind::Rule,
-                        format!("rule cannot be evaluated: {msg}"),
-                    )
-                    .at(Location::line(&rule.meta.path, check.line)),
-                )),
+                Ok(Err(msg)) => errors.push(rule_error(rule, check, fact, &msg)),
             }
         }
         (findings, errors)
     }
+}
+
+/// A check that cannot be evaluated on a fact: the error, keyed by rule ID
+/// so one broken rule reads as one problem.
+pub(super) fn rule_error(rule: &Rule, check: &Check, fact: &Fact, message: &str) -> (String, ScanError) {
+    let error = ScanError::new(
+        "rules",
+        format!("{} on {}", rule.meta.id, fact.subject.display()),
+        ErrorKind::Rule,
+        format!("rule cannot be evaluated: {message}"),
+    )
+    .at(Location::line(&rule.meta.path, check.line));
+    (rule.meta.id.clone(), error)
 }
 
 /// Runs one check against a fact value bound in `ctx`.
