@@ -14,7 +14,7 @@ mod support;
 
 #[test]
 fn report_schema_is_up_to_date() {
-    let generated = stackaudit::report::schema::generate();
+    let generated = stackaudit::report::schema::generate().unwrap();
     let path = support::root().join(stackaudit::report::schema::SCHEMA_PATH);
     if std::env::var_os("UPDATE_SCHEMA").is_some() {
         std::fs::write(&path, &generated).unwrap();
