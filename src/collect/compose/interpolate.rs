@@ -166,7 +166,6 @@ mod tests {
         assert_eq!(env.interpolate("${UNSETé}"), "${UNSETé}");
     }
 
-
     #[test]
     fn nested_defaults_are_bounded() {
         let env = Interpolator::default();

@@ -145,6 +145,5 @@ mod tests {
         assert_eq!(substitute("${X:-nginx}:${Y}", &vars), "nginx:${Y}");
         assert_eq!(substitute("é$Vé${V}é$é", &vars), "é20é20é$é");
         assert_eq!(substitute("node:${V", &vars), "node:${V");
-
     }
 }
