@@ -203,6 +203,7 @@ fn workload(
         networks: Vec::new(),
         labels: labels.clone(),
         runtime: None,
+        live: true,
         ..Workload::default()
     }
 }

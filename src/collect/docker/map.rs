@@ -127,6 +127,7 @@ pub fn workload(o: &Observed<'_>, detector: &Detector) -> Workload {
         cgroup_parent: hc.cgroup_parent.clone().filter(|p| !p.is_empty()),
         networks,
         labels: config.labels.clone().unwrap_or_default().into_iter().collect::<BTreeMap<_, _>>(),
+        live: true,
         runtime: Some(Runtime {
             container_id: o.inspect.id.clone().unwrap_or_default(),
             status: state.and_then(|s| s.status).map(|s| s.to_string()).unwrap_or_default(),
