@@ -48,15 +48,6 @@ pub fn collect_all(
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn every_registered_source_has_its_user_facing_name() {
-        let registered: Vec<&str> = super::SOURCES.iter().map(|s| s.name()).collect();
-        assert_eq!(registered, crate::config::sources::SOURCES);
-    }
-}
-
 /// A progress report from a network task, relayed to the caller's
 /// `Progress` (which need not be `Send`).
 struct Count {
@@ -137,4 +128,13 @@ fn run_network(
         out.merge(part);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_registered_source_has_its_user_facing_name() {
+        let registered: Vec<&str> = super::SOURCES.iter().map(|s| s.name()).collect();
+        assert_eq!(registered, crate::config::sources::SOURCES);
+    }
 }

@@ -149,7 +149,8 @@ impl Engine {
         }
         for (rule, index) in rules {
             let Logic::Expression(checks) = &rule.logic else { continue };
-            let check = &checks[*index];
+            // `index` was taken from this rule's own checks when it was indexed.
+            let Some(check) = checks.get(*index) else { continue };
             // One rule's fault costs that rule: caught here, reported under
             // its ID, and every other rule still runs on this fact.
             let outcome = crate::contain::catch(|| {

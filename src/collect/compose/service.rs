@@ -64,7 +64,9 @@ pub fn service_facts(input: ServiceInput<'_>, problems: &mut Vec<Problem>, skipp
                     match item.as_str() {
                         Some(c) => {
                             let cap = Capabilities::normalise(c);
-                            l.set(&format!("capabilities.{}.{cap}", &key[4..]), item);
+                            let side = key.strip_prefix("cap_").unwrap_or(key);
+                            l.set(&format!("capabilities.{side}.{cap}"), item);
+
                             out.push(cap);
                         }
                         None => err(item, format!("{key} entries must be capability names")),
@@ -101,7 +103,7 @@ pub fn service_facts(input: ServiceInput<'_>, problems: &mut Vec<Problem>, skipp
 
     let mode = |key: &str, field: &str, l: &mut Locs<'_>| -> bool {
         let v = get(key);
-        l.at(&format!("host_namespaces.{field}"), v);
+        l.at(format!("host_namespaces.{field}"), v);
         v.and_then(Val::as_str).is_some_and(|m| m == "host")
     };
     let host_namespaces = HostNamespaces {

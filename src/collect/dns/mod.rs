@@ -91,7 +91,8 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     // Indices, not `&Plan` items: see `docker::swarm::service_images`.
     let results: Vec<_> = stream::iter(0..plans.len())
         .map(|i| async move {
-            let plan = &plans[i];
+            // Every index is one of `plans`; `None` cannot happen.
+            let Some(plan) = plans.get(i) else { return Err(Failure::Config(String::new())) };
             match &queriers[&plan.servers] {
                 Ok(querier) => {
                     let name = display(&plan.domain);

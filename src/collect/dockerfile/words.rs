@@ -106,5 +106,7 @@ mod tests {
         assert_eq!(substitute("node:${V}-alpine", &vars), "node:20-alpine");
         assert_eq!(substitute("node:$V", &vars), "node:20");
         assert_eq!(substitute("${X:-nginx}:${Y}", &vars), "nginx:${Y}");
+        assert_eq!(substitute("é$Vé${V}é$é", &vars), "é20é20é$é");
+        assert_eq!(substitute("node:${V", &vars), "node:${V");
     }
 }
