@@ -79,6 +79,7 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
     let mut findings = Vec::new();
     match Engine::new(&rules, &config.policy) {
         Ok(engine) => {
+            let engine = engine.with_id_root(crate::rules::id_root(&request.paths));
             let (f, e) = engine.evaluate(&collected.facts);
             findings.extend(f);
             errors.extend(e);

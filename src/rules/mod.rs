@@ -9,7 +9,7 @@ pub mod pattern;
 mod secret_findings;
 mod selftest;
 
-pub use eval::{make_finding, Engine, FindingShape, Hit};
+pub use eval::{id_root, make_finding, Engine, FindingShape, Hit};
 pub use load::{builtin_sources, load_dir, load_rule_source, RuleSet};
 pub use model::{Check, CheckFile, Logic, Rule, RuleFile, RuleMeta, RuleTest};
 pub use selftest::{run_all as self_test_all, self_test, TestFailure};
