@@ -344,3 +344,40 @@ fn nginx_includes_nested_too_deep() {
     assert!(error.contains("nested deeper than 32 files"), "{error}");
     assert_known_finding_kept(&report);
 }
+
+/// A user rule whose expression would take 10^10 loop steps: nested
+/// comprehensions over `lists.range`.
+const EXPENSIVE_RULE: &str = r#"id = "custom-expensive"
+title = "t"
+severity = "high"
+kind = "nginx_server"
+expression = '''
+lists.range(100000).filter(a, lists.range(100000).exists(b, a * b == -1)).map(a, {"key": string(a)})
+'''
+message = "m {key}"
+rationale = "r"
+remediation = "x"
+
+[[tests]]
+name = "runs"
+expect_keys = []
+fact = { }
+"#;
+
+#[test]
+fn an_expensive_user_rule_is_an_error_naming_it() {
+    let dir = tree_with_a_known_finding();
+    write(dir.path(), "rules/expensive.toml", EXPENSIVE_RULE);
+    std::fs::create_dir(dir.path().join("tree")).unwrap();
+    std::fs::rename(dir.path().join("proxy"), dir.path().join("tree/proxy")).unwrap();
+    let run = run_bounded(dir.path(), &["scan", "--format", "json", "tree", "--rules", "rules"]);
+    let report = run.report();
+    let error = assert_error_naming(&run, &report, "custom-expensive");
+    assert!(error.contains("budget"), "the error says which limit: {error}");
+    assert_known_finding_kept(&report);
+
+    let run = run_bounded(dir.path(), &["rules", "test", "rules"]);
+    assert_eq!(run.code, 2, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(all.contains("custom-expensive") && all.contains("budget"), "{all}");
+}
