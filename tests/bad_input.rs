@@ -381,3 +381,24 @@ fn an_expensive_user_rule_is_an_error_naming_it() {
     let all = format!("{}{}", run.stdout, run.stderr);
     assert!(all.contains("custom-expensive") && all.contains("budget"), "{all}");
 }
+
+/// Hundreds of includes of a glob that matches the including files: every
+/// path is a loop or a diamond. Found by the fuzzer: each loop was one
+/// error per path to it, 656 MB of errors before the expansion budget
+/// (which did not count refused includes) ran out.
+#[test]
+fn nginx_includes_of_self_matching_globs() {
+    let dir = tree_with_a_known_finding();
+    let includes = "include conf.d/*.conf;\n".repeat(450);
+    write(dir.path(), "globs/nginx.conf", &format!("events {{}}\nhttp {{\n{includes}}}\n"));
+    for name in ["a", "b", "c"] {
+        write(dir.path(), &format!("globs/conf.d/{name}.conf"), &format!("gzip on;\n{includes}"));
+    }
+    let run = run_bounded(dir.path(), &["scan", "--format", "json", "."]);
+    let report = run.report();
+    let error = assert_error_naming(&run, &report, "globs/nginx.conf");
+    assert!(error.contains("more than 250000 directives"), "{error}");
+    assert_known_finding_kept(&report);
+    let errors = report["errors"].as_array().unwrap().len();
+    assert!(errors < 100, "each loop reported once, not once per path: {errors} errors");
+}
