@@ -181,7 +181,12 @@ fn read_key(path: &std::path::Path) -> std::io::Result<Option<[u8; 32]>> {
         return Err(std::io::Error::other("not a regular file"));
     }
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?.take(33).read_to_end(&mut bytes)?;
+    // Checked again on the opened file: a key swapped for a FIFO between
+    // the check above and the open must not hang the scan.
+    crate::collect::text::open_regular(path)
+        .map_err(|e| std::io::Error::other(e.to_string()))?
+        .take(33)
+        .read_to_end(&mut bytes)?;
     let key: [u8; 32] = bytes.try_into().map_err(|_| std::io::Error::other("not a 32-byte key"))?;
     Ok(Some(key))
 }
