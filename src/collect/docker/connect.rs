@@ -20,9 +20,20 @@ pub const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
 /// One host to audit, as the report names it.
 #[derive(Debug, Clone)]
 pub struct Host {
-    /// The URI shown in reports and used as the subjects' scope.
+    /// The URI connected to: it may carry a password.
     pub uri: String,
+    /// The URI shown in reports and logs and used as the subjects' scope:
+    /// `uri` with its credentials masked.
+    pub shown: String,
     pub tls: Option<TlsFiles>,
+}
+
+impl Host {
+    pub fn new(uri: String, tls: Option<TlsFiles>) -> Self {
+        // `DOCKER_HOST` too may carry a password: no log line may show it.
+        crate::mask::url_credentials(&uri).into_iter().for_each(crate::mask::register_secret);
+        Self { shown: crate::mask::redact_urls(&uri).into_owned(), uri, tls }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +49,7 @@ pub fn hosts(configured: &[DockerHostConfig], resolve: impl Fn(&str) -> PathBuf)
     if configured.is_empty() {
         let uri = std::env::var("DOCKER_HOST").ok().filter(|h| !h.trim().is_empty());
         let uri = uri.unwrap_or_else(|| DEFAULT_SOCKET.to_string());
-        return Ok(vec![Host { tls: env_tls(&uri), uri }]);
+        return Ok(vec![Host::new(uri.clone(), env_tls(&uri))]);
     }
     configured
         .iter()
@@ -48,9 +59,14 @@ pub fn hosts(configured: &[DockerHostConfig], resolve: impl Fn(&str) -> PathBuf)
                     Some(TlsFiles { ca: resolve(ca), cert: resolve(cert), key: resolve(key) })
                 }
                 (None, None, None) => env_tls(&h.uri),
-                _ => return Err(format!("docker host {}: give all of `ca`, `cert` and `key`, or none", h.uri)),
+                _ => {
+                    return Err(format!(
+                        "docker host {}: give all of `ca`, `cert` and `key`, or none",
+                        crate::mask::redact_urls(&h.uri)
+                    ))
+                }
             };
-            Ok(Host { uri: h.uri.trim().to_string(), tls })
+            Ok(Host::new(h.uri.trim().to_string(), tls))
         })
         .collect()
 }
@@ -115,7 +131,7 @@ mod tests {
 
     #[test]
     fn unknown_scheme_is_a_config_error() {
-        let host = Host { uri: "ftp://h".into(), tls: None };
+        let host = Host::new("ftp://h".into(), None);
         assert!(matches!(client(&host, 1), Err(HostError::Config(_))));
     }
 
