@@ -132,6 +132,7 @@ pub fn workload(o: &Observed<'_>, detector: &Detector) -> Workload {
             detector.mask_values(&mut labels);
             labels
         },
+        live: true,
         runtime: Some(Runtime {
             container_id: o.inspect.id.clone().unwrap_or_default(),
             status: state.and_then(|s| s.status).map(|s| s.to_string()).unwrap_or_default(),
