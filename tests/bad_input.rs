@@ -402,3 +402,22 @@ fn nginx_includes_of_self_matching_globs() {
     let errors = report["errors"].as_array().unwrap().len();
     assert!(errors < 100, "each loop reported once, not once per path: {errors} errors");
 }
+
+/// A compose file whose one long scalar is referenced by many aliases
+/// (3.9 GB and an abort before the alias byte budget): end to end, an error
+/// naming the file and the limit, the rest of the scan kept.
+#[test]
+fn yaml_scalar_alias_amplification() {
+    let dir = tree_with_a_known_finding();
+    let mut bomb =
+        format!("x-big: &big \"{}\"\nservices:\n  web:\n    image: nginx:1.27.0\n    command:\n", "y".repeat(1 << 20));
+    for _ in 0..4000 {
+        bomb.push_str("      - *big\n");
+    }
+    write(dir.path(), "bomb/compose.yaml", &bomb);
+    let run = run_bounded(dir.path(), &["scan", "--format", "json", "."]);
+    let report = run.report();
+    let error = assert_error_naming(&run, &report, "bomb/compose.yaml");
+    assert!(error.contains("bytes"), "the limit is named: {error}");
+    assert_known_finding_kept(&report);
+}
