@@ -240,11 +240,11 @@ fn ports(hc: &HostConfig, exposed: &[String], host_network: bool) -> Vec<PortBin
         return out;
     }
     let bindings = hc.port_bindings.clone().unwrap_or_default();
-    let mut keys: Vec<&String> = bindings.keys().collect();
-    keys.sort();
-    for key in keys {
+    let mut sorted: Vec<_> = bindings.iter().collect();
+    sorted.sort_by_key(|(key, _)| *key);
+    for (key, list) in sorted {
         let (port, protocol) = split(key);
-        for b in bindings[key].as_deref().unwrap_or_default() {
+        for b in list.as_deref().unwrap_or_default() {
             let host_ip = b.host_ip.clone().filter(|ip| !ip.is_empty());
             out.push(PortBinding {
                 all_interfaces: PortBinding::is_all_interfaces(host_ip.as_deref()),
