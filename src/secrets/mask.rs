@@ -253,26 +253,20 @@ pub fn redact_urls(text: &str) -> std::borrow::Cow<'_, str> {
     }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(pos) = rest.find("://") {
-        let scheme_start = rest[..pos]
-            .char_indices()
-            .rev()
-            .take_while(|(_, c)| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-            .last()
-            .map_or(pos, |(i, _)| i);
-        let scheme = rest[scheme_start..pos].to_ascii_lowercase();
-        let authority_start = pos + 3;
-        let after = &rest[authority_start..];
+    while let Some((before, after)) = rest.split_once("://") {
+        let scheme: Vec<char> =
+            before.chars().rev().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')).collect();
+        let scheme: String = scheme.iter().rev().collect::<String>().to_ascii_lowercase();
+        out.push_str(before);
+        out.push_str("://");
         // The authority ends at the path, query, fragment or anything that
         // cannot be in one (a quote or a space in a message).
         let end = after
             .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`') || c.is_whitespace())
             .unwrap_or(after.len());
-        let authority = &after[..end];
-        out.push_str(&rest[..authority_start]);
-        match authority.rfind('@') {
-            Some(at) => {
-                let userinfo = &authority[..at];
+        let (authority, tail) = after.split_at_checked(end).unwrap_or((after, ""));
+        match authority.rsplit_once('@') {
+            Some((userinfo, host)) => {
                 match userinfo.split_once(':') {
                     Some((user, _)) => {
                         out.push_str(user);
@@ -282,11 +276,12 @@ pub fn redact_urls(text: &str) -> std::borrow::Cow<'_, str> {
                     None if matches!(scheme.as_str(), "http" | "https") => out.push_str(MASKED),
                     None => out.push_str(userinfo),
                 }
-                out.push_str(&authority[at..]);
+                out.push('@');
+                out.push_str(host);
             }
             None => out.push_str(authority),
         }
-        rest = &after[end..];
+        rest = tail;
     }
     out.push_str(rest);
     std::borrow::Cow::Owned(out)
@@ -319,16 +314,16 @@ pub fn url_credentials(url: &str) -> Vec<String> {
 
 fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
+    let hex = |b: &u8| (*b as char).to_digit(16);
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+    while let Some(&b) = bytes.get(i) {
+        match (b, bytes.get(i + 1).and_then(hex), bytes.get(i + 2).and_then(hex)) {
             (b'%', Some(h), Some(l)) => {
                 out.push((h * 16 + l) as u8);
                 i += 3;
             }
-            (b, _, _) => {
+            _ => {
                 out.push(b);
                 i += 1;
             }
