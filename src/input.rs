@@ -132,6 +132,13 @@ pub fn looks_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, bytes.get(..8192).unwrap_or(bytes)).is_some()
 }
 
+/// The display form of a path: relative paths stay relative, `./` dropped.
+/// Every layer shows paths the same way (files, reports, finding IDs).
+pub fn display_path(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,8 +26,9 @@ fn allowed(layer: &str) -> Option<&'static [&'static str]> {
     Some(match layer {
         // Facts are the shared vocabulary: they depend on nothing.
         "facts" | "contain" => &[],
-        // The secret matcher is a leaf both collectors and rules use.
-        "secrets" => &[],
+        // The secret matcher is a leaf both collectors and rules use; it
+        // reads key files through the bounded reader.
+        "secrets" => &["input"],
         "findings" | "diagnostics" => &["facts"],
         "input" => &["facts", "diagnostics"],
         "mask" => &["secrets"],

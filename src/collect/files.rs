@@ -57,11 +57,7 @@ impl Discovery {
     }
 }
 
-/// The display form of a path: relative paths stay relative, `./` dropped.
-pub fn display_path(path: &Path) -> String {
-    let s = path.to_string_lossy();
-    s.strip_prefix("./").unwrap_or(&s).to_string()
-}
+pub use crate::input::display_path;
 
 /// Walks `paths` (files or folders; `-` is standard input).
 pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Discovery {
