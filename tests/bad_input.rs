@@ -433,3 +433,67 @@ fn yaml_scalar_alias_amplification() {
     assert!(error.contains("bytes"), "the limit is named: {error}");
     assert_known_finding_kept(&report);
 }
+
+/// A fake Docker endpoint: no real daemon can be made to stream an endless
+/// body. Every connection gets a 200 whose body never ends, announced with
+/// an enormous Content-Length or as chunks; the writer stops when the
+/// client hangs up.
+fn endless_docker_endpoint(
+    chunked: bool,
+    mut accept: impl FnMut() -> Option<Box<dyn std::io::Write + Send>> + Send + 'static,
+) {
+    use std::io::Write;
+    std::thread::spawn(move || {
+        while let Some(mut conn) = accept() {
+            std::thread::spawn(move || {
+                let head = if chunked {
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        .to_string()
+                } else {
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 999999999999\r\n\r\n"
+                        .to_string()
+                };
+                if conn.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let block = vec![b'a'; 64 * 1024];
+                let chunk = [format!("{:x}\r\n", block.len()).into_bytes(), block.clone(), b"\r\n".to_vec()].concat();
+                let piece = if chunked { &chunk } else { &block };
+                while conn.write_all(piece).is_ok() {}
+            });
+        }
+    });
+}
+
+#[test]
+fn docker_endpoints_that_stream_an_endless_body() {
+    use std::io::Read;
+    let dir = tree_with_a_known_finding();
+    let sock = dir.path().join("fake-docker.sock");
+    let unix = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    endless_docker_endpoint(false, move || {
+        let (mut s, _) = unix.accept().ok()?;
+        // The request head; the answer does not depend on it.
+        let mut buf = [0u8; 4096];
+        let _ = s.read(&mut buf);
+        Some(Box::new(s))
+    });
+    let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = tcp.local_addr().unwrap().port();
+    endless_docker_endpoint(true, move || {
+        let (mut s, _) = tcp.accept().ok()?;
+        let mut buf = [0u8; 4096];
+        let _ = s.read(&mut buf);
+        Some(Box::new(s))
+    });
+    let unix_uri = format!("unix://{}", sock.display());
+    let tcp_uri = format!("tcp://127.0.0.1:{port}");
+    let run = run_bounded(
+        dir.path(),
+        &["scan", ".", "--docker-host", &unix_uri, "--docker-host", &tcp_uri, "--format", "json"],
+    );
+    let report = run.report();
+    assert_error_naming(&run, &report, &unix_uri);
+    assert_error_naming(&run, &report, &tcp_uri);
+    assert_known_finding_kept(&report);
+}

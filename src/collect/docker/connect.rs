@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use bollard::{Docker, API_DEFAULT_VERSION};
 
+use super::capped;
 use super::errors::HostError;
 use crate::config::DockerHostConfig;
 
@@ -100,10 +101,11 @@ pub fn client(host: &Host, timeout_secs: u64) -> Result<Docker, HostError> {
             }
         }
         Docker::connect_with_ssl(uri, &tls.key, &tls.cert, &tls.ca, timeout_secs, version)
-    } else if uri.starts_with("unix://") {
-        Docker::connect_with_unix(uri, timeout_secs, version)
-    } else if uri.starts_with("tcp://") || uri.starts_with("http://") {
-        Docker::connect_with_http(uri, timeout_secs, version)
+    } else if let Some(path) = uri.strip_prefix("unix://") {
+        capped::client(capped::Endpoint::Unix(path.into()), timeout_secs, capped::MAX_RESPONSE_BYTES)
+    } else if let Some(authority) = uri.strip_prefix("tcp://").or_else(|| uri.strip_prefix("http://")) {
+        let authority = authority.trim_end_matches('/');
+        capped::client(capped::Endpoint::Tcp(authority.to_string()), timeout_secs, capped::MAX_RESPONSE_BYTES)
     } else if uri.starts_with("ssh://") {
         let target = ssh_target(uri).map_err(HostError::Config)?;
         if let Some(port) = target.port {
@@ -120,7 +122,7 @@ pub fn client(host: &Host, timeout_secs: u64) -> Result<Docker, HostError> {
         }
         Docker::connect_with_ssh(uri, timeout_secs, version, None)
     } else if uri.starts_with('/') {
-        Docker::connect_with_unix(&format!("unix://{uri}"), timeout_secs, version)
+        capped::client(capped::Endpoint::Unix(uri.into()), timeout_secs, capped::MAX_RESPONSE_BYTES)
     } else {
         return Err(HostError::Config(format!(
             "unsupported Docker host URI {uri:?} (use unix://, tcp://, https:// or ssh://)"
