@@ -44,6 +44,15 @@ impl ScanError {
         self.location = Some(location);
         self
     }
+
+    /// Placed at the config entry that declared the target, when there is
+    /// one and the error has no position of its own.
+    pub fn at_declared(mut self, declared: Option<&Location>) -> Self {
+        if self.location.is_none() {
+            self.location = declared.cloned();
+        }
+        self
+    }
 }
 
 /// Lets callers and reports tell failures apart.
@@ -67,6 +76,9 @@ pub enum ErrorKind {
     Rule,
     /// Invalid configuration or arguments.
     Config,
+    /// A fault in stackaudit itself while handling this item (a contained
+    /// panic); the rest of the scan is kept.
+    Internal,
 }
 
 impl ErrorKind {

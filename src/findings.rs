@@ -92,6 +92,15 @@ pub struct Finding {
     pub legacy_ids: Vec<String>,
 }
 
+impl Finding {
+    /// Whether it counts towards the gate: the gate has marked neither a
+    /// suppression nor the baseline on it. Reports read this decision; the
+    /// gate makes it.
+    pub fn counts(&self) -> bool {
+        !self.suppressed && !self.baseline
+    }
+}
+
 /// Why a finding does not count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Suppression {

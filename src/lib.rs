@@ -3,7 +3,7 @@
 //!
 //! One pipeline, one direction: [`collect`] turns targets into [`facts`];
 //! [`rules`] judge facts and produce [`findings`]; [`gate`] decides the CI
-//! outcome and [`report`] renders it. [`scan`] runs the whole pipeline.
+//! outcome and [`report`] renders it. [`pipeline`] runs the whole pipeline.
 //! [`secrets`] is a leaf both rules and collectors use to recognise secrets.
 
 // Unit tests may unwrap, index and slice: a panic there fails a test, it does
@@ -23,6 +23,7 @@
 
 pub mod collect;
 pub mod config;
+pub mod contain;
 pub mod diagnostics;
 pub mod facts;
 pub mod findings;
@@ -30,10 +31,11 @@ pub mod findings;
 pub mod fuzzing;
 pub mod gate;
 pub mod history;
+pub mod input;
 pub mod mask;
+pub mod pipeline;
 pub mod report;
 pub mod rules;
-pub mod scan;
 pub mod secrets;
 
 pub mod cli;

@@ -27,7 +27,8 @@ use chrono::NaiveDate;
 use reports_support::*;
 use serde_json::Value;
 use stackaudit::findings::Severity;
-use stackaudit::gate::{self, baseline::Baseline, suppress::Suppressions};
+use stackaudit::gate::{self, suppress::Suppressions};
+use stackaudit::pipeline::load_baseline;
 use stackaudit::report::GateStatus;
 
 // ---------------------------------------------------------------- library
@@ -132,7 +133,7 @@ fn a_baseline_is_a_previous_json_report() {
     let dir = tempfile::tempdir().unwrap();
     let previous = dir.path().join("previous.json");
     std::fs::copy(fixture_path("sample.json"), &previous).unwrap();
-    let baseline = Baseline::load(&previous).unwrap();
+    let baseline = load_baseline(&previous).unwrap();
     let mut findings = sample().findings;
     for f in &mut findings {
         f.baseline = false;
@@ -144,7 +145,7 @@ fn a_baseline_is_a_previous_json_report() {
 
     let not_a_report = dir.path().join("notes.json");
     std::fs::write(&not_a_report, "[1, 2, 3]").unwrap();
-    let err = Baseline::load(&not_a_report).err().expect("not a report");
+    let err = load_baseline(&not_a_report).expect_err("not a report");
     assert!(err.message.contains("notes.json") && err.target.ends_with("notes.json"), "{err}");
 }
 

@@ -4,22 +4,25 @@ use std::fmt::Write as _;
 
 use super::args::{DiffArgs, DiffFormat};
 use crate::collect::files::display_path;
-use crate::gate::{counts, EXIT_FINDINGS};
-use crate::history::{diff_reports, Diff};
+use crate::gate::{self, EXIT_PASSED};
+use crate::history::Diff;
 use crate::report::{json, Report};
 
 pub fn run(args: DiffArgs) -> anyhow::Result<u8> {
     let old = json::load(&args.old)?;
     let new = json::load(&args.new)?;
-    let diff = diff_reports(&old, &display_path(&args.old), &new.findings);
+    let diff = crate::pipeline::diff_with(old, &display_path(&args.old), &new.findings);
     match args.format {
         DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&diff)?),
         DiffFormat::Table => print!("{}", summary(&diff, &new)),
     }
-    let new_ids = diff.new_ids();
-    let failing_new =
-        new.findings.iter().any(|f| new_ids.contains(f.id.as_str()) && counts(f) && f.severity >= args.fail_on);
-    Ok(if args.fail_on_new && failing_new { EXIT_FINDINGS } else { 0 })
+    // The scan's gate decision, on the new findings alone; the saved
+    // reports' own errors were the scans' business.
+    Ok(if args.fail_on_new {
+        gate::decide(&new.findings, 0, args.fail_on, Some(&diff.new_ids())).exit_code
+    } else {
+        EXIT_PASSED
+    })
 }
 
 /// A terminal summary: counts, then each new and resolved finding.

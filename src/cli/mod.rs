@@ -28,16 +28,28 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(cli.verbose);
-    let result = match cli.command {
-        Command::Scan(args) => scan_cmd::run(*args),
-        Command::Rules(cmd) => rules_cmd::run(cmd),
-        Command::Report(args) => report_cmd::run(args),
-        Command::Diff(args) => diff_cmd::run(args),
-    };
+    // Panics are contained per file, target and rule and reported as scan
+    // errors; the hook keeps their raw message off stderr.
+    crate::contain::install_quiet_hook();
+    let result = crate::contain::catch(|| {
+        crate::contain::test_trigger("<run>");
+        match cli.command {
+            Command::Scan(args) => scan_cmd::run(*args),
+            Command::Rules(cmd) => rules_cmd::run(cmd),
+            Command::Report(args) => report_cmd::run(args),
+            Command::Diff(args) => diff_cmd::run(args),
+        }
+    });
     match result {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
+        Ok(Ok(code)) => ExitCode::from(code),
+        Ok(Err(e)) => {
             eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+        // A fault outside every contained unit: one line, and the exit code
+        // of an incomplete run.
+        Err(description) => {
+            eprintln!("error: internal error, the run did not finish: {description}");
             ExitCode::from(EXIT_ERROR)
         }
     }

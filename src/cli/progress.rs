@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::scan::Progress;
+use crate::pipeline::Progress;
 
 pub struct Spinner {
     bar: Option<ProgressBar>,

@@ -12,8 +12,8 @@ use super::progress::Spinner;
 use crate::config::{Config, DnsExpectation, DockerHostConfig, HttpTarget, TlsTarget, DEFAULT_FILE_NAME};
 use crate::gate::{suppress::DEFAULT_IGNORE_FILE, EXIT_ERROR};
 use crate::history::{self, lock::HistoryLock};
+use crate::pipeline::{self, ScanRequest};
 use crate::report::{Format, RenderOptions, Report};
-use crate::scan::{self, ScanRequest};
 
 pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let formats = chosen_formats(&args)?;
@@ -52,7 +52,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     }
 
     let spinner = Spinner::new();
-    let report = scan::run(&request, &spinner);
+    let report = pipeline::run(&request, &spinner);
     spinner.finish();
 
     let last_success = last_success(&report, args.output_dir.as_deref(), history_dir.as_deref());
@@ -72,10 +72,7 @@ fn last_success(report: &Report, output_dir: Option<&Path>, history_dir: Option<
         return Some(report.finished_at.timestamp());
     }
     let from_prom = output_dir
-        .and_then(|d| {
-            crate::collect::text::read_text(&d.join("stackaudit.prom"), crate::collect::text::DEFAULT_MAX_CONFIG_BYTES)
-                .ok()
-        })
+        .and_then(|d| crate::input::read_text(&d.join("stackaudit.prom"), crate::input::DEFAULT_MAX_CONFIG_BYTES).ok())
         .and_then(|t| crate::report::prom::previous_last_success(&t));
     from_prom.or_else(|| {
         let entries = history::store::list(history_dir?).ok()?;
@@ -145,7 +142,7 @@ fn build_request(args: &ScanArgs, mut config: Config) -> anyhow::Result<ScanRequ
         args.paths.clone()
     } else if !config.scan.paths.is_empty() {
         config.scan.paths.iter().map(|p| config.resolve_path(p)).collect()
-    } else if live_only || !sources.runs_file_sources() {
+    } else if live_only || !crate::collect::SOURCES.iter().any(|s| s.reads_files() && sources.runs(s.name())) {
         Vec::new()
     } else {
         vec![PathBuf::from(".")]

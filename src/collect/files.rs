@@ -57,11 +57,7 @@ impl Discovery {
     }
 }
 
-/// The display form of a path: relative paths stay relative, `./` dropped.
-pub fn display_path(path: &Path) -> String {
-    let s = path.to_string_lossy();
-    s.strip_prefix("./").unwrap_or(&s).to_string()
-}
+pub use crate::input::display_path;
 
 /// Walks `paths` (files or folders; `-` is standard input).
 pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Discovery {
@@ -92,7 +88,7 @@ pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Discovery {
         if !meta.is_dir() {
             // `scan /dev/zero` or a FIFO: nothing to read, and saying so
             // beats an empty, passing scan.
-            let kind = crate::collect::text::special_kind(meta.file_type()).unwrap_or("not a regular file");
+            let kind = crate::input::special_kind(meta.file_type()).unwrap_or("not a regular file");
             discovery.errors.push(ScanError::new(
                 "files",
                 &shown,
@@ -146,11 +142,11 @@ fn excludes(root: &Path, patterns: &[String]) -> (Override, Vec<ScanError>) {
 fn read_stdin(discovery: &mut Discovery) {
     let mut buf = Vec::new();
     let read = std::io::stdin().lock().take(MAX_STDIN_BYTES + 1).read_to_end(&mut buf);
-    let result = read.map_err(super::text::ReadError::from).and_then(|_| {
+    let result = read.map_err(crate::input::ReadError::from).and_then(|_| {
         if buf.len() as u64 > MAX_STDIN_BYTES {
-            Err(super::text::ReadError::TooLarge { size: buf.len() as u64, limit: MAX_STDIN_BYTES })
+            Err(crate::input::ReadError::TooLarge { size: buf.len() as u64, limit: MAX_STDIN_BYTES })
         } else {
-            super::text::bytes_to_text(std::mem::take(&mut buf))
+            crate::input::bytes_to_text(std::mem::take(&mut buf))
         }
     });
     match result {

@@ -3,7 +3,9 @@
 
 pub mod dotenv;
 pub mod files;
-pub mod text;
+pub mod interpolate;
+pub mod locations;
+pub mod source;
 pub mod yaml;
 
 pub mod cluster;
@@ -19,6 +21,23 @@ pub mod secrets;
 pub mod tls;
 
 use crate::config::Config;
+pub use source::{FileSource, NetworkSource, Source, Work};
+
+/// Every source, in report order. Adding a source: its folder under
+/// `collect/`, its name in `config::sources::SOURCES`, and one line here.
+pub static SOURCES: &[&(dyn Source + Send)] = &[
+    &FileSource { name: "compose", collect: compose::collect },
+    &FileSource { name: "dockerfile", collect: dockerfile::collect },
+    &FileSource { name: "kubernetes", collect: kubernetes::collect },
+    &FileSource { name: "nginx", collect: nginx::collect },
+    &FileSource { name: "secrets", collect: secrets::collect },
+    &NetworkSource { name: "docker", collect: |ctx, _| Box::pin(docker::collect(ctx)) },
+    &NetworkSource { name: "kubernetes-api", collect: |ctx, progress| Box::pin(cluster::collect(ctx, progress)) },
+    &NetworkSource { name: "tls", collect: |ctx, _| Box::pin(tls::collect(ctx)) },
+    &NetworkSource { name: "http", collect: |ctx, _| Box::pin(http::collect(ctx)) },
+    &NetworkSource { name: "dns", collect: |ctx, _| Box::pin(dns::collect(ctx)) },
+    &NetworkSource { name: "firewall", collect: |ctx, _| Box::pin(firewall::collect(ctx)) },
+];
 use crate::diagnostics::{ScanError, Skipped};
 use crate::facts::Fact;
 
@@ -50,6 +69,53 @@ impl Collected {
         self.errors.push(error);
     }
 }
+
+/// Runs one item's work (a file, a project, a network target); a panic in
+/// it becomes one scan error naming the item, and the other items' results
+/// are kept.
+pub fn contained(source: &str, item: &str, work: impl FnOnce() -> Collected) -> Collected {
+    crate::contain::catch(|| {
+        crate::contain::test_trigger(item);
+        work()
+    })
+    .unwrap_or_else(|description| panicked(source, item, &description))
+}
+
+/// [`contained`] for a network target's future.
+pub async fn contained_future(
+    source: &str,
+    item: &str,
+    work: impl std::future::Future<Output = Collected>,
+) -> Collected {
+    let guarded = async {
+        crate::contain::test_trigger(item);
+        work.await
+    };
+    crate::contain::catch_future(guarded).await.unwrap_or_else(|description| panicked(source, item, &description))
+}
+
+/// The scan error for a contained panic.
+pub fn panicked(source: &str, item: &str, description: &str) -> Collected {
+    let mut out = Collected::default();
+    out.error(ScanError::new(
+        source,
+        item,
+        crate::diagnostics::ErrorKind::Internal,
+        crate::contain::message(&format!("auditing {item}"), description),
+    ));
+    out
+}
+
+/// Progress callbacks, so the CLI can show a spinner without the pipeline
+/// or a collector knowing about terminals.
+pub trait Progress: Sync {
+    fn stage(&self, _name: &str) {}
+    /// Items done so far in a long collection (`total` when known).
+    fn count(&self, _what: &str, _done: u64, _total: Option<u64>) {}
+}
+
+pub struct NoProgress;
+impl Progress for NoProgress {}
 
 /// What every collector may read.
 pub struct CollectContext<'a> {

@@ -95,7 +95,7 @@ impl Config {
     pub fn load(path: &Path) -> Result<Self, ScanError> {
         let display = path.display().to_string();
         // Capped, regular files only: a config that is /dev/zero or a FIFO is an error, not a hang.
-        let text = crate::collect::text::read_text(path, MAX_CONFIG_FILE_BYTES)
+        let text = crate::input::read_text(path, MAX_CONFIG_FILE_BYTES)
             .map_err(|e| ScanError::new("config", &display, e.kind(), format!("cannot read config: {e}")))?;
         let mut config = Self::parse(&text, &display)?;
         config.source = Some(path.to_path_buf());

@@ -44,7 +44,7 @@ impl Default for ScanConfig {
             rules: Vec::new(),
             ignore_file: None,
             baseline: None,
-            max_config_bytes: crate::collect::text::DEFAULT_MAX_CONFIG_BYTES,
+            max_config_bytes: crate::input::DEFAULT_MAX_CONFIG_BYTES,
             only: Vec::new(),
             skip: Vec::new(),
         }

@@ -1,7 +1,9 @@
 //! Which sources a scan runs (`--only`, `--skip`, `[scan] only/skip`), as
 //! `trivy --scanners` and `checkov --framework` let users choose.
 
-/// Every source, by the name users select it with.
+/// Every source, by the name users select it with: the names of
+/// `collect::SOURCES`, in its order (a test in the pipeline holds them
+/// equal).
 pub const SOURCES: &[&str] = &[
     "compose",
     "dockerfile",
@@ -60,11 +62,6 @@ impl Selection {
     pub fn runs(&self, source: &str) -> bool {
         (self.only.is_empty() || self.only.contains(&source)) && !self.skip.contains(&source)
     }
-
-    /// Whether any file source runs (otherwise no file needs to be found).
-    pub fn runs_file_sources(&self) -> bool {
-        ["compose", "dockerfile", "kubernetes", "nginx", "secrets"].iter().any(|s| self.runs(s))
-    }
 }
 
 #[cfg(test)]
@@ -77,9 +74,9 @@ mod tests {
         assert!(s.runs("secrets") && s.runs("compose") && !s.runs("kubernetes") && !s.runs("dns"));
         let s = Selection::new([], ["k8s", "dns"]).unwrap();
         assert!(s.runs("compose") && !s.runs("kubernetes") && !s.runs("dns"));
-        assert!(Selection::new(["tls"], []).is_ok_and(|s| !s.runs_file_sources()));
+        assert!(Selection::new(["tls"], []).is_ok_and(|s| !s.runs("compose") && s.runs("tls")));
         let s = Selection::new(["cluster"], []).unwrap();
-        assert!(s.runs("kubernetes-api") && !s.runs("kubernetes") && !s.runs_file_sources());
+        assert!(s.runs("kubernetes-api") && !s.runs("kubernetes") && !s.runs("compose"));
         let err = Selection::new(["vuln"], []).unwrap_err();
         assert!(err.contains("\"vuln\"") && err.contains("compose"), "{err}");
     }

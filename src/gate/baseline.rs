@@ -1,24 +1,24 @@
-//! A baseline is a previous JSON report: findings it already had are marked
-//! and do not fail the gate, so a team can adopt the gate without fixing
-//! everything on day one.
+//! A baseline is the set of finding IDs of a previous run: findings it
+//! already had are marked and do not fail the gate, so a team can adopt the
+//! gate without fixing everything on day one. The pipeline reads the
+//! previous report; the gate sees only the IDs.
 
 use std::collections::HashSet;
-use std::path::Path;
 
-use crate::diagnostics::{ErrorKind, ScanError};
 use crate::findings::Finding;
 
+#[derive(Debug, Default)]
 pub struct Baseline {
     ids: HashSet<String>,
 }
 
-impl Baseline {
-    pub fn load(path: &Path) -> Result<Self, ScanError> {
-        let report = crate::report::json::load(path)
-            .map_err(|e| ScanError::new("baseline", path.display().to_string(), ErrorKind::Config, format!("{e:#}")))?;
-        Ok(Self { ids: report.findings.into_iter().map(|f| f.id).collect() })
+impl FromIterator<String> for Baseline {
+    fn from_iter<I: IntoIterator<Item = String>>(ids: I) -> Self {
+        Self { ids: ids.into_iter().collect() }
     }
+}
 
+impl Baseline {
     /// Marks findings present in the baseline, under their ID or an ID an
     /// earlier version gave them; returns how many.
     pub fn apply(&self, findings: &mut [Finding]) -> usize {

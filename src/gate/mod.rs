@@ -1,18 +1,34 @@
 //! The CI decision: suppressions and the baseline decide which findings
 //! count; the threshold decides whether they fail the job.
 //!
+//! The gate owns every suppression. Collectors only record what they saw
+//! (a container's `stackaudit.ignore` label in its workload fact, an inline
+//! `stackaudit:ignore` marker in a secret fact); the ignore file and the
+//! baseline's IDs come from the pipeline; [`apply`] decides them all, in
+//! one place, and [`decide`] turns the result into the exit code, for
+//! `scan` and `diff` alike.
+//!
 //! Exit codes: 0 no counting finding at or above `--fail-on`; 1 at least one;
 //! 2 usage, config or rule error, or an incomplete scan (an error outranks
 //! findings). `--exit-zero` always exits 0 but still reports.
 
 pub mod baseline;
+pub mod decision;
 pub mod inline;
+pub mod labels;
 pub mod legacy;
 pub mod suppress;
 
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+
+use crate::facts::Fact;
 use crate::findings::{Finding, Severity};
-use crate::history::Diff;
-use crate::report::{Gate, GateStatus};
+
+pub use baseline::Baseline;
+pub use decision::{Gate, GateStatus, Notice};
+pub use suppress::Suppressions;
 
 pub const EXIT_PASSED: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
@@ -20,12 +36,37 @@ pub const EXIT_ERROR: u8 = 2;
 
 /// Whether a finding counts towards the gate.
 pub fn counts(finding: &Finding) -> bool {
-    !finding.suppressed && !finding.baseline
+    finding.counts()
 }
 
-/// `new_only`: with `--fail-on-new`, the diff whose new findings alone may
-/// fail the gate.
-pub fn decide(findings: &[Finding], errors: usize, fail_on: Severity, new_only: Option<&Diff>) -> Gate {
+/// Every suppression input of one run.
+pub struct Inputs<'a> {
+    /// The collected facts: container labels and inline markers are in them.
+    pub facts: &'a [Fact],
+    /// The ignore file, loaded.
+    pub ignore: Option<&'a Suppressions>,
+    /// The IDs of a previous run's findings.
+    pub baseline: Option<&'a Baseline>,
+    /// Ignore entries expire at the end of their date.
+    pub today: NaiveDate,
+}
+
+/// Marks the findings each input suppresses (labels, inline markers, the
+/// ignore file, in that order: the first reason is the one kept) and those
+/// the baseline knows; returns the notices (expired or unused entries).
+pub fn apply(inputs: &Inputs<'_>, findings: &mut [Finding]) -> Vec<Notice> {
+    labels::apply(inputs.facts, findings);
+    inline::apply(inputs.facts, findings);
+    let notices = inputs.ignore.map(|s| s.apply(findings, inputs.today)).unwrap_or_default();
+    if let Some(baseline) = inputs.baseline {
+        baseline.apply(findings);
+    }
+    notices
+}
+
+/// `new_only`: with `--fail-on-new`, the IDs of the new findings, which
+/// alone may fail the gate.
+pub fn decide(findings: &[Finding], errors: usize, fail_on: Severity, new_only: Option<&HashSet<&str>>) -> Gate {
     decide_with(findings, errors, fail_on, new_only, false)
 }
 
@@ -35,11 +76,10 @@ pub fn decide_with(
     findings: &[Finding],
     errors: usize,
     fail_on: Severity,
-    new_only: Option<&Diff>,
+    new_only: Option<&HashSet<&str>>,
     exit_zero: bool,
 ) -> Gate {
-    let new_ids = new_only.map(Diff::new_ids);
-    let eligible = |f: &Finding| new_ids.as_ref().is_none_or(|ids| ids.contains(f.id.as_str()));
+    let eligible = |f: &Finding| new_only.is_none_or(|ids| ids.contains(f.id.as_str()));
     let status = if errors > 0 {
         GateStatus::Incomplete
     } else if findings.iter().any(|f| counts(f) && eligible(f) && f.severity >= fail_on) {
@@ -111,9 +151,12 @@ mod fail_on_new_tests {
             unchanged: vec!["old".into()],
             resolved: vec![],
         };
-        assert_eq!(decide(std::slice::from_ref(&old), 0, Severity::High, Some(&diff(&[]))).exit_code, EXIT_PASSED);
         assert_eq!(
-            decide(&[old.clone(), mk("fresh")], 0, Severity::High, Some(&diff(&["fresh"]))).exit_code,
+            decide(std::slice::from_ref(&old), 0, Severity::High, Some(&diff(&[]).new_ids())).exit_code,
+            EXIT_PASSED
+        );
+        assert_eq!(
+            decide(&[old.clone(), mk("fresh")], 0, Severity::High, Some(&diff(&["fresh"]).new_ids())).exit_code,
             EXIT_FINDINGS
         );
         assert_eq!(decide(&[old], 0, Severity::High, None).exit_code, EXIT_FINDINGS);

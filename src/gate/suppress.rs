@@ -15,11 +15,11 @@ use chrono::NaiveDate;
 use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
 
+use super::Notice;
 use crate::config::line_col;
 use crate::diagnostics::{ErrorKind, ScanError};
 use crate::facts::Location;
 use crate::findings::{Finding, Suppression};
-use crate::report::Notice;
 
 /// Looked for in the current directory when `--ignore-file` is not given.
 pub const DEFAULT_IGNORE_FILE: &str = ".stackaudit-ignore.toml";
@@ -64,7 +64,7 @@ impl Suppressions {
     pub fn load(path: &std::path::Path) -> Result<Self, ScanError> {
         let shown = path.display().to_string();
         // Capped, regular files only: /dev/zero or a FIFO is an error, not a hang.
-        let text = crate::collect::text::read_text(path, MAX_IGNORE_FILE_BYTES)
+        let text = crate::input::read_text(path, MAX_IGNORE_FILE_BYTES)
             .map_err(|e| ScanError::new("ignore-file", &shown, e.kind(), format!("cannot read ignore file: {e}")))?;
         Self::parse(&text, &shown)
     }

@@ -1,5 +1,7 @@
-//! New, resolved and unchanged findings between two reports, matched by
+//! New, resolved and unchanged findings between two runs, matched by
 //! fingerprint (which ignores line numbers, so moved lines are "unchanged").
+//! Works on findings: whoever read the previous run (the pipeline, `diff`)
+//! hands over its findings and when it ran.
 
 use std::collections::HashSet;
 
@@ -8,7 +10,6 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::findings::Finding;
-use crate::report::Report;
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Diff {
@@ -36,9 +37,9 @@ impl Diff {
     }
 }
 
-/// Compares `current` with `previous` (loaded from `previous_path`).
-pub fn diff_reports(previous: &Report, previous_path: &str, current: &[Finding]) -> Diff {
-    let before: HashSet<&str> = previous.findings.iter().map(|f| f.id.as_str()).collect();
+/// Compares `current` with the findings of the run `run` describes.
+pub fn diff_findings(run: PreviousRun, previous: &[Finding], current: &[Finding]) -> Diff {
+    let before: HashSet<&str> = previous.iter().map(|f| f.id.as_str()).collect();
     let now: HashSet<&str> = current.iter().map(|f| f.id.as_str()).collect();
     let mut new = Vec::new();
     let mut unchanged = Vec::new();
@@ -49,15 +50,6 @@ pub fn diff_reports(previous: &Report, previous_path: &str, current: &[Finding])
             new.push(f.id.clone());
         }
     }
-    let resolved = previous.findings.iter().filter(|f| !now.contains(f.id.as_str())).cloned().collect();
-    Diff {
-        previous: PreviousRun {
-            path: previous_path.to_string(),
-            started_at: previous.started_at,
-            finished_at: previous.finished_at,
-        },
-        new,
-        unchanged,
-        resolved,
-    }
+    let resolved = previous.iter().filter(|f| !now.contains(f.id.as_str())).cloned().collect();
+    Diff { previous: run, new, unchanged, resolved }
 }

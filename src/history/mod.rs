@@ -6,4 +6,4 @@ pub mod lock;
 pub mod retention;
 pub mod store;
 
-pub use diff::{diff_reports, Diff, PreviousRun};
+pub use diff::{diff_findings, Diff, PreviousRun};

@@ -13,7 +13,7 @@ pub const MAX_REPORT_BYTES: u64 = 256 * 1024 * 1024;
 pub fn load(path: &std::path::Path) -> anyhow::Result<Report> {
     use anyhow::Context as _;
     // Capped, regular files only: /dev/zero or a FIFO is an error, not a hang.
-    let text = crate::collect::text::read_text(path, MAX_REPORT_BYTES)
+    let text = crate::input::read_text(path, MAX_REPORT_BYTES)
         .with_context(|| format!("cannot read report {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("{} is not a stackaudit JSON report", path.display()))
 }

@@ -139,7 +139,7 @@ impl Case {
 }
 
 fn finding_case(rule_id: &str, subject: String, findings: &[&Finding]) -> Case {
-    let counting: Vec<&&Finding> = findings.iter().filter(|f| crate::gate::counts(f)).collect();
+    let counting: Vec<&&Finding> = findings.iter().filter(|f| f.counts()).collect();
     let outcome = if let Some(worst) = counting.iter().max_by_key(|f| f.severity) {
         let message = if counting.len() == 1 {
             worst.message.clone()

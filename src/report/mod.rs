@@ -13,7 +13,9 @@ pub mod prom;
 pub mod sarif;
 pub mod table;
 
-pub use model::{Gate, GateStatus, Notice, Report, RuleInfo, Summary, Targets, Tool, SCHEMA_VERSION};
+pub use model::{Report, RuleInfo, Summary, Targets, Tool, SCHEMA_VERSION};
+// The gate's decision types, where report users have always found them.
+pub use crate::gate::{Gate, GateStatus, Notice};
 
 use std::str::FromStr;
 

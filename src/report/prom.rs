@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 
 use super::{GateStatus, Report};
 use crate::findings::Severity;
-use crate::gate::counts;
 
 /// `last_success` is the end time of the newest run that completed without
 /// errors: this one when it did, otherwise carried over by the caller.
@@ -29,7 +28,7 @@ pub fn render(report: &Report, last_success: Option<i64>) -> String {
     );
 
     let mut by_rule: BTreeMap<(&str, Severity), usize> = BTreeMap::new();
-    for f in report.findings.iter().filter(|f| counts(f)) {
+    for f in report.findings.iter().filter(|f| f.counts()) {
         *by_rule.entry((f.rule_id.as_str(), f.severity)).or_default() += 1;
     }
     let rule_samples: Vec<(String, f64)> = by_rule

@@ -50,7 +50,7 @@ fn render_safe(report: &Report, color: bool, width: usize) -> String {
     let mut out = String::new();
 
     let new_ids = report.diff.as_ref().map(|d| d.new_ids()).unwrap_or_default();
-    let counting: Vec<&Finding> = report.findings.iter().filter(|f| crate::gate::counts(f)).collect();
+    let counting: Vec<&Finding> = report.findings.iter().filter(|f| f.counts()).collect();
     for severity in Severity::ALL {
         let group: Vec<&&Finding> = counting.iter().filter(|f| f.severity == severity).collect();
         if group.is_empty() {
@@ -64,7 +64,7 @@ fn render_safe(report: &Report, color: bool, width: usize) -> String {
         out.push('\n');
     }
 
-    let quiet: Vec<&Finding> = report.findings.iter().filter(|f| !crate::gate::counts(f)).collect();
+    let quiet: Vec<&Finding> = report.findings.iter().filter(|f| !f.counts()).collect();
     if !quiet.is_empty() {
         let _ = writeln!(out, "{}", p.bold(&format!("NOT COUNTED: suppressed or in the baseline ({})", quiet.len())));
         for f in quiet {

@@ -113,9 +113,20 @@ impl Engine {
                     root
                 },
                 |root, fact| {
-                    let (mut findings, errors) = self.evaluate_fact(root, fact);
-                    self.rebase_ids(fact, &mut findings);
-                    (findings, errors)
+                    crate::contain::catch(|| {
+                        let (mut findings, errors) = self.evaluate_fact(root, fact);
+                        self.rebase_ids(fact, &mut findings);
+                        (findings, errors)
+                    })
+                    .unwrap_or_else(|description| {
+                        let error = ScanError::new(
+                            "rules",
+                            fact.subject.display(),
+                            ErrorKind::Internal,
+                            crate::contain::message(&format!("evaluating {}", fact.subject.display()), &description),
+                        );
+                        (Vec::new(), vec![(String::new(), error)])
+                    })
                 },
             )
             .collect();
@@ -177,25 +188,47 @@ impl Engine {
             let Logic::Expression(checks) = &rule.logic else { continue };
             // `index` was taken from this rule's own checks when it was indexed.
             let Some(check) = checks.get(*index) else { continue };
-
-            match run_check(check, &ctx) {
-                Ok(hits) => {
-                    findings.extend(hits.into_iter().map(|hit| make_finding(rule, check_field(check), fact, hit)))
-                }
-                Err(msg) => errors.push((
+            // One rule's fault costs that rule: caught here, reported under
+            // its ID, and every other rule still runs on this fact.
+            let outcome = crate::contain::catch(|| {
+                crate::contain::test_trigger(&rule.meta.id);
+                run_check(check, &ctx).map(|hits| {
+                    hits.into_iter().map(|hit| make_finding(rule, check_field(check), fact, hit)).collect::<Vec<_>>()
+                })
+            });
+            match outcome {
+                Ok(Ok(found)) => findings.extend(found),
+                Err(description) => errors.push((
                     rule.meta.id.clone(),
                     ScanError::new(
                         "rules",
-                        format!("{} on {}", rule.meta.id, fact.subject.display()),
-                        ErrorKind::Rule,
-                        format!("rule cannot be evaluated: {msg}"),
+                        &rule.meta.id,
+                        ErrorKind::Internal,
+                        crate::contain::message(
+                            &format!("evaluating rule {} on {}", rule.meta.id, fact.subject.display()),
+                            &description,
+                        ),
                     )
                     .at(Location::line(&rule.meta.path, check.line)),
                 )),
+                Ok(Err(msg)) => errors.push(rule_error(rule, check, fact, &msg)),
             }
         }
         (findings, errors)
     }
+}
+
+/// A check that cannot be evaluated on a fact: the error, keyed by rule ID
+/// so one broken rule reads as one problem.
+pub(super) fn rule_error(rule: &Rule, check: &Check, fact: &Fact, message: &str) -> (String, ScanError) {
+    let error = ScanError::new(
+        "rules",
+        format!("{} on {}", rule.meta.id, fact.subject.display()),
+        ErrorKind::Rule,
+        format!("rule cannot be evaluated: {message}"),
+    )
+    .at(Location::line(&rule.meta.path, check.line));
+    (rule.meta.id.clone(), error)
 }
 
 /// Runs one check against a fact value bound in `ctx`.
@@ -278,7 +311,7 @@ pub fn id_root(paths: &[std::path::PathBuf]) -> Option<String> {
         return None;
     }
     let folder = if path.is_file() { path.parent()?.to_path_buf() } else { path.clone() };
-    let shown = crate::collect::files::display_path(&folder);
+    let shown = crate::input::display_path(&folder);
     let trimmed = shown.trim_end_matches('/');
     // `.` is what scopes are already relative to; `/` strips nothing.
     (!matches!(trimmed, "" | ".")).then(|| trimmed.to_string())

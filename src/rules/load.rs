@@ -127,7 +127,7 @@ pub fn load_dir(dir: &Path) -> (Vec<(String, String)>, Vec<ScanError>) {
     paths.sort();
     for path in paths {
         let shown = path.display().to_string();
-        match crate::collect::text::read_text(&path, 1024 * 1024) {
+        match crate::input::read_text(&path, 1024 * 1024) {
             Ok(text) => sources.push((shown, text)),
             Err(e) => errors.push(e.into_scan_error("rules", &shown)),
         }
@@ -137,86 +137,27 @@ pub fn load_dir(dir: &Path) -> (Vec<(String, String)>, Vec<ScanError>) {
 
 /// Parses and compiles one rule file.
 pub fn load_rule_source(path: &str, text: &str) -> Result<Rule, ScanError> {
-    let err_at = |line: u32, col: u32, msg: String| {
-        ScanError::new("rules", path, ErrorKind::Rule, msg).at(Location::at(path, line, col))
-    };
+    let source = Source { path, text };
     let file: RuleFile = toml::from_str(text).map_err(|e| {
         let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-        err_at(line, col, format!("invalid rule file: {}", e.message()))
+        source.err_at(line, col, format!("invalid rule file: {}", e.message()))
     })?;
-    let key_line = |key: &str| -> u32 {
-        text.lines()
-            .position(|l| {
-                let t = l.trim_start();
-                t.strip_prefix(key).is_some_and(|after| after.trim_start().starts_with(['=', ']']))
-            })
-            .map_or(1, |i| i as u32 + 1)
-    };
-
     if file.id.is_empty() || !file.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-        return Err(err_at(key_line("id"), 1, format!("rule id {:?} must be kebab-case (a-z, 0-9, -)", file.id)));
+        return Err(source.err_at(
+            source.key_line("id"),
+            1,
+            format!("rule id {:?} must be kebab-case (a-z, 0-9, -)", file.id),
+        ));
     }
-    let parse_kind = |kind: &str, line: u32| {
-        FactKind::parse(kind).ok_or_else(|| {
-            let known: Vec<&str> = FactKind::ALL.iter().map(|k| k.as_str()).collect();
-            err_at(line, 1, format!("unknown fact kind {kind:?}; known kinds: {}", known.join(", ")))
-        })
-    };
-    let compile = |expr: &str, line: u32| {
-        compile_expression(expr).map_err(|msg| err_at(line, 1, format!("expression does not compile: {msg}")))
-    };
 
+    // One builder per rule form.
     let single = file.kind.is_some() || file.expression.is_some();
     let logic = match (&file.secret, single, file.check.is_empty()) {
-        (Some(spec), _, true) => {
-            if file.kind.as_deref().is_some_and(|k| k != "secret") || file.expression.is_some() {
-                return Err(err_at(1, 1, "a secret rule has `kind = \"secret\"` (or none) and no expression".into()));
-            }
-            let line = key_line("[secret");
-            let compiled = CompiledPattern::compile(spec.clone())
-                .map_err(|msg| err_at(line, 1, format!("invalid secret pattern: {msg}")))?;
-            Logic::Secret(Box::new(compiled))
-        }
-        (None, true, true) => {
-            let (Some(kind), Some(expr)) = (&file.kind, &file.expression) else {
-                return Err(err_at(1, 1, "a rule needs both `kind` and `expression`".into()));
-            };
-            let line = key_line("expression");
-            Logic::Expression(vec![Check {
-                kind: parse_kind(kind, key_line("kind"))?,
-                field: file.field.clone(),
-                message: None,
-                source: expr.clone(),
-                program: compile(expr, line)?,
-                tests: file.tests.clone(),
-                line,
-            }])
-        }
-        (None, false, false) => {
-            if !file.tests.is_empty() || file.field.is_some() {
-                return Err(err_at(1, 1, "with [[check]] tables, `field` and `tests` go inside each check".into()));
-            }
-            let check_lines = lines_of(text, "[[check]]");
-            let mut checks = Vec::new();
-            for (i, c) in file.check.iter().enumerate() {
-                let line = check_lines.get(i).copied().unwrap_or(1);
-                if checks.iter().any(|x: &Check| x.kind.as_str() == c.kind) {
-                    return Err(err_at(line, 1, format!("two checks for kind {:?}", c.kind)));
-                }
-                checks.push(Check {
-                    kind: parse_kind(&c.kind, line)?,
-                    field: c.field.clone(),
-                    message: c.message.clone(),
-                    source: c.expression.clone(),
-                    program: compile(&c.expression, line)?,
-                    tests: c.tests.clone(),
-                    line,
-                });
-            }
-            Logic::Expression(checks)
-        }
+        (Some(spec), _, true) => source.secret_rule(&file, spec)?,
+        (None, true, true) => source.single_check(&file)?,
+        (None, false, false) => source.check_tables(&file)?,
         _ => {
-            return Err(err_at(
+            return Err(source.err_at(
                 1,
                 1,
                 "a rule has exactly one of: `kind` + `expression`, `[[check]]` tables, or a `[secret]` table".into(),
@@ -238,6 +179,93 @@ pub fn load_rule_source(path: &str, text: &str) -> Result<Rule, ScanError> {
         },
         logic,
     })
+}
+
+/// A rule file's text, for errors that point into it.
+struct Source<'a> {
+    path: &'a str,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    fn err_at(&self, line: u32, col: u32, msg: String) -> ScanError {
+        ScanError::new("rules", self.path, ErrorKind::Rule, msg).at(Location::at(self.path, line, col))
+    }
+
+    /// The line that sets `key` (`key =` or `[key]`), 1 when none does.
+    fn key_line(&self, key: &str) -> u32 {
+        self.text
+            .lines()
+            .position(|l| {
+                let t = l.trim_start();
+                t.strip_prefix(key).is_some_and(|after| after.trim_start().starts_with(['=', ']']))
+            })
+            .map_or(1, |i| i as u32 + 1)
+    }
+
+    fn parse_kind(&self, kind: &str, line: u32) -> Result<FactKind, ScanError> {
+        FactKind::parse(kind).ok_or_else(|| {
+            let known: Vec<&str> = FactKind::ALL.iter().map(|k| k.as_str()).collect();
+            self.err_at(line, 1, format!("unknown fact kind {kind:?}; known kinds: {}", known.join(", ")))
+        })
+    }
+
+    fn compile(&self, expr: &str, line: u32) -> Result<super::budget::Budgeted, ScanError> {
+        compile_expression(expr).map_err(|msg| self.err_at(line, 1, format!("expression does not compile: {msg}")))
+    }
+
+    /// `[secret]`: a pattern the secrets engine runs.
+    fn secret_rule(&self, file: &RuleFile, spec: &super::pattern::SecretPatternSpec) -> Result<Logic, ScanError> {
+        if file.kind.as_deref().is_some_and(|k| k != "secret") || file.expression.is_some() {
+            return Err(self.err_at(1, 1, "a secret rule has `kind = \"secret\"` (or none) and no expression".into()));
+        }
+        let line = self.key_line("[secret");
+        let compiled = CompiledPattern::compile(spec.clone())
+            .map_err(|msg| self.err_at(line, 1, format!("invalid secret pattern: {msg}")))?;
+        Ok(Logic::Secret(Box::new(compiled)))
+    }
+
+    /// `kind` + `expression`: one check.
+    fn single_check(&self, file: &RuleFile) -> Result<Logic, ScanError> {
+        let (Some(kind), Some(expr)) = (&file.kind, &file.expression) else {
+            return Err(self.err_at(1, 1, "a rule needs both `kind` and `expression`".into()));
+        };
+        let line = self.key_line("expression");
+        Ok(Logic::Expression(vec![Check {
+            kind: self.parse_kind(kind, self.key_line("kind"))?,
+            field: file.field.clone(),
+            message: None,
+            source: expr.clone(),
+            program: self.compile(expr, line)?,
+            tests: file.tests.clone(),
+            line,
+        }]))
+    }
+
+    /// `[[check]]` tables: one check per fact kind.
+    fn check_tables(&self, file: &RuleFile) -> Result<Logic, ScanError> {
+        if !file.tests.is_empty() || file.field.is_some() {
+            return Err(self.err_at(1, 1, "with [[check]] tables, `field` and `tests` go inside each check".into()));
+        }
+        let check_lines = lines_of(self.text, "[[check]]");
+        let mut checks: Vec<Check> = Vec::new();
+        for (i, c) in file.check.iter().enumerate() {
+            let line = check_lines.get(i).copied().unwrap_or(1);
+            if checks.iter().any(|x| x.kind.as_str() == c.kind) {
+                return Err(self.err_at(line, 1, format!("two checks for kind {:?}", c.kind)));
+            }
+            checks.push(Check {
+                kind: self.parse_kind(&c.kind, line)?,
+                field: c.field.clone(),
+                message: c.message.clone(),
+                source: c.expression.clone(),
+                program: self.compile(&c.expression, line)?,
+                tests: c.tests.clone(),
+                line,
+            });
+        }
+        Ok(Logic::Expression(checks))
+    }
 }
 
 /// 1-based lines whose trimmed text is `header`.

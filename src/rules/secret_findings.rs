@@ -15,7 +15,7 @@ use cel::Context;
 
 use crate::diagnostics::{ErrorKind, ScanError};
 use crate::facts::secret::Secret;
-use crate::facts::{Fact, FactKind, Location, Subject};
+use crate::facts::{Fact, FactKind, Subject};
 use crate::findings::{fingerprint, Finding};
 
 use super::eval::{make_finding, run_check, FindingShape, Hit};
@@ -53,16 +53,7 @@ pub fn secret_finding(
                     break;
                 }
             }
-            Err(msg) => errors.push((
-                rule.meta.id.clone(),
-                ScanError::new(
-                    "rules",
-                    format!("{} on {}", rule.meta.id, fact.subject.display()),
-                    ErrorKind::Rule,
-                    format!("rule cannot be evaluated: {msg}"),
-                )
-                .at(Location::line(&rule.meta.path, check.line)),
-            )),
+            Err(msg) => errors.push(super::eval::rule_error(rule, check, fact, &msg)),
         }
     }
     let mut finding = match (finding, pattern) {

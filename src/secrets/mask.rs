@@ -183,7 +183,7 @@ fn read_key(path: &std::path::Path) -> std::io::Result<Option<[u8; 32]>> {
     let mut bytes = Vec::new();
     // Checked again on the opened file: a key swapped for a FIFO between
     // the check above and the open must not hang the scan.
-    crate::collect::text::open_regular(path)
+    crate::input::open_regular(path)
         .map_err(|e| std::io::Error::other(e.to_string()))?
         .take(33)
         .read_to_end(&mut bytes)?;

@@ -20,10 +20,10 @@ use super::owner::Owners;
 use super::policy::Policies;
 use super::rbac::{is_system_namespace, Rbac};
 use super::{facts, services};
+use crate::collect::Progress;
 use crate::collect::{CollectContext, Collected};
 use crate::diagnostics::{ErrorKind, ScanError, Skipped};
 use crate::facts::role::Role as WorkloadRole;
-use crate::scan::Progress;
 
 pub async fn audit(target: Target, ctx: &CollectContext<'_>, progress: &dyn Progress) -> Collected {
     let cfg = &ctx.config.kubernetes;

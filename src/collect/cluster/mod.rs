@@ -24,7 +24,6 @@ mod list;
 mod owner;
 mod pod;
 mod policy;
-mod quantity;
 mod rbac;
 mod services;
 
@@ -33,8 +32,8 @@ use std::time::Duration;
 use futures::future::join_all;
 
 use super::{CollectContext, Collected};
+use crate::collect::Progress;
 use crate::diagnostics::{ErrorKind, ScanError};
-use crate::scan::Progress;
 
 pub use facts::CLUSTER_LABEL;
 
@@ -48,16 +47,14 @@ pub async fn collect(ctx: &CollectContext<'_>, progress: &dyn Progress) -> Colle
     let declared_in = config.declared_at(config.target_lines.kubernetes);
     let (targets, errors) = client::targets(cfg, |p| config.resolve_path(p)).await;
     for e in errors {
-        out.error(match &declared_in {
-            Some(l) => e.at(l.clone()),
-            None => e,
-        });
+        out.error(e.at_declared(declared_in.as_ref()));
     }
     let secs = cfg.timeout_secs.max(1);
     let audits = targets.into_iter().map(|target| {
         let name = target.name.clone();
         async move {
-            match tokio::time::timeout(Duration::from_secs(secs), audit::audit(target, ctx, progress)).await {
+            let audit = super::contained_future(errors::SOURCE, &name, audit::audit(target, ctx, progress));
+            match tokio::time::timeout(Duration::from_secs(secs), audit).await {
                 Ok(collected) => collected,
                 Err(_) => {
                     let mut c = Collected::default();
@@ -75,10 +72,6 @@ pub async fn collect(ctx: &CollectContext<'_>, progress: &dyn Progress) -> Colle
     for part in join_all(audits).await {
         out.merge(part);
     }
-    if let Some(l) = &declared_in {
-        for e in out.errors.iter_mut().filter(|e| e.location.is_none()) {
-            e.location = Some(l.clone());
-        }
-    }
+    out.errors = out.errors.into_iter().map(|e| e.at_declared(declared_in.as_ref())).collect();
     out
 }

@@ -12,7 +12,9 @@ use k8s_openapi::api::core::v1::{
     ResourceRequirements, SecurityContext, VolumeMount,
 };
 
-use super::quantity;
+// The manifest collector's parser: the API server's canonical forms are a subset
+// of what manifests allow.
+use crate::collect::kubernetes::quantity;
 use crate::collect::secrets::Detector;
 use crate::facts::image::ImageRef;
 use crate::facts::workload::{
@@ -35,23 +37,8 @@ const PER_POD_LABELS: &[&str] = &[
     "batch.kubernetes.io/job-completion-index",
 ];
 
-/// Where a container comes from in the pod spec.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ContainerType {
-    Container,
-    Init,
-    Ephemeral,
-}
-
-impl ContainerType {
-    pub fn label(self) -> &'static str {
-        match self {
-            ContainerType::Container => "container",
-            ContainerType::Init => "init",
-            ContainerType::Ephemeral => "ephemeral",
-        }
-    }
-}
+/// Where a container comes from in the pod spec: the manifest mapping's.
+pub use crate::collect::kubernetes::pod::ContainerType;
 
 /// The fields of a container the mapping reads, whichever list it is in.
 struct View<'a> {

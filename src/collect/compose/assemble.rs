@@ -13,8 +13,8 @@ use super::source::{key, Failure, Loaded, Sources};
 use super::tree::{Issue, Kind, Val};
 use super::{extends, include, Problem};
 use crate::collect::dotenv;
-use crate::collect::text::read_text;
 use crate::diagnostics::Skipped;
+use crate::input::read_text;
 
 /// One project, merged.
 pub struct Assembled {

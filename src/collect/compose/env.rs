@@ -11,10 +11,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::collect::dotenv;
 use crate::collect::secrets::Detector;
-use crate::collect::text::read_text;
 use crate::diagnostics::Skipped;
 use crate::facts::workload::{EnvValue, EnvVar};
 use crate::facts::Location;
+use crate::input::read_text;
 
 use super::project::Project;
 use super::service::env_value;
@@ -64,7 +64,7 @@ pub fn environment(
             let display = project.display_of(entry, path);
             let text = match read_text(&full, MAX_ENV_FILE_BYTES) {
                 Ok(t) => t,
-                Err(crate::collect::text::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(crate::input::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
                     if required {
                         skipped.push(Skipped {
                             path: display,

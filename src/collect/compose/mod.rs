@@ -17,7 +17,6 @@ mod detect;
 mod env;
 mod extends;
 mod include;
-mod interpolate;
 mod merge;
 mod plan;
 mod ports;
@@ -33,13 +32,15 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use super::files::{display_path, DiscoveredFile, Discovery};
-use super::text::read_text;
 use super::{CollectContext, Collected};
 use crate::diagnostics::{ErrorKind, ScanError, Skipped};
 use crate::facts::Location;
+use crate::input::read_text;
 
 pub use detect::{has_compose_shape, is_named_compose};
-pub use interpolate::Interpolator;
+// One interpolator for compose files and Dockerfiles.
+use super::interpolate;
+pub use super::interpolate::Interpolator;
 
 use plan::{Candidate, Origin, Plan, PlannedFile};
 use source::{Loaded, Sources};
@@ -78,9 +79,16 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
         .iter()
         .filter(|f| !is_named_compose(f.file_name()) && detect::is_yaml_name(f.file_name()))
         .collect();
-    candidates.extend(other_yaml.par_iter().filter_map(|f| sniff(f, limit, &sources)).collect::<Vec<_>>());
-
+    let sniffed: Vec<Result<Option<Candidate>, String>> =
+        other_yaml.par_iter().map(|f| crate::contain::catch(|| sniff(f, limit, &sources))).collect();
     let mut out = Collected::default();
+    for (file, result) in other_yaml.iter().zip(sniffed) {
+        match result {
+            Ok(candidate) => candidates.extend(candidate),
+            Err(description) => out.merge(super::panicked(SOURCE, &file.display, &description)),
+        }
+    }
+
     let declared = ctx
         .config
         .compose
@@ -101,7 +109,16 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
         plans.extend(stdin(text, &sources, &mut out));
     }
 
-    let parts: Vec<Collected> = plans.par_iter().map(|p| collect_project(p, &sources, ctx)).collect();
+    let parts: Vec<Collected> = plans
+        .par_iter()
+        .map(|p| {
+            let item = p.files.iter().map(|f| f.display.as_str()).collect::<Vec<_>>().join(" + ");
+            super::contained(SOURCE, &item, || {
+                p.files.iter().for_each(|f| crate::contain::test_trigger(&f.display));
+                collect_project(p, &sources, ctx)
+            })
+        })
+        .collect();
     for part in parts {
         out.merge(part);
     }

@@ -19,7 +19,7 @@ use super::detect::{base_rank, override_rank};
 use super::project::{join_display, parent_display};
 use super::source::{key, Sources};
 use crate::collect::dotenv;
-use crate::collect::text::read_text;
+use crate::input::read_text;
 
 /// `.env` files are small; anything larger is not one.
 pub const MAX_ENV_BYTES: u64 = 1024 * 1024;

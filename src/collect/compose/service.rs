@@ -18,23 +18,8 @@ use super::project::Project;
 use super::tree::{Kind, Val};
 use super::{env, ports, units, volumes, Problem};
 
-/// Collects where each setting is; an absent setting points at the service.
-struct Locs<'a> {
-    project: &'a Project,
-    service: &'a Val,
-    map: BTreeMap<String, Location>,
-}
-
-impl Locs<'_> {
-    fn set(&mut self, key: &str, v: &Val) {
-        self.map.insert(key.to_string(), self.project.location(v));
-    }
-
-    fn at(&mut self, key: &str, v: Option<&Val>) {
-        let loc = self.project.location(v.unwrap_or(self.service));
-        self.map.insert(key.to_string(), loc);
-    }
-}
+/// Where each setting is; an absent setting points at the service.
+type Locs<'a> = crate::collect::locations::Settings<'a, Val>;
 
 pub struct ServiceInput<'a> {
     pub project: &'a Project,
@@ -51,7 +36,8 @@ pub fn service_facts(input: ServiceInput<'_>, problems: &mut Vec<Problem>, skipp
         err(node, format!("service {name:?} must be a mapping, not a {}", node.type_name()));
         return Vec::new();
     }
-    let mut l = Locs { project, service: node, map: BTreeMap::new() };
+    let locate = |v: &Val| project.location(v);
+    let mut l = Locs::new(&locate, node);
     let get = |key: &str| node.get(key);
 
     let image_node = get("image");
@@ -117,7 +103,7 @@ pub fn service_facts(input: ServiceInput<'_>, problems: &mut Vec<Problem>, skipp
 
     let mode = |key: &str, field: &str, l: &mut Locs<'_>| -> bool {
         let v = get(key);
-        l.at(&format!("host_namespaces.{field}"), v);
+        l.at(format!("host_namespaces.{field}"), v);
         v.and_then(Val::as_str).is_some_and(|m| m == "host")
     };
     let host_namespaces = HostNamespaces {

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::collect::text::read_text;
 use crate::collect::yaml::{self, Node};
 use crate::collect::Collected;
 use crate::diagnostics::{ErrorKind, ScanError};
+use crate::input::read_text;
 
 use super::SOURCE;
 

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use crate::config::Config;
 use crate::facts::Location;
 
 /// The config file's text, read once per scan.
@@ -16,16 +15,13 @@ pub struct ConfigText {
 }
 
 impl ConfigText {
-    pub fn read(config: &Config) -> Option<Self> {
-        let source = config.source.as_ref()?;
+    /// `entries`: the line of each `[[dns]]` entry in `source`.
+    pub fn read(source: &std::path::Path, entries: Vec<u32>) -> Option<Self> {
         // The config was parsed from this file moments ago; if it cannot be
-        // read again, findings simply point at the entry instead.
-        let text = crate::collect::text::read_text(source, crate::collect::text::DEFAULT_MAX_CONFIG_BYTES).ok()?;
-        Some(Self {
-            path: source.display().to_string(),
-            lines: text.lines().map(str::to_string).collect(),
-            entries: config.target_lines.dns.clone(),
-        })
+        // read again (or was swapped for something that is not a regular
+        // file), findings simply point at the entry instead.
+        let text = crate::input::read_text(source, crate::config::MAX_CONFIG_FILE_BYTES).ok()?;
+        Some(Self { path: source.display().to_string(), lines: text.lines().map(str::to_string).collect(), entries })
     }
 
     /// The settings of the `index`-th `[[dns]]` entry.

@@ -45,8 +45,5 @@ pub fn for_domain(fact: &DnsDomain, declared_in: Option<&Location>) -> Option<Sc
         parts.join("; ")
     );
     let error = ScanError::new("dns", &fact.domain, kind, message);
-    Some(match declared_in {
-        Some(location) => error.at(location.clone()),
-        None => error,
-    })
+    Some(error.at_declared(declared_in))
 }

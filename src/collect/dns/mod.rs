@@ -36,13 +36,28 @@ use config_lines::ConfigText;
 use names::display;
 use query::{Querier, Servers};
 
+/// Why a domain has no fact.
+enum Failure {
+    /// Its resolvers could not be set up.
+    Config(String),
+    /// A contained fault while checking it (domain, description).
+    Panicked(String, String),
+}
+
 pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     let config = ctx.config;
     let mut out = Collected::default();
     if config.dns.is_empty() {
         return out;
     }
-    let text = ConfigText::read(config);
+    // A file read: on the blocking pool, not on an async worker.
+    let text = match config.source.clone() {
+        Some(source) => {
+            let entries = config.target_lines.dns.clone();
+            tokio::task::spawn_blocking(move || ConfigText::read(&source, entries)).await.ok().flatten()
+        }
+        None => None,
+    };
     let mut plans = Vec::new();
     for (index, entry) in config.dns.iter().enumerate() {
         let lines = text.as_ref().and_then(|t| t.entry(index));
@@ -56,10 +71,7 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
                 };
                 let error = ScanError::new("dns", target, ErrorKind::Config, problems.join("; "));
                 let declared = config.target_lines.dns.get(index).and_then(|l| config.declared_at(Some(*l)));
-                out.error(match declared {
-                    Some(location) => error.at(location),
-                    None => error,
-                });
+                out.error(error.at_declared(declared.as_ref()));
             }
         }
     }
@@ -75,11 +87,22 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     }
 
     let queriers = &queriers;
-    let results: Vec<_> = stream::iter(plans.iter())
-        .map(|plan| async move {
+    let plans = &plans;
+    // Indices, not `&Plan` items: see `docker::swarm::service_images`.
+    let results: Vec<_> = stream::iter(0..plans.len())
+        .map(|i| async move {
+            // Every index is one of `plans`; `None` cannot happen.
+            let Some(plan) = plans.get(i) else { return Err(Failure::Config(String::new())) };
             match &queriers[&plan.servers] {
-                Ok(querier) => Ok(domain::check(querier, plan).await),
-                Err(e) => Err(e.clone()),
+                Ok(querier) => {
+                    let name = display(&plan.domain);
+                    let check = async {
+                        crate::contain::test_trigger(&name);
+                        domain::check(querier, plan).await
+                    };
+                    crate::contain::catch_future(check).await.map_err(|d| Failure::Panicked(name, d))
+                }
+                Err(e) => Err(Failure::Config(e.clone())),
             }
         })
         .buffered(concurrency)
@@ -99,13 +122,11 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
                 fact.declare_in(plan.declared_in.clone(), &["records", "cnames", "caa", "email", "dnssec"]);
                 out.facts.push(fact);
             }
-            Err(message) => {
+            Err(Failure::Config(message)) => {
                 let error = ScanError::new("dns", display(&plan.domain), ErrorKind::Config, message);
-                out.error(match &plan.declared_in {
-                    Some(location) => error.at(location.clone()),
-                    None => error,
-                });
+                out.error(error.at_declared(plan.declared_in.as_ref()));
             }
+            Err(Failure::Panicked(name, description)) => out.merge(super::panicked("dns", &name, &description)),
         }
     }
     out

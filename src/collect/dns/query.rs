@@ -226,7 +226,7 @@ mod tests {
     #[test]
     fn the_system_resolver_is_read_from_resolv_conf() {
         // A resolv.conf is a few lines; the cap only bounds a hostile one.
-        let Ok(text) = crate::collect::text::read_text(std::path::Path::new("/etc/resolv.conf"), 1024 * 1024) else {
+        let Ok(text) = crate::input::read_text(std::path::Path::new("/etc/resolv.conf"), 1024 * 1024) else {
             return;
         };
         let listed: Vec<SocketAddr> = text

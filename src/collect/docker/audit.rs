@@ -68,7 +68,17 @@ pub async fn audit(
     // rootless daemon, whose files are its user's, not the system's).
     let root = HostRoot::system();
     let local = local_socket(&host.uri, &root).filter(|_| !daemon.rootless);
-    let daemon_config = local.as_ref().and_then(|_| DaemonConfig::read(&root));
+    // The host's files are read on the blocking pool, not on an async
+    // worker that other hosts' and sources' requests share.
+    let daemon_config = match &local {
+        Some(_) => {
+            let root = root.clone();
+            tokio::task::spawn_blocking(move || DaemonConfig::read(&root))
+                .await
+                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        }
+        None => None,
+    };
     if let Some(c) = &daemon_config {
         if let Some(file) = &c.broken_file {
             out.error(at(
@@ -90,8 +100,12 @@ pub async fn audit(
     let mut fact = Fact::new(subject, FactData::DockerDaemon(daemon));
     fact.declared_in = declared_in.cloned();
     out.facts.push(fact);
-    if let Some(socket) = &local {
-        for file in host_files(&root, &host.shown, socket, daemon_config.as_ref()) {
+    if let Some(socket) = local.clone() {
+        let (files_root, uri, config) = (root.clone(), host.shown.clone(), daemon_config.clone());
+        let files = tokio::task::spawn_blocking(move || host_files(&files_root, &uri, &socket, config.as_ref()))
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        for file in files {
             let subject = Subject::scoped(FactKind::DockerHostFile, &file.path, &host.shown);
             let mut fact = Fact::new(subject, FactData::DockerHostFile(file));
             fact.declared_in = declared_in.cloned();

@@ -18,7 +18,6 @@ mod daemon;
 mod errors;
 mod filter;
 mod host;
-mod ignore;
 mod image_user;
 mod map;
 mod security_opt;
@@ -31,7 +30,6 @@ use futures::future::join_all;
 use super::{CollectContext, Collected};
 use crate::diagnostics::{ErrorKind, ScanError};
 
-pub use ignore::apply_label_suppressions;
 pub use image_user::resolve_image_users;
 
 pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
@@ -43,10 +41,7 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     let declared_in = config.declared_at(config.target_lines.docker);
     let config_error = |message: String| {
         let e = ScanError::new("docker", "[docker]", ErrorKind::Config, message);
-        match &declared_in {
-            Some(l) => e.at(l.clone()),
-            None => e,
-        }
+        e.at_declared(declared_in.as_ref())
     };
     let filter = match filter::Filter::new(&config.docker) {
         Ok(f) => f,
@@ -65,8 +60,9 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     let secs = config.docker.timeout_secs.max(1);
     let audits = hosts.iter().map(|host| {
         let (filter, declared_in) = (&filter, declared_in.as_ref());
+        let audit = super::contained_future("docker", &host.uri, audit::audit(host, ctx, filter, declared_in));
         async move {
-            match tokio::time::timeout(Duration::from_secs(secs), audit::audit(host, ctx, filter, declared_in)).await {
+            match tokio::time::timeout(Duration::from_secs(secs), audit).await {
                 Ok(collected) => collected,
                 Err(_) => {
                     let mut c = Collected::default();

@@ -123,171 +123,221 @@ pub fn analyze(text: &str, detector: &Detector) -> Analysis {
 /// replace the defaults of the ARGs the file declares.
 pub fn analyze_with_args(text: &str, detector: &Detector, build_args: &HashMap<String, String>) -> Analysis {
     let lexed = lexer::lex(text);
-    let mut out = Analysis { errors: lexed.errors, ..Default::default() };
-    let mut global_args: HashMap<String, String> = HashMap::new();
-    let mut states: Vec<StageState> = Vec::new();
-    let mut names: Vec<Option<String>> = Vec::new();
-
+    let mut walk = Walk {
+        out: Analysis { errors: lexed.errors, ..Default::default() },
+        detector,
+        build_args,
+        global_args: HashMap::new(),
+        states: Vec::new(),
+        names: Vec::new(),
+    };
     for ins in &lexed.instructions {
+        walk.instruction(ins);
+    }
+    walk.finish()
+}
+
+/// The state of one pass over the instructions: one handler per
+/// instruction that matters, then [`Walk::finish`] for the final stage.
+struct Walk<'a> {
+    out: Analysis,
+    detector: &'a Detector,
+    build_args: &'a HashMap<String, String>,
+    /// ARGs before the first FROM.
+    global_args: HashMap<String, String>,
+    states: Vec<StageState>,
+    names: Vec<Option<String>>,
+}
+
+impl Walk<'_> {
+    fn instruction(&mut self, ins: &Instruction) {
         if !KEYWORDS.contains(&ins.keyword.as_str()) {
-            out.errors.push(LexError { line: ins.line, message: format!("unknown instruction {:?}", ins.keyword) });
-            continue;
+            self.error(ins.line, format!("unknown instruction {:?}", ins.keyword));
+            return;
         }
-        if states.is_empty() && !matches!(ins.keyword.as_str(), "FROM" | "ARG") {
-            out.errors.push(LexError {
-                line: ins.line,
-                message: format!("{} before the first FROM (only ARG may come first)", ins.keyword),
-            });
-            continue;
+        if self.states.is_empty() && !matches!(ins.keyword.as_str(), "FROM" | "ARG") {
+            self.error(ins.line, format!("{} before the first FROM (only ARG may come first)", ins.keyword));
+            return;
         }
         match ins.keyword.as_str() {
-            "FROM" => {
-                let Some((image, name)) = parse_from(&ins.args) else {
-                    out.errors.push(LexError { line: ins.line, message: "FROM without an image".into() });
-                    continue;
-                };
-                // `${BASE:-}` that resolves to nothing stays as written: unknown.
-                let image = Some(substitute(&image, &global_args)).filter(|i| !i.trim().is_empty()).unwrap_or(image);
-                let parent = names.iter().position(|n| n.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&image)));
-                let base = ImageRef::parse(&image);
-                let mut state = parent.and_then(|p| states.get(p).cloned()).unwrap_or_default();
-                // ARG/ENV values do not cross a FROM except by inheritance.
-                if parent.is_none() {
-                    state.vars.clear();
-                    state.base = base.clone();
-                }
-                out.dockerfile.stages.push(Stage {
-                    name: name.clone(),
-                    base,
-                    base_is_stage: parent.is_some(),
-                    line: ins.line,
-                });
-                states.push(state);
-                names.push(name);
-            }
-            "ARG" => {
-                for (key, value) in arg_pairs(&ins.args) {
-                    if let Some(value) = &value {
-                        record_secret(&mut out, detector, "ARG", &key, value, ins.line);
-                    }
-                    // A build argument replaces the default; an ARG with neither
-                    // has no value, so `$NAME` stays unresolved (not empty).
-                    let value = build_args.get(&key).cloned().or(value);
-                    match states.last_mut() {
-                        None => {
-                            if let Some(v) = value {
-                                global_args.insert(key, v);
-                            }
-                        }
-                        Some(state) => {
-                            // `ARG NAME` inside a stage re-imports a global.
-                            if let Some(v) = value.or_else(|| global_args.get(&key).cloned()) {
-                                state.vars.insert(key, v);
-                            }
-                        }
-                    }
-                }
-            }
-            "ENV" => {
-                for (key, value) in env_pairs(&ins.args) {
-                    record_secret(&mut out, detector, "ENV", &key, &value, ins.line);
-                    if let Some(state) = states.last_mut() {
-                        state.vars.insert(key, value);
-                    }
-                }
-            }
-            "USER" => {
-                if let Some(state) = states.last_mut() {
-                    let value = substitute(ins.args.trim(), &state.vars);
-                    state.user = Some((value, ins.line));
-                }
-            }
-            "HEALTHCHECK" => {
-                let disabled = ins.args.split_whitespace().next().is_some_and(|w| w.eq_ignore_ascii_case("NONE"));
-                if let Some(state) = states.last_mut() {
-                    state.healthcheck = Some((disabled, ins.line));
-                }
-            }
-            "EXPOSE" => {
-                if let Some(state) = states.last_mut() {
-                    state.exposed.extend(ins.args.split_whitespace().map(|p| substitute(p, &state.vars)));
-                }
-            }
-            "ADD" => {
-                if let Some(add) = add_instruction(ins) {
-                    out.lines.insert(format!("add_instructions.{}", ins.line), ins.line);
-                    out.dockerfile.add_instructions.push(add);
-                }
-            }
-            "RUN" => {
-                let script = std::iter::once(ins.args.as_str()).chain(ins.heredocs.iter().map(String::as_str));
-                if script.into_iter().any(pipes_download_into_shell) {
-                    out.lines.insert(format!("curl_pipe_shell.{}", ins.line), ins.line);
-                    out.dockerfile.curl_pipe_shell.push(ins.line);
-                }
-            }
+            "FROM" => self.from(ins),
+            "ARG" => self.arg(ins),
+            "ENV" => self.env(ins),
+            "USER" => self.user(ins),
+            "HEALTHCHECK" => self.healthcheck(ins),
+            "EXPOSE" => self.expose(ins),
+            "ADD" => self.add(ins),
+            "RUN" => self.run(ins),
             _ => {}
         }
     }
 
-    if out.dockerfile.stages.is_empty() && out.errors.is_empty() {
-        out.errors.push(LexError { line: 1, message: "no FROM instruction: not a Dockerfile".into() });
+    fn error(&mut self, line: u32, message: String) {
+        self.out.errors.push(LexError { line, message });
     }
-    let last = out.dockerfile.stages.len().saturating_sub(1);
-    for (i, stage) in out.dockerfile.stages.iter().enumerate() {
-        if stage.base_is_stage {
-            continue;
+
+    fn from(&mut self, ins: &Instruction) {
+        let Some((image, name)) = parse_from(&ins.args) else {
+            self.error(ins.line, "FROM without an image".into());
+            return;
+        };
+        // `${BASE:-}` that resolves to nothing stays as written: unknown.
+        let image = Some(substitute(&image, &self.global_args)).filter(|i| !i.trim().is_empty()).unwrap_or(image);
+        let parent = self.names.iter().position(|n| n.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&image)));
+        let base = ImageRef::parse(&image);
+        let mut state = parent.and_then(|p| self.states.get(p).cloned()).unwrap_or_default();
+        // ARG/ENV values do not cross a FROM except by inheritance.
+        if parent.is_none() {
+            state.vars.clear();
+            state.base = base.clone();
         }
-        out.base_images.push(BaseImage {
-            reference: stage.base.clone(),
-            stage: stage.name.clone().unwrap_or_else(|| format!("stage {i}")),
-            line: stage.line,
-            final_stage: i == last,
-        });
-    }
-    out.stages = states
-        .iter()
-        .zip(&names)
-        .map(|(state, name)| StageOutcome {
+        self.out.dockerfile.stages.push(Stage {
             name: name.clone(),
-            user: state.user.clone(),
-            healthcheck: state.healthcheck,
-            base: state.base.clone(),
-        })
-        .collect();
-    let final_line = out.dockerfile.stages.last().map(|s| s.line);
-    if let (Some(state), Some(final_line)) = (states.last(), final_line) {
-        out.final_from_line = Some(final_line);
-        let user_line = state.user.as_ref().map(|u| u.1);
-        let healthcheck_line = state.healthcheck.as_ref().map(|h| h.1);
-        let d = &mut out.dockerfile;
-        d.final_user = state.user.as_ref().map(|u| u.0.clone());
-        d.final_user_is_root = match &d.final_user {
-            None => true,
-            // A user named by a variable that no ARG/ENV default resolves is
-            // set at build time: it cannot be judged, so it is not called root.
-            Some(u) if u.contains('$') => false,
-            Some(u) => User::from_declaration(u, UserSource::Dockerfile).runs_as_root,
-        };
-        d.healthcheck = match state.healthcheck {
-            Some((disabled, _)) => DockerfileHealthcheck { defined: true, disabled },
-            None => DockerfileHealthcheck::default(),
-        };
-        d.exposed_ports = state.exposed.clone();
-        out.lines.insert("final_user".into(), user_line.unwrap_or(final_line));
-        out.lines.insert("healthcheck".into(), healthcheck_line.unwrap_or(final_line));
-        out.lines.insert("exposed_ports".into(), final_line);
+            base,
+            base_is_stage: parent.is_some(),
+            line: ins.line,
+        });
+        self.states.push(state);
+        self.names.push(name);
     }
-    for (field, items) in [
-        ("build_secrets", out.dockerfile.build_secrets.first().map(|s| s.line)),
-        ("add_instructions", out.dockerfile.add_instructions.first().map(|a| a.line)),
-        ("curl_pipe_shell", out.dockerfile.curl_pipe_shell.first().copied()),
-    ] {
-        if let Some(line) = items {
-            out.lines.insert(field.into(), line);
+
+    fn arg(&mut self, ins: &Instruction) {
+        for (key, value) in arg_pairs(&ins.args) {
+            if let Some(value) = &value {
+                record_secret(&mut self.out, self.detector, "ARG", &key, value, ins.line);
+            }
+            // A build argument replaces the default; an ARG with neither
+            // has no value, so `$NAME` stays unresolved (not empty).
+            let value = self.build_args.get(&key).cloned().or(value);
+            match self.states.last_mut() {
+                None => {
+                    if let Some(v) = value {
+                        self.global_args.insert(key, v);
+                    }
+                }
+                Some(state) => {
+                    // `ARG NAME` inside a stage re-imports a global.
+                    if let Some(v) = value.or_else(|| self.global_args.get(&key).cloned()) {
+                        state.vars.insert(key, v);
+                    }
+                }
+            }
         }
     }
-    out
+
+    fn env(&mut self, ins: &Instruction) {
+        for (key, value) in env_pairs(&ins.args) {
+            record_secret(&mut self.out, self.detector, "ENV", &key, &value, ins.line);
+            if let Some(state) = self.states.last_mut() {
+                state.vars.insert(key, value);
+            }
+        }
+    }
+
+    fn user(&mut self, ins: &Instruction) {
+        if let Some(state) = self.states.last_mut() {
+            let value = substitute(ins.args.trim(), &state.vars);
+            state.user = Some((value, ins.line));
+        }
+    }
+
+    fn healthcheck(&mut self, ins: &Instruction) {
+        let disabled = ins.args.split_whitespace().next().is_some_and(|w| w.eq_ignore_ascii_case("NONE"));
+        if let Some(state) = self.states.last_mut() {
+            state.healthcheck = Some((disabled, ins.line));
+        }
+    }
+
+    fn expose(&mut self, ins: &Instruction) {
+        if let Some(state) = self.states.last_mut() {
+            let ports: Vec<String> = ins.args.split_whitespace().map(|p| substitute(p, &state.vars)).collect();
+            state.exposed.extend(ports);
+        }
+    }
+
+    fn add(&mut self, ins: &Instruction) {
+        if let Some(add) = add_instruction(ins) {
+            self.out.lines.insert(format!("add_instructions.{}", ins.line), ins.line);
+            self.out.dockerfile.add_instructions.push(add);
+        }
+    }
+
+    fn run(&mut self, ins: &Instruction) {
+        let script = std::iter::once(ins.args.as_str()).chain(ins.heredocs.iter().map(String::as_str));
+        if script.into_iter().any(pipes_download_into_shell) {
+            self.out.lines.insert(format!("curl_pipe_shell.{}", ins.line), ins.line);
+            self.out.dockerfile.curl_pipe_shell.push(ins.line);
+        }
+    }
+
+    /// Base images, per-stage outcomes, and the final stage's settings with
+    /// the lines findings point at.
+    fn finish(self) -> Analysis {
+        let Walk { mut out, states, names, .. } = self;
+        if out.dockerfile.stages.is_empty() && out.errors.is_empty() {
+            out.errors.push(LexError { line: 1, message: "no FROM instruction: not a Dockerfile".into() });
+        }
+        let last = out.dockerfile.stages.len().saturating_sub(1);
+        for (i, stage) in out.dockerfile.stages.iter().enumerate() {
+            if stage.base_is_stage {
+                continue;
+            }
+            out.base_images.push(BaseImage {
+                reference: stage.base.clone(),
+                stage: stage.name.clone().unwrap_or_else(|| format!("stage {i}")),
+                line: stage.line,
+                final_stage: i == last,
+            });
+        }
+        out.stages = states
+            .iter()
+            .zip(&names)
+            .map(|(state, name)| StageOutcome {
+                name: name.clone(),
+                user: state.user.clone(),
+                healthcheck: state.healthcheck,
+                base: state.base.clone(),
+            })
+            .collect();
+        let final_line = out.dockerfile.stages.last().map(|s| s.line);
+        if let (Some(state), Some(final_line)) = (states.last(), final_line) {
+            final_stage(&mut out, state, final_line);
+        }
+        for (field, items) in [
+            ("build_secrets", out.dockerfile.build_secrets.first().map(|s| s.line)),
+            ("add_instructions", out.dockerfile.add_instructions.first().map(|a| a.line)),
+            ("curl_pipe_shell", out.dockerfile.curl_pipe_shell.first().copied()),
+        ] {
+            if let Some(line) = items {
+                out.lines.insert(field.into(), line);
+            }
+        }
+        out
+    }
+}
+
+/// The final stage decides the image's user, health check and ports.
+fn final_stage(out: &mut Analysis, state: &StageState, final_line: u32) {
+    out.final_from_line = Some(final_line);
+    let user_line = state.user.as_ref().map(|u| u.1);
+    let healthcheck_line = state.healthcheck.as_ref().map(|h| h.1);
+    let d = &mut out.dockerfile;
+    d.final_user = state.user.as_ref().map(|u| u.0.clone());
+    d.final_user_is_root = match &d.final_user {
+        None => true,
+        // A user named by a variable that no ARG/ENV default resolves is
+        // set at build time: it cannot be judged, so it is not called root.
+        Some(u) if u.contains('$') => false,
+        Some(u) => User::from_declaration(u, UserSource::Dockerfile).runs_as_root,
+    };
+    d.healthcheck = match state.healthcheck {
+        Some((disabled, _)) => DockerfileHealthcheck { defined: true, disabled },
+        None => DockerfileHealthcheck::default(),
+    };
+    d.exposed_ports = state.exposed.clone();
+    out.lines.insert("final_user".into(), user_line.unwrap_or(final_line));
+    out.lines.insert("healthcheck".into(), healthcheck_line.unwrap_or(final_line));
+    out.lines.insert("exposed_ports".into(), final_line);
 }
 
 fn record_secret(out: &mut Analysis, detector: &Detector, instruction: &str, key: &str, value: &str, line: u32) {

@@ -18,11 +18,11 @@ pub use analyze::{analyze, analyze_with_args, pipes_download_into_shell, Analysi
 
 use super::files::{DiscoveredFile, Discovery};
 use super::secrets::Detector;
-use super::text::{read_text, ReadError};
 use super::{CollectContext, Collected};
 use crate::diagnostics::{ErrorKind, ScanError, Skipped};
 use crate::facts::image::Image;
 use crate::facts::{Fact, FactData, FactKind, Location, Subject};
+use crate::input::{read_text, ReadError};
 
 const SOURCE: &str = "dockerfile";
 
@@ -187,7 +187,10 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
     let limit = ctx.config.scan.max_config_bytes;
     let files: Vec<(&DiscoveredFile, DockerfileName)> =
         discovery.files.iter().filter_map(|f| dockerfile_name(f.file_name()).map(|n| (f, n))).collect();
-    let parts: Vec<Collected> = files.par_iter().map(|(f, n)| collect_file(f, *n, limit, ctx.detector)).collect();
+    let parts: Vec<Collected> = files
+        .par_iter()
+        .map(|(f, n)| super::contained(SOURCE, &f.display, || collect_file(f, *n, limit, ctx.detector)))
+        .collect();
     let mut out = Collected::default();
     for part in parts {
         out.merge(part);

@@ -75,49 +75,12 @@ pub fn split_first_word(text: &str) -> (String, &str) {
     (shell_words(word).into_iter().next().unwrap_or_default(), rest.trim())
 }
 
-/// Replaces `$VAR`, `${VAR}`, `${VAR:-default}` and `${VAR-default}` with
-/// known values; unknown variables without a default are left as written,
-/// so callers can tell the value is not known.
+/// Replaces `$VAR`, `${VAR}`, `${VAR:-default}` and the other shell forms
+/// with known values; unknown variables without a default are left as
+/// written, so callers can tell the value is not known. Compose's
+/// interpolator, with the Dockerfile's rules for `$`.
 pub fn substitute(text: &str, vars: &HashMap<String, String>) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some((before, after)) = rest.split_once('$') {
-        out.push_str(before);
-        if let Some(body) = after.strip_prefix('{') {
-            let Some((expr, tail)) = body.split_once('}') else {
-                out.push('$');
-                out.push_str(after);
-                return out;
-            };
-            let (name, default) = match expr.split_once(":-").or_else(|| expr.split_once('-')) {
-                Some((n, d)) => (n, Some(d)),
-                None => (expr, None),
-            };
-            match (vars.get(name).filter(|v| !v.is_empty()), default) {
-                (Some(v), _) => out.push_str(v),
-                (None, Some(d)) => out.push_str(d),
-                (None, None) => {
-                    out.push_str("${");
-                    out.push_str(expr);
-                    out.push('}');
-                }
-            }
-            rest = tail;
-        } else {
-            let len = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
-            let (name, tail) = after.split_at_checked(len).unwrap_or(("", after));
-            match vars.get(name) {
-                Some(v) if !name.is_empty() => out.push_str(v),
-                _ => {
-                    out.push('$');
-                    out.push_str(name);
-                }
-            }
-            rest = tail;
-        }
-    }
-    out.push_str(rest);
-    out
+    crate::collect::interpolate::interpolate(text, vars, crate::collect::interpolate::Dialect::Dockerfile)
 }
 
 #[cfg(test)]

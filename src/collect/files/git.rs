@@ -12,7 +12,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use crate::collect::text::{read_capped, read_text};
+use crate::input::{read_capped, read_text};
 
 /// Largest index file read (a 1,000,000-file monorepo's is about 100 MB).
 pub const MAX_INDEX_BYTES: u64 = 256 * 1024 * 1024;

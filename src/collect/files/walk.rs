@@ -24,8 +24,8 @@ use ignore::Match;
 
 use super::git::{self, Tracked};
 use super::{display_path, DiscoveredFile};
-use crate::collect::text::{read_text, special_kind};
 use crate::diagnostics::{ErrorKind, ScanError, Skipped};
+use crate::input::{read_text, special_kind};
 
 /// Entries looked at when counting the files inside ignored folders, over
 /// the whole walk; past it, counts are given as "at least".

@@ -40,39 +40,61 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     let fw = &ctx.config.firewall;
     let mut out = Collected::default();
     let declared = ctx.config.declared_at(ctx.config.target_lines.firewall);
-    let with_place = |e: ScanError| match &declared {
-        Some(l) if e.location.is_none() => e.at(l.clone()),
-        _ => e,
-    };
+    let with_place = |e: ScanError| e.at_declared(declared.as_ref());
 
     let mut loaded = Vec::new();
     if let Some(file) = &fw.ruleset_file {
         let path = ctx.config.resolve_path(file);
         let display = path.display().to_string();
-        loaded.push(source::file(&path, &display).map(|l| (l, true)));
+        // A saved ruleset is a file read: on the blocking pool.
+        let read = tokio::task::spawn_blocking(move || source::file(&path, &display)).await;
+        loaded.push(read.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())).map(|l| (l, true)));
     }
     if fw.host_rules {
         loaded.push(source::host().await.map(|l| (l, false)));
     }
     for result in loaded {
         match result {
-            Ok((l, from_file)) => match analyze(&l.ruleset, &l.source, &ctx.config.policy) {
-                Ok(data) => out.facts.push(ruleset_fact(data, from_file, declared.clone())),
-                Err(message) => out.error(with_place(ScanError::new(
-                    "firewall",
-                    &l.source,
-                    crate::diagnostics::ErrorKind::Unsupported,
-                    message,
-                ))),
-            },
+            Ok((l, from_file)) => {
+                // Evaluating the chains walks every path: CPU work, on the
+                // blocking pool; a fault in it costs this ruleset.
+                let (ruleset, shown, policy) = (l.ruleset, l.source.clone(), ctx.config.policy.clone());
+                let analysed = tokio::task::spawn_blocking(move || {
+                    crate::contain::catch(|| {
+                        crate::contain::test_trigger(&shown);
+                        analyze(&ruleset, &shown, &policy)
+                    })
+                })
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()));
+                match analysed {
+                    Ok(Ok(data)) => out.facts.push(ruleset_fact(data, from_file, declared.clone())),
+                    Ok(Err(message)) => out.error(with_place(ScanError::new(
+                        "firewall",
+                        &l.source,
+                        crate::diagnostics::ErrorKind::Unsupported,
+                        message,
+                    ))),
+                    Err(description) => out.merge(super::panicked(SOURCE, &l.source, &description)),
+                }
+            }
             Err(e) => out.error(with_place(e)),
         }
     }
 
     for target in &fw.scan {
-        let (facts, errors) = scan_target(target, declared.as_ref()).await;
-        out.facts.extend(facts);
-        out.errors.extend(errors.into_iter().map(with_place));
+        let host = target.host.trim();
+        let scan = async {
+            crate::contain::test_trigger(host);
+            scan_target(target, declared.as_ref()).await
+        };
+        match crate::contain::catch_future(scan).await {
+            Ok((facts, errors)) => {
+                out.facts.extend(facts);
+                out.errors.extend(errors.into_iter().map(with_place));
+            }
+            Err(description) => out.merge(super::panicked(SOURCE, host, &description)),
+        }
     }
     out
 }

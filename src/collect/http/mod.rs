@@ -36,7 +36,7 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     let mut out = Collected::default();
     let parts = join_all(config.http.iter().enumerate().map(|(index, t)| {
         let declared_in = config.target_lines.http.get(index).and_then(|l| config.declared_at(Some(*l)));
-        audit(t, declared_in)
+        super::contained_future("http", &t.url, audit(t, declared_in))
     }))
     .await;
     for p in parts {
@@ -64,10 +64,7 @@ async fn audit(t: &HttpTarget, declared_in: Option<Location>) -> Collected {
     let shown = crate::mask::redact_urls(&t.url).into_owned();
     let error = |kind: ErrorKind, message: String| {
         let e = ScanError::new("http", &shown, kind, crate::mask::redact_urls(&message).into_owned());
-        match &declared_in {
-            Some(l) => e.at(l.clone()),
-            None => e,
-        }
+        e.at_declared(declared_in.as_ref())
     };
     let url = match Url::parse(&t.url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => u,

@@ -1,8 +1,6 @@
 //! One container of a pod template as a `workload` fact (and its image as an
 //! `image` fact), with the location of every setting rules point at.
 
-use std::collections::BTreeMap;
-
 use crate::collect::secrets::Detector;
 use crate::collect::yaml::Node;
 use crate::facts::image::{Image, ImageRef};
@@ -10,7 +8,7 @@ use crate::facts::workload::{
     Capabilities, EnvValue, EnvVar, Healthcheck, HostNamespaces, Limits, Mount, MountKind, Platform, PortBinding,
     SecurityProfiles, Workload,
 };
-use crate::facts::{Fact, FactData, FactKind, Location, Subject};
+use crate::facts::{Fact, FactData, FactKind, Subject};
 
 use super::exposure::ServicePort;
 use super::objects::{Object, ObjectError};
@@ -53,7 +51,8 @@ pub fn container_facts(input: &ContainerInput<'_, '_>, errors: &mut Vec<ObjectEr
         return Vec::new();
     };
     let place = input.at.place;
-    let mut b = Builder { place, locations: BTreeMap::new(), fallback: node };
+    let locate = |n: &Node| place.of(n);
+    let mut b = Builder::new(&locate, node);
     let pod = input.pod;
     let sc = node.get("securityContext");
     let sc_get = |key: &str| sc.and_then(|s| s.get(key)).filter(|n| !n.is_null());
@@ -131,7 +130,7 @@ pub fn container_facts(input: &ContainerInput<'_, '_>, errors: &mut Vec<ObjectEr
         ..Default::default()
     };
     for (key, field) in [("hostNetwork", "network"), ("hostPID", "pid"), ("hostIPC", "ipc")] {
-        b.at(&format!("host_namespaces.{field}"), spec.get(key));
+        b.at(format!("host_namespaces.{field}"), spec.get(key));
     }
 
     let mounts = mounts(node, pod, &mut b, &mut err);
@@ -141,10 +140,10 @@ pub fn container_facts(input: &ContainerInput<'_, '_>, errors: &mut Vec<ObjectEr
     for service in input.services.iter().filter(|_| regular) {
         let Some(binding) = service.binding_for(node, container_count) else { continue };
         let key = format!("ports.{}/{}", binding.container_port, binding.protocol);
-        if b.locations.contains_key(&key) {
+        if b.map.contains_key(&key) {
             continue;
         }
-        b.locations.insert(key, place.of(service.node));
+        b.map.insert(key, place.of(service.node));
         ports.push(binding);
     }
     let environment = environment(node, input.detector, &mut b);
@@ -223,30 +222,14 @@ pub fn container_facts(input: &ContainerInput<'_, '_>, errors: &mut Vec<ObjectEr
     }
     let mut fact = Fact::new(subject(FactKind::Workload), FactData::Workload(workload));
     fact.origin = Some(origin);
-    fact.locations = b.locations;
+    fact.locations = b.map;
     facts.insert(0, fact);
     facts
 }
 
-/// Collects the locations of settings; a setting that is absent points at
-/// the container.
-struct Builder<'a> {
-    place: Place<'a>,
-    locations: BTreeMap<String, Location>,
-    fallback: &'a Node,
-}
-
-impl Builder<'_> {
-    fn set(&mut self, key: &str, node: &Node) {
-        self.locations.insert(key.to_string(), self.place.of(node));
-    }
-
-    /// Records `node`, or the container itself when the setting is absent.
-    fn at(&mut self, key: &str, node: Option<&Node>) {
-        let loc = self.place.of(node.unwrap_or(self.fallback));
-        self.locations.insert(key.to_string(), loc);
-    }
-}
+/// The locations of settings; a setting that is absent points at the
+/// container.
+type Builder<'a> = crate::collect::locations::Settings<'a, Node>;
 
 fn limits(node: &Node, b: &mut Builder<'_>, err: &mut impl FnMut(&Node, String)) -> Limits {
     let resources = node.get("resources");

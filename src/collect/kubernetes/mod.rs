@@ -11,15 +11,14 @@ mod audit;
 mod container;
 mod detect;
 mod exposure;
-mod findings;
 mod kinds;
 mod kustomize;
 mod object_fact;
 mod objects;
 mod place;
 mod plain;
-mod pod;
-mod quantity;
+pub mod pod;
+pub mod quantity;
 mod rendered;
 mod security;
 mod source;
@@ -38,7 +37,6 @@ use place::Place;
 use source::{Source, STDIN};
 
 pub use detect::is_compose_name;
-pub use findings::drop_inherited_findings;
 
 const SOURCE: &str = "kubernetes";
 
@@ -107,7 +105,7 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
                 part.stats = s.out.stats;
                 return part;
             }
-            plain::audit(s, flat, ctx, &services)
+            super::contained(SOURCE, &s.display, || plain::audit(s, flat, ctx, &services))
         })
         .collect();
     let mut plain = Collected::default();
@@ -126,7 +124,7 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
         let Some(k) = sources.get(rendering.kustomization) else { continue };
         let at =
             Where { place: Place { own: &k.display, table: &table }, scope: &k.display, overlay: Some(&k.display) };
-        let part = rendered::audit(at, &rendering.objects, ctx);
+        let part = super::contained(SOURCE, &k.display, || rendered::audit(at, &rendering.objects, ctx));
         rendered.facts.extend(part.facts);
         rendered.errors.extend(
             part.errors.into_iter().filter(|e| !known_errors.contains(&(e.location.clone(), e.message.clone()))),

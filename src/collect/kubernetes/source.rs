@@ -5,11 +5,11 @@
 use std::path::PathBuf;
 
 use crate::collect::files::DiscoveredFile;
-use crate::collect::text::{read_text, ReadError};
 use crate::collect::yaml::{self, Node, YamlError, YamlErrorKind};
 use crate::collect::Collected;
 use crate::diagnostics::{ErrorKind, ScanError, Skipped};
 use crate::facts::Location;
+use crate::input::{read_text, ReadError};
 
 use super::detect;
 
@@ -58,6 +58,16 @@ pub fn read_patch(file: &DiscoveredFile, limit: u64) -> Option<Source> {
 
 /// `kustomize_input`: parse even without `apiVersion` and `kind`.
 fn read_as(file: &DiscoveredFile, limit: u64, kustomize_input: bool) -> Option<Source> {
+    crate::contain::catch(|| {
+        crate::contain::test_trigger(&file.display);
+        read_contained(file, limit, kustomize_input)
+    })
+    .unwrap_or_else(|description| {
+        Some(empty(file, crate::collect::panicked(super::SOURCE, &file.display, &description)))
+    })
+}
+
+fn read_contained(file: &DiscoveredFile, limit: u64, kustomize_input: bool) -> Option<Source> {
     let mut out = Collected::default();
     match read_text(&file.path, limit) {
         Ok(text) => {
@@ -148,7 +158,7 @@ fn sniff(path: &std::path::Path) -> Option<String> {
     use std::io::Read;
     let mut buf = Vec::new();
     // Only regular files: a FIFO with a manifest's name must not hang the sniff.
-    let file = crate::collect::text::open_regular(path).ok()?;
+    let file = crate::input::open_regular(path).ok()?;
     file.take(SNIFF_BYTES as u64).read_to_end(&mut buf).ok()?;
     Some(String::from_utf8_lossy(&buf).into_owned())
 }

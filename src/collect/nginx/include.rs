@@ -16,9 +16,9 @@ use globset::GlobBuilder;
 
 use super::syntax::{self, Directive, MAX_BLOCK_DEPTH};
 use crate::collect::files::display_path;
-use crate::collect::text::read_text;
 use crate::diagnostics::{ErrorKind, ScanError, Skipped};
 use crate::facts::Location;
+use crate::input::read_text;
 
 use super::SOURCE;
 

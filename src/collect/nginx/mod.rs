@@ -24,9 +24,9 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::files::{DiscoveredFile, Discovery};
-use super::text::read_text;
 use super::{CollectContext, Collected};
 use crate::diagnostics::Skipped;
+use crate::input::read_text;
 use detect::Kind;
 use include::{Loaded, Loader, Scope};
 
@@ -69,7 +69,7 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
         .par_iter()
         .map(|c| {
             let prefix = c.file.path.parent().map(Path::to_path_buf).unwrap_or_default();
-            (*c, Loader::load(&c.file.path, &c.file.display, &[prefix], limit, &scope))
+            (*c, load_contained(c, &[prefix], limit, &scope))
         })
         .collect();
     let included: HashSet<&PathBuf> = loaded_roots.iter().flat_map(|(_, l)| l.read.iter()).collect();
@@ -94,7 +94,7 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
         .par_iter()
         .map(|c| {
             let prefixes = standalone_prefixes(&c.file.path, &root_dirs);
-            (*c, Loader::load(&c.file.path, &c.file.display, &prefixes, limit, &scope))
+            (*c, load_contained(c, &prefixes, limit, &scope))
         })
         .collect();
     // A snippet one standalone file includes is audited through that file.
@@ -106,12 +106,31 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
         out.stats.files += loaded.files.len();
         out.stats.bytes += loaded.bytes;
         if !loaded.failed {
-            out.facts.extend(server::server_facts(loaded, &candidate.file.display));
+            let display = &candidate.file.display;
+            match crate::contain::catch(|| server::server_facts(loaded, display)) {
+                Ok(facts) => out.facts.extend(facts),
+                Err(description) => out.merge(super::panicked(SOURCE, display, &description)),
+            }
         }
         out.errors.extend(loaded.errors.iter().cloned());
         out.skipped.extend(loaded.skipped.iter().cloned());
     }
     out
+}
+
+/// Loads one configuration with its includes; a fault in it fails this
+/// configuration only.
+fn load_contained(c: &Candidate<'_>, prefixes: &[PathBuf], limit: u64, scope: &Scope) -> Loaded {
+    crate::contain::catch(|| {
+        crate::contain::test_trigger(&c.file.display);
+        Loader::load(&c.file.path, &c.file.display, prefixes, limit, scope)
+    })
+    .unwrap_or_else(|description| Loaded {
+        errors: super::panicked(SOURCE, &c.file.display, &description).errors,
+        read: HashSet::from([c.canonical.clone()]),
+        failed: true,
+        ..Loaded::default()
+    })
 }
 
 /// One fuzz case (`crate::fuzzing`): `text` through the parser and the

@@ -22,11 +22,11 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 
 use super::files::{DiscoveredFile, Discovery};
-use super::text::looks_binary;
 use super::{CollectContext, Collected};
 use crate::diagnostics::{ErrorKind, ScanError, Skipped};
 use crate::facts::secret::{Secret, SecretContext};
 use crate::facts::{Fact, FactData, FactKind, Location, Subject};
+use crate::input::looks_binary;
 use crate::secrets::{fingerprint, preview, Found, Matcher};
 
 const SOURCE: &str = "secrets";
@@ -48,7 +48,16 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
         .files
         .par_iter()
         .filter(|f| !exclude.is_match(&f.display))
-        .map_init(Vec::new, |buf, file| scan_file(matcher, file, config.max_file_bytes, buf))
+        .map_init(Vec::new, |buf, file| {
+            crate::contain::catch(|| {
+                crate::contain::test_trigger(&file.display);
+                scan_file(matcher, file, config.max_file_bytes, buf)
+            })
+            .unwrap_or_else(|description| FileOutcome {
+                error: super::panicked(SOURCE, &file.display, &description).errors.pop(),
+                ..FileOutcome::default()
+            })
+        })
         .collect();
     for o in outcomes {
         out.facts.extend(o.facts);
@@ -96,7 +105,7 @@ fn scan_file(matcher: &Matcher, file: &DiscoveredFile, max: u64, buf: &mut Vec<u
         ScanError::new(SOURCE, &file.display, ErrorKind::from_io(&e), format!("cannot read for secrets: {e}"))
     };
     // A file swapped for a FIFO or device after the walk is refused here.
-    let mut handle = match super::text::open_regular(&file.path) {
+    let mut handle = match crate::input::open_regular(&file.path) {
         Ok(f) => f,
         Err(e) => {
             outcome.error = Some(e.into_scan_error(SOURCE, &file.display));

@@ -34,10 +34,7 @@ pub async fn audit(
     let name = t.target.trim().to_string();
     let error = |kind: ErrorKind, message: String| {
         let e = ScanError::new("tls", &name, kind, message);
-        match &declared_in {
-            Some(l) => e.at(l.clone()),
-            None => e,
-        }
+        e.at_declared(declared_in.as_ref())
     };
     let (host, port) = match target::split(&name) {
         Ok(hp) => hp,
@@ -147,7 +144,14 @@ pub async fn audit(
         None => None,
     };
     if let Some(chain) = chain {
-        let (certs, status, problem) = cert::analyse(&chain, &sni, &roots, now);
+        // Path building and signature checks are CPU work: off the async
+        // workers, so other targets' handshakes keep their deadlines.
+        let (sni_owned, roots_owned) = (sni.clone(), roots.clone());
+        let analysed = tokio::task::spawn_blocking(move || cert::analyse(&chain, &sni_owned, &roots_owned, now)).await;
+        let (certs, status, problem) = match analysed {
+            Ok(result) => result,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        };
         fact.certificates = certs;
         fact.certificate = status;
         if let Some(p) = problem {

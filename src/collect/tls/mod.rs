@@ -40,17 +40,33 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     if config.tls.is_empty() {
         return out;
     }
-    let system_roots = Arc::new(roots::system());
+    // Reading the system trust store and the CA bundles is file I/O and
+    // parsing: done on the blocking pool, not on an async worker.
+    let bundles: Vec<Option<std::path::PathBuf>> =
+        config.tls.iter().map(|t| t.ca_bundle.as_ref().map(|p| config.resolve_path(p))).collect();
+    let stores = tokio::task::spawn_blocking(move || {
+        let system = Arc::new(roots::system());
+        bundles
+            .iter()
+            .map(|b| match b {
+                Some(path) => roots::with_bundle(&system, path),
+                None => Ok(system.clone()),
+            })
+            .collect::<Vec<_>>()
+    })
+    .await;
+    let mut stores = match stores {
+        Ok(s) => s.into_iter(),
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    };
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let now = chrono::Utc::now().timestamp();
     let results = join_all(config.tls.iter().enumerate().map(|(index, t)| {
         let declared_in = config.target_lines.tls.get(index).and_then(|l| config.declared_at(Some(*l)));
-        let roots = match &t.ca_bundle {
-            Some(path) => roots::with_bundle(&system_roots, &config.resolve_path(path)),
-            None => Ok(system_roots.clone()),
-        };
+        let roots = stores.next().unwrap_or_else(|| Err("no trust store".to_string()));
         let timeout = Duration::from_millis(t.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS).max(1));
-        endpoint::audit(t, declared_in, roots, permits.clone(), timeout, now)
+        let audit = endpoint::audit(t, declared_in, roots, permits.clone(), timeout, now);
+        super::contained_future("tls", t.target.trim(), audit)
     }))
     .await;
     for part in results {

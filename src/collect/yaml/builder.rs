@@ -29,7 +29,7 @@ pub fn build(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
     // libyaml-safer panics on a few inputs its C original accepts (a tag
     // followed directly by `,` in a flow collection); one odd file must not
     // take the scan down with it.
-    quiet_panics::catch(run).unwrap_or_else(|| {
+    crate::contain::catch(run).unwrap_or_else(|_| {
         Err(YamlError {
             line: 1,
             col: 1,
@@ -324,33 +324,4 @@ fn resolve_merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
 
 fn is_merge_key(node: &Node) -> bool {
     matches!(&node.kind, NodeKind::Scalar(s) if s.plain && s.text == "<<")
-}
-
-/// Panics inside the parser become `None`, without the default hook
-/// printing a panic message for them (other threads' panics still print).
-mod quiet_panics {
-    use std::cell::Cell;
-    use std::panic::{self, AssertUnwindSafe};
-    use std::sync::Once;
-
-    thread_local! {
-        static QUIET: Cell<bool> = const { Cell::new(false) };
-    }
-
-    static INSTALL: Once = Once::new();
-
-    pub fn catch<T>(f: impl FnOnce() -> T) -> Option<T> {
-        INSTALL.call_once(|| {
-            let previous = panic::take_hook();
-            panic::set_hook(Box::new(move |info| {
-                if !QUIET.with(Cell::get) {
-                    previous(info);
-                }
-            }));
-        });
-        let was = QUIET.with(|q| q.replace(true));
-        let result = panic::catch_unwind(AssertUnwindSafe(f)).ok();
-        QUIET.with(|q| q.set(was));
-        result
-    }
 }

@@ -53,7 +53,7 @@ fn read_capped(path: &Path) -> Option<String> {
     // Through the shared reader: a FIFO or device planted where a config
     // file is expected is refused, not opened and waited on.
     // Not `read_text`: `/proc/<pid>/cmdline` is NUL-separated text.
-    crate::collect::text::read_capped(path, MAX_CONFIG_BYTES).ok().and_then(|b| String::from_utf8(b).ok())
+    crate::input::read_capped(path, MAX_CONFIG_BYTES).ok().and_then(|b| String::from_utf8(b).ok())
 }
 
 /// The socket path of a Docker host URI when it names a local socket that

@@ -168,8 +168,14 @@ async fn service_images(
     concurrency: usize,
 ) -> HashMap<String, ImageConfig> {
     let refs: BTreeSet<&str> = services.iter().filter_map(|s| image_of(s)).collect();
-    stream::iter(refs)
-        .map(|reference| async move {
+    let refs: Vec<&str> = refs.into_iter().collect();
+    let refs = &refs;
+    // Indices, not `&str` items: a closure over borrowed items is not
+    // general enough for the future to be `Send`, and the pipeline runs
+    // each network source as its own task.
+    stream::iter(0..refs.len())
+        .map(|i| async move {
+            let reference = refs.get(i).copied().unwrap_or_default();
             let candidates = [Some(reference), reference.split_once('@').map(|(name, _)| name)];
             for candidate in candidates.into_iter().flatten() {
                 if let Ok(inspect) = docker.inspect_image(candidate).await {

@@ -4,6 +4,10 @@
 //! Every read in stackaudit that takes a path from its input goes through
 //! [`open_regular`] and a byte cap: input is hostile, and `/dev/zero`, a FIFO
 //! or a symlink to either must cost an error, not memory or a hang.
+//!
+//! A leaf every layer reads through (collectors, the config, the ignore
+//! file, saved reports, rule files), so none of them imports a collector to
+//! read a file.
 
 use std::fs::File;
 use std::io::Read;
@@ -126,6 +130,13 @@ pub fn bytes_to_text(bytes: Vec<u8>) -> Result<String, ReadError> {
 
 pub fn looks_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, bytes.get(..8192).unwrap_or(bytes)).is_some()
+}
+
+/// The display form of a path: relative paths stay relative, `./` dropped.
+/// Every layer shows paths the same way (files, reports, finding IDs).
+pub fn display_path(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 
 #[cfg(test)]

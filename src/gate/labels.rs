@@ -1,6 +1,8 @@
 //! `stackaudit.ignore=<rule-id>[,...]` on a container: its findings of those
 //! rules are kept in the report, marked suppressed with the reason (the
-//! `stackaudit.ignore.reason` label, or a default naming the label).
+//! `stackaudit.ignore.reason` label, or a default naming the label). The
+//! Docker collector records the labels in the workload fact, as it records
+//! every label; the decision is the gate's.
 
 use crate::facts::{Fact, FactData, Subject};
 use crate::findings::{Finding, Suppression};
@@ -9,7 +11,7 @@ pub const IGNORE_LABEL: &str = "stackaudit.ignore";
 pub const REASON_LABEL: &str = "stackaudit.ignore.reason";
 
 /// Marks findings on containers whose labels ignore their rule.
-pub fn apply_label_suppressions(facts: &[Fact], findings: &mut [Finding]) {
+pub fn apply(facts: &[Fact], findings: &mut [Finding]) {
     let ignores: Vec<(&Subject, Vec<&str>, String)> = facts
         .iter()
         .filter_map(|fact| {

@@ -12,7 +12,7 @@ use crate::facts::Location;
 use crate::findings::Finding;
 
 /// Drops rendering findings that repeat a finding at the same location.
-/// Findings are expected sorted (`scan::sort_and_dedupe`); the first of a
+/// Findings are expected sorted (`super::sort_and_dedupe`); the first of a
 /// group is kept, preferring one that is not a rendering.
 pub fn drop_inherited_findings(findings: &mut Vec<Finding>) {
     type Key = (String, Option<String>, Option<Location>);

@@ -1,12 +1,28 @@
-//! `${VAR}` interpolation as Compose does it, from the project's `.env`
-//! file only: the scan must not depend on the environment of whoever runs
-//! it. A variable with neither a value nor a default stays as written, so an
-//! image such as `app:${TAG}` is still recognisable as "set at deploy time".
+//! `${VAR}` interpolation, one implementation for Compose files (from the
+//! project's `.env` file only: the scan must not depend on the environment
+//! of whoever runs it) and Dockerfiles (from `ARG` and `ENV`). A variable
+//! with neither a value nor a default stays as written, so an image such as
+//! `app:${TAG}` is still recognisable as "set at deploy time".
+//!
+//! The forms are the shell's that both support: `$VAR`, `${VAR}`,
+//! `${VAR:-default}`, `${VAR-default}`, `${VAR:+alt}`, `${VAR+alt}`,
+//! `${VAR:?err}`, with nested defaults. They differ in one thing: Compose
+//! writes a literal dollar as `$$`; a Dockerfile has no such escape.
 
 use std::collections::HashMap;
 
 /// How deep `${VAR:-${OTHER:-...}}` defaults may nest.
 const MAX_NESTING: usize = 16;
+
+/// Whose rules for `$`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// `$$` is a literal `$`.
+    #[default]
+    Compose,
+    /// `$$` is a `$` followed by whatever comes next.
+    Dockerfile,
+}
 
 #[derive(Debug, Default, Clone)]
 pub struct Interpolator {
@@ -19,14 +35,26 @@ impl Interpolator {
     }
 
     pub fn interpolate(&self, text: &str) -> String {
-        self.interpolate_at(text, 0)
+        interpolate(text, &self.vars, Dialect::Compose)
     }
 
     /// The vars this interpolator knows.
     pub fn vars(&self) -> &HashMap<String, String> {
         &self.vars
     }
+}
 
+/// `text` with every known reference replaced.
+pub fn interpolate(text: &str, vars: &HashMap<String, String>, dialect: Dialect) -> String {
+    Engine { vars, dialect }.interpolate_at(text, 0)
+}
+
+struct Engine<'a> {
+    vars: &'a HashMap<String, String>,
+    dialect: Dialect,
+}
+
+impl Engine<'_> {
     fn interpolate_at(&self, text: &str, depth: usize) -> String {
         if !text.contains('$') {
             return text.to_string();
@@ -35,7 +63,7 @@ impl Interpolator {
         let mut rest = text;
         while let Some((before, after)) = rest.split_once('$') {
             out.push_str(before);
-            if let Some(stripped) = after.strip_prefix('$') {
+            if let Some(stripped) = after.strip_prefix('$').filter(|_| self.dialect == Dialect::Compose) {
                 // `$$` is a literal dollar.
                 out.push('$');
                 rest = stripped;
@@ -155,6 +183,17 @@ mod tests {
         assert_eq!(env.interpolate("$$HOME"), "$HOME");
         assert!(has_reference("${REDIS_PASSWORD}") && has_reference("pre$X"));
         assert!(!has_reference("pa$$word") && !has_reference("cost: 5$"));
+    }
+
+    #[test]
+    fn dockerfile_dialect_has_no_dollar_escape() {
+        let vars: HashMap<String, String> = [("V".to_string(), "20".to_string())].into();
+        let docker = |t: &str| interpolate(t, &vars, Dialect::Dockerfile);
+        assert_eq!(docker("node:${V}-alpine"), "node:20-alpine");
+        assert_eq!(docker("$$V"), "$20");
+        assert_eq!(docker("${X:-${Y:-nginx}}:${Z}"), "nginx:${Z}");
+        assert_eq!(docker("${V:+set}${X:+unset}"), "set");
+        assert_eq!(interpolate("$$V", &vars, Dialect::Compose), "$V");
     }
 
     #[test]

@@ -1,0 +1,284 @@
+//! The whole pipeline: collect → facts → rules → findings → gate → report.
+
+use std::path::PathBuf;
+
+use chrono::Utc;
+
+use crate::collect::files::discover;
+use crate::collect::secrets::Detector;
+use crate::collect::{self, CollectContext};
+use crate::config::Config;
+use crate::diagnostics::ScanError;
+use crate::findings::{Finding, Severity};
+use crate::gate::{self, Baseline, Suppressions};
+use crate::history::{diff_findings, PreviousRun};
+use crate::report::{Notice, Report, RuleInfo, Summary, Targets, Tool, SCHEMA_VERSION};
+use crate::rules::{Engine, RuleSet};
+
+mod overlays;
+mod sources;
+
+/// Everything a scan needs, already merged from config file and flags.
+#[derive(Debug, Clone, Default)]
+pub struct ScanRequest {
+    pub paths: Vec<PathBuf>,
+    pub config: Config,
+    /// Extra rule folders, beyond the built-in rules.
+    pub rule_dirs: Vec<PathBuf>,
+    pub ignore_file: Option<PathBuf>,
+    pub baseline: Option<PathBuf>,
+    pub fail_on: Severity,
+    /// A previous JSON report to compare with.
+    pub previous: Option<PathBuf>,
+    /// Gate only on findings the previous report did not have.
+    pub fail_on_new: bool,
+    /// `--exit-zero`: exit 0 whatever the gate decides (and say so in every
+    /// report).
+    pub exit_zero: bool,
+    /// The sources to run (`--only`, `--skip`).
+    pub sources: crate::config::sources::Selection,
+}
+
+pub use crate::collect::{NoProgress, Progress};
+
+pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
+    let started_at = Utc::now();
+    let config = &request.config;
+    // Credentials in configured URLs: every output masks them (logs too,
+    // whatever library writes the line).
+    for url in config.http.iter().map(|h| &h.url).chain(config.docker.hosts.iter().map(|h| &h.uri)) {
+        crate::mask::url_credentials(url).into_iter().for_each(crate::mask::register_secret);
+    }
+
+    progress.stage("loading rules");
+    let (rules, detector, mut errors) = load_rules(request);
+
+    progress.stage("discovering files");
+    let discovery = discover(&request.paths, &config.scan.exclude);
+
+    progress.stage("collecting");
+    let ctx = CollectContext { config, detector: &detector };
+    let mut collected = sources::collect_all(&discovery, &ctx, &request.sources, progress);
+    enrich(&mut collected.facts, config);
+    errors.extend(discovery.errors.iter().cloned());
+    collected.skipped.splice(0..0, discovery.skipped.iter().cloned());
+    errors.append(&mut collected.errors);
+
+    progress.stage("evaluating rules");
+    let mut findings = evaluate(&rules, &collected.facts, request, &mut errors);
+
+    let (notices, diff) = decide_suppressions(request, &collected.facts, &mut findings, &mut errors);
+    let rules_used = rule_infos(&findings, &rules);
+    let summary = Summary::of(&findings, errors.len());
+    let new_ids = diff.as_ref().filter(|_| request.fail_on_new).map(|d| d.new_ids());
+    let gate = gate::decide_with(&findings, errors.len(), request.fail_on, new_ids.as_ref(), request.exit_zero);
+    let targets = Targets {
+        paths: request.paths.iter().map(|p| crate::collect::files::display_path(p)).collect(),
+        config: config.source.as_ref().map(|p| p.display().to_string()),
+        files_scanned: collected.stats.files,
+        endpoints: endpoints(config),
+    };
+    Report {
+        schema_version: SCHEMA_VERSION.to_string(),
+        tool: Tool::default(),
+        started_at,
+        finished_at: Utc::now(),
+        targets,
+        summary,
+        gate,
+        findings,
+        errors,
+        skipped: collected.skipped,
+        notices,
+        facts: collected.facts,
+        rules: rules_used,
+        diff,
+    }
+}
+
+/// Stage 1: the built-in rules, the user's rule folders, and the secret
+/// matcher built from the secret rules.
+fn load_rules(request: &ScanRequest) -> (RuleSet, Detector, Vec<ScanError>) {
+    let mut rules = RuleSet::builtin();
+    for dir in &request.rule_dirs {
+        rules.add_dir(dir);
+    }
+    let mut errors: Vec<ScanError> = std::mem::take(&mut rules.errors);
+    let detector = secret_detector(&rules, &mut errors);
+    (rules, detector, errors)
+}
+
+/// Stage 3: facts that need facts of other sources.
+fn enrich(facts: &mut Vec<crate::facts::Fact>, config: &Config) {
+    // Workloads that set no user run as their image's: ask a local engine.
+    collect::docker::resolve_image_users(facts, &config.images);
+    crate::facts::role::assign_roles(facts);
+    collect::cluster::drift::resolve(facts);
+}
+
+/// Stage 4: every rule over every fact, then one finding per defect.
+fn evaluate(
+    rules: &RuleSet,
+    facts: &[crate::facts::Fact],
+    request: &ScanRequest,
+    errors: &mut Vec<ScanError>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    match Engine::new(rules, &request.config.policy) {
+        Ok(engine) => {
+            // IDs from locations relative to the scan root, however the
+            // path was typed.
+            let engine = engine.with_id_root(crate::rules::id_root(&request.paths));
+            let (f, e) = engine.evaluate(facts);
+            findings.extend(f);
+            errors.extend(e);
+        }
+        Err(e) => errors.push(e),
+    }
+    sort_and_dedupe(&mut findings);
+    overlays::drop_inherited_findings(&mut findings);
+    findings
+}
+
+/// Stage 5: the gate's suppression inputs (ignore file, baseline IDs, the
+/// labels and markers in the facts) and the comparison with a previous run.
+fn decide_suppressions(
+    request: &ScanRequest,
+    facts: &[crate::facts::Fact],
+    findings: &mut [Finding],
+    errors: &mut Vec<ScanError>,
+) -> (Vec<Notice>, Option<crate::history::Diff>) {
+    let mut notices: Vec<Notice> = fingerprint_key_notice().into_iter().collect();
+    let ignore =
+        request.ignore_file.as_deref().and_then(|path| Suppressions::load(path).map_err(|e| errors.push(e)).ok());
+    let baseline = request.baseline.as_deref().and_then(|path| load_baseline(path).map_err(|e| errors.push(e)).ok());
+    let inputs =
+        gate::Inputs { facts, ignore: ignore.as_ref(), baseline: baseline.as_ref(), today: Utc::now().date_naive() };
+    notices.extend(gate::apply(&inputs, findings));
+
+    let diff = request.previous.as_deref().and_then(|path| match crate::report::json::load(path) {
+        Ok(previous) => Some(diff_with(previous, &crate::collect::files::display_path(path), findings)),
+        Err(e) => {
+            errors.push(ScanError::new(
+                "history",
+                path.display().to_string(),
+                crate::diagnostics::ErrorKind::Config,
+                format!("cannot compare with the previous report: {e:#}"),
+            ));
+            None
+        }
+    });
+    (notices, diff)
+}
+
+/// A baseline from a previous JSON report: the gate sees only its IDs.
+pub fn load_baseline(path: &std::path::Path) -> Result<Baseline, ScanError> {
+    let report = crate::report::json::load(path).map_err(|e| {
+        ScanError::new("baseline", path.display().to_string(), crate::diagnostics::ErrorKind::Config, format!("{e:#}"))
+    })?;
+    Ok(report.findings.into_iter().map(|f| f.id).collect())
+}
+
+/// The diff between a previous report and this run's findings; an earlier
+/// ID scheme's IDs in the previous report take their current form first.
+pub fn diff_with(mut previous: Report, shown_path: &str, current: &[Finding]) -> crate::history::Diff {
+    gate::legacy::adopt_current_ids(&mut previous.findings, current);
+    let run = PreviousRun {
+        path: shown_path.to_string(),
+        started_at: previous.started_at,
+        finished_at: previous.finished_at,
+    };
+    diff_findings(run, &previous.findings, current)
+}
+
+/// The secret matcher, built from the loaded secret rules and handed to the
+/// collectors.
+fn secret_detector(rules: &RuleSet, errors: &mut Vec<ScanError>) -> Detector {
+    let (matcher, problems) = crate::secrets::Matcher::new(rules.secret_specs());
+    for (id, message) in problems {
+        let path = rules.get(&id).map_or_else(|| id.clone(), |r| r.meta.path.clone());
+        errors.push(
+            ScanError::new(
+                "secrets",
+                &path,
+                crate::diagnostics::ErrorKind::Rule,
+                format!("secret pattern not usable: {message}"),
+            )
+            .at(crate::facts::Location::file(&path)),
+        );
+    }
+    Detector::new(matcher)
+}
+
+/// Secret fingerprints made with a key that could not be stored match no
+/// other run's: the report says so rather than changing them silently.
+fn fingerprint_key_notice() -> Option<Notice> {
+    match crate::mask::key_source()? {
+        crate::mask::KeySource::Ephemeral(reason) => Some(Notice {
+            kind: "fingerprint-key-ephemeral".into(),
+            message: format!(
+                "secret fingerprints use a key for this run only ({reason}); they will not match other runs' \
+                 fingerprints. Set {} to the same value everywhere to compare them. Finding IDs do not depend on it.",
+                crate::mask::KEY_ENV
+            ),
+            source: None,
+        }),
+        _ => None,
+    }
+}
+
+/// The metadata of each rule that produced a finding, so the report can be
+/// re-rendered in any format without the rule files.
+fn rule_infos(findings: &[Finding], rules: &RuleSet) -> Vec<RuleInfo> {
+    let ids: std::collections::BTreeSet<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+    ids.into_iter().filter_map(|id| rules.get(id)).map(|rule| rule_info(&rule.meta)).collect()
+}
+
+/// What a report keeps of a rule.
+pub fn rule_info(meta: &crate::rules::RuleMeta) -> RuleInfo {
+    RuleInfo {
+        id: meta.id.clone(),
+        title: meta.title.clone(),
+        severity: meta.severity,
+        rationale: meta.rationale.trim().to_string(),
+        remediation: meta.remediation.trim().to_string(),
+        references: meta.references.clone(),
+        tags: meta.tags.clone(),
+    }
+}
+
+/// Highest severity first, then rule, then where; one finding per
+/// fingerprint.
+pub fn sort_and_dedupe(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.rule_id.cmp(&b.rule_id))
+            .then_with(|| a.location.cmp(&b.location))
+            .then_with(|| a.subject.cmp(&b.subject))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    let mut seen = std::collections::HashSet::new();
+    findings.retain(|f| seen.insert(f.id.clone()));
+}
+
+fn endpoints(config: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    out.extend(config.tls.iter().map(|t| format!("tls://{}", t.target)));
+    out.extend(config.http.iter().map(|h| crate::mask::redact_urls(&h.url).into_owned()));
+    out.extend(config.dns.iter().map(|d| format!("dns:{}", d.domain)));
+    if config.docker.enabled {
+        if config.docker.hosts.is_empty() {
+            out.push("docker:default".into());
+        }
+        out.extend(config.docker.hosts.iter().map(|h| format!("docker:{}", crate::mask::redact_urls(&h.uri))));
+    }
+    out.extend(config.firewall.scan.iter().map(|s| format!("scan:{}", s.host)));
+    if config.kubernetes.enabled {
+        if config.kubernetes.contexts.is_empty() {
+            out.push("kubernetes:current-context".into());
+        }
+        out.extend(config.kubernetes.contexts.iter().map(|c| format!("kubernetes:{c}")));
+    }
+    out
+}

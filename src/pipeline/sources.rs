@@ -1,0 +1,140 @@
+//! Stage 2: running the selected sources of `collect::SOURCES`.
+//!
+//! File sources run in parallel on the thread pool (each also spreads its
+//! files over the cores). Network sources run concurrently, each as its own
+//! task on a multi-threaded runtime, so a source that blocks a worker holds
+//! up no other. A fault in one source costs that source: a panic that
+//! escapes its own per-target containment becomes one scan error naming it.
+//! Results merge in registry order, network sources first, whatever order
+//! they finish in, so reports are stable.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use tokio::sync::mpsc;
+
+use crate::collect::files::Discovery;
+use crate::collect::{self, CollectContext, Collected, Progress, Source, Work, SOURCES};
+use crate::config::sources::Selection;
+use crate::diagnostics::{ErrorKind, ScanError};
+
+pub fn collect_all(
+    discovery: &Discovery,
+    ctx: &CollectContext<'_>,
+    selection: &Selection,
+    progress: &dyn Progress,
+) -> Collected {
+    let selected: Vec<&'static (dyn Source + Send)> =
+        SOURCES.iter().copied().filter(|s| selection.runs(s.name())).collect();
+    let (files, network): (Vec<_>, Vec<_>) = selected.into_iter().partition(|s| s.reads_files());
+    let (file_parts, mut out) = rayon::join(
+        || {
+            files
+                .par_iter()
+                .map(|source| match source.work(ctx, progress) {
+                    Work::Files(collect) => {
+                        let name = source.name();
+                        collect::contained(name, &format!("{name} collector"), || collect(discovery, ctx))
+                    }
+                    Work::Network(_) => Collected::default(),
+                })
+                .collect::<Vec<Collected>>()
+        },
+        || run_network(&network, ctx, progress),
+    );
+    for part in file_parts {
+        out.merge(part);
+    }
+    out
+}
+
+/// A progress report from a network task, relayed to the caller's
+/// `Progress` (which need not be `Send`).
+struct Count {
+    what: String,
+    done: u64,
+    total: Option<u64>,
+}
+
+struct Relay(mpsc::UnboundedSender<Count>);
+
+impl Progress for Relay {
+    fn count(&self, what: &str, done: u64, total: Option<u64>) {
+        // The receiver lives until every task has finished.
+        let _ = self.0.send(Count { what: what.to_string(), done, total });
+    }
+}
+
+fn run_network(
+    sources: &[&'static (dyn Source + Send)],
+    ctx: &CollectContext<'_>,
+    progress: &dyn Progress,
+) -> Collected {
+    let mut out = Collected::default();
+    if sources.is_empty() {
+        return out;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            out.error(ScanError::new(
+                "runtime",
+                "async runtime",
+                ErrorKind::Io,
+                format!("cannot start the network runtime: {e}"),
+            ));
+            return out;
+        }
+    };
+    // Each task owns what it reads: tasks outlive no borrow.
+    let config = Arc::new(ctx.config.clone());
+    let detector = ctx.detector.clone();
+    let (sender, mut counts) = mpsc::unbounded_channel();
+    let parts = runtime.block_on(async {
+        let handles: Vec<_> = sources
+            .iter()
+            .map(|&source| {
+                let (config, detector, relay) = (config.clone(), detector.clone(), Relay(sender.clone()));
+                let task = tokio::spawn(async move {
+                    let ctx = CollectContext { config: &config, detector: &detector };
+                    let collected = match source.work(&ctx, &relay) {
+                        Work::Network(work) => {
+                            let name = source.name();
+                            collect::contained_future(name, &format!("{name} collector"), work).await
+                        }
+                        Work::Files(_) => Collected::default(),
+                    };
+                    collected
+                });
+                (source.name(), task)
+            })
+            .collect();
+        drop(sender);
+        let waiting = futures::future::join_all(handles.into_iter().map(|(name, task)| async move {
+            task.await.unwrap_or_else(|e| {
+                let why = if e.is_panic() { "crashed" } else { "was cancelled" };
+                collect::panicked(name, &format!("{name} collector"), &format!("the task {why}"))
+            })
+        }));
+        tokio::pin!(waiting);
+        loop {
+            tokio::select! {
+                Some(c) = counts.recv() => progress.count(&c.what, c.done, c.total),
+                parts = &mut waiting => break parts,
+            }
+        }
+    });
+    for part in parts {
+        out.merge(part);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_registered_source_has_its_user_facing_name() {
+        let registered: Vec<&str> = super::SOURCES.iter().map(|s| s.name()).collect();
+        assert_eq!(registered, crate::config::sources::SOURCES);
+    }
+}
