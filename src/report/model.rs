@@ -12,7 +12,7 @@ use crate::gate::{Gate, Notice};
 use crate::history::Diff;
 
 /// Bumped on any change a consumer could notice; minor for additions.
-pub const SCHEMA_VERSION: &str = "1.1.0";
+pub const SCHEMA_VERSION: &str = "1.2.0";
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
