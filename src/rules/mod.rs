@@ -2,6 +2,7 @@
 //! with `--rules`. Each holds metadata, either a CEL expression over one kind
 //! of fact or a secret pattern, and inline tests that must pass.
 
+mod cel_val;
 mod eval;
 mod load;
 mod model;

@@ -101,7 +101,17 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
         plans.extend(stdin(text, &sources, &mut out));
     }
 
-    let parts: Vec<Collected> = plans.par_iter().map(|p| collect_project(p, &sources, ctx)).collect();
+    for plan in &plans {
+        plan.files.iter().for_each(|f| sources.expect_use(&f.path));
+    }
+    let parts: Vec<Collected> = plans
+        .par_iter()
+        .map(|p| {
+            let part = collect_project(p, &sources, ctx);
+            p.files.iter().for_each(|f| sources.done_with(&f.path));
+            part
+        })
+        .collect();
     for part in parts {
         out.merge(part);
     }
