@@ -1,4 +1,8 @@
 //! Embeds the built-in rule files so the binary works from any directory.
+
+// Build script: a panic here is a failed build with its message, which is what we want.
+#![allow(clippy::unwrap_used)]
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

@@ -2,6 +2,16 @@
 //! workload facts (plus their image facts), no files, no collectors.
 //! `cargo bench --bench engine`; figures in scripts/bench-core.sh's output.
 
+// Benchmark harness over generated input: a panic is a failed benchmark run.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::unreachable
+)]
+
 use std::time::{Duration, Instant};
 
 use stackaudit::config::Policy;

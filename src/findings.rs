@@ -117,7 +117,7 @@ pub fn fingerprint(rule_id: &str, subject: &Subject, key: Option<&str>) -> Strin
         hasher.update(part.as_bytes());
         hasher.update(&[0]);
     }
-    hasher.finalize().to_hex()[..32].to_string()
+    hasher.finalize().to_hex().chars().take(32).collect()
 }
 
 #[cfg(test)]

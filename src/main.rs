@@ -14,6 +14,7 @@ fn main() -> ExitCode {
 /// Rust ignores SIGPIPE, so `stackaudit diff ... | head` would make every
 /// later `print!` panic on a closed pipe. Like other filters, stop quietly
 /// when the reader has gone.
+#[allow(unsafe_code, reason = "std has no safe way to reset a signal disposition")]
 fn restore_default_sigpipe() {
     #[cfg(unix)]
     // SAFETY: called first thing in main, before any thread exists; only

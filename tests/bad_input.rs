@@ -8,6 +8,18 @@
 //! are generous (30 s, 512 MB) so this is not a timing test: a regression
 //! here means a hang or an unbounded read, not a slow machine.
 
+// A test crate: a panic here fails a test, it cannot crash a scan.
+// unsafe: libc calls std lacks (mkfifo, setns, flock, SO_LINGER).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    unsafe_code
+)]
+
 mod support;
 
 use std::path::{Path, PathBuf};

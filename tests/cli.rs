@@ -1,6 +1,16 @@
 //! The command line: `--help` snapshots, `stackaudit report` re-rendering a
 //! saved JSON report in every format, where `scan` writes what, and colour.
 
+// A test crate: a panic here fails a test, it cannot crash a scan.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::unreachable
+)]
+
 mod reports_support;
 mod support;
 

@@ -4,6 +4,16 @@
 //! module). The client side is the real one: kube-rs, the kubeconfig loader,
 //! TLS verified against a CA, a bearer token.
 
+// A test crate: a panic here fails a test, it cannot crash a scan.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::unreachable
+)]
+
 mod cluster_support;
 mod support;
 
@@ -49,6 +59,8 @@ fn findings(report: &Value) -> BTreeSet<(String, String, String)> {
         })
         .collect()
 }
+
+const REDIS_PASSWORD: &str = "Qm7vX2pL9wKz4Rt8";
 
 fn rules_for(report: &Value, subject: &str) -> BTreeSet<String> {
     findings(report).into_iter().filter(|(_, s, _)| s == subject).map(|(r, _, _)| r).collect()
@@ -110,7 +122,12 @@ fn stack() -> BTreeMap<String, Vec<Value>> {
         containers: vec![container(
             "redis",
             "redis:7.2",
-            json!({"ports": [{"containerPort": 6379, "protocol": "TCP", "name": "redis"}]}),
+            // A literal password: no file holds it, so the live workload's
+            // own rule reports it (masked).
+            json!({
+                "ports": [{"containerPort": 6379, "protocol": "TCP", "name": "redis"}],
+                "env": [{"name": "REDIS_PASSWORD", "value": REDIS_PASSWORD}],
+            }),
         )],
     };
     add(&mut o, "pods", objects::statefulset("shop", "redis", 1, &redis));
@@ -319,8 +336,10 @@ fn a_live_cluster_gets_the_same_rule_ids_once_per_controller() {
             "workload-new-privileges-allowed",
             "workload-no-healthcheck",
             "workload-seccomp-unconfined",
+            "workload-secret-in-environment",
         ])
     );
+    assert!(!report.to_string().contains(REDIS_PASSWORD), "the password is masked");
     let debug = rules_for(&report, "Pod/debug-shell/debug-shell");
     assert!(debug.contains("workload-privileged") && debug.contains("workload-host-namespace"), "{debug:?}");
     // A CronJob's run is audited as the CronJob, and needs no health check.

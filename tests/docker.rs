@@ -3,6 +3,16 @@
 //! Images are built locally from busybox-static (nothing can be pulled);
 //! every container and image is removed by ID when a test ends.
 
+// A test crate: a panic here fails a test, it cannot crash a scan.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::unreachable
+)]
+
 mod docker_support;
 mod support;
 

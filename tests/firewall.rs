@@ -3,6 +3,18 @@
 //! namespace reading its ruleset) and a connect scan from the client
 //! namespace on the other end of a veth pair, which must agree.
 
+// A test crate: a panic here fails a test, it cannot crash a scan.
+// unsafe: libc calls std lacks (mkfifo, setns, flock, SO_LINGER).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    unsafe_code
+)]
+
 mod firewall_support;
 
 use std::time::{Duration, Instant};

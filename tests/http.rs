@@ -3,6 +3,18 @@
 //! redirect, security headers and cookies, and the faults a server can
 //! throw at a client (redirect loop, a gigabyte body, nothing listening).
 
+// A test crate: a panic here fails a test, it cannot crash a scan.
+// unsafe: libc calls std lacks (mkfifo, setns, flock, SO_LINGER).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    unsafe_code
+)]
+
 mod support;
 mod tls_support;
 

@@ -5,6 +5,16 @@
 //! and over-size files; stable identities across machines and old
 //! baselines; and no report format or log line ever contains a raw secret.
 
+// A test crate: a panic here fails a test, it cannot crash a scan.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::unreachable
+)]
+
 mod secrets_support;
 mod support;
 
@@ -237,6 +247,36 @@ fn real_private_keys_in_every_format_are_found() {
             "signing.asc"
         ]
     );
+}
+
+/// A kubeconfig embeds the client's private key as base64 text
+/// (`client-key-data`), which no pattern sees until it is decoded; the
+/// certificates beside it are public.
+#[test]
+fn a_kubeconfigs_embedded_client_key_is_found_and_its_certificates_are_not() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let sh = |cmd: &str| {
+        let out = std::process::Command::new("sh").arg("-c").arg(cmd).current_dir(d).output().expect("sh runs");
+        assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let key = sh("openssl ecparam -name prime256v1 -genkey -noout | base64 -w0");
+    let cert = sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout /dev/null -subj /CN=ci -days 1 | base64 -w0");
+    write(
+        d,
+        "clusters/staging/kubeconfig.yaml",
+        &format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: staging\n  cluster:\n    server: https://10.0.0.1:6443\n    certificate-authority-data: {cert}\ncontexts:\n- name: ci@staging\n  context:\n    cluster: staging\n    user: ci\ncurrent-context: ci@staging\nusers:\n- name: ci\n  user:\n    client-certificate-data: {cert}\n    client-key-data: {key}\n"
+        ),
+    );
+    let (_code, report) = scan_json(d, &["."]);
+    let found: Vec<(String, u64)> = secret_findings(&report)
+        .iter()
+        .map(|f| (text(&f["rule_id"]), f["location"]["line"].as_u64().unwrap_or(0)))
+        .collect();
+    assert_eq!(found, vec![("secret-private-key".to_string(), 18)]);
+    assert!(!report.to_string().contains(&key[..40]), "the key's text is never shown");
 }
 
 /// One producer per location: the file scan owns every value written in a

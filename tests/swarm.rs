@@ -10,6 +10,18 @@
 //! their containers stay on the default bridge and their scans filter on
 //! their own labels.
 
+// A test crate: a panic here fails a test, it cannot crash a scan.
+// unsafe: libc calls std lacks (mkfifo, setns, flock, SO_LINGER).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    unsafe_code
+)]
+
 mod docker_support;
 mod support;
 

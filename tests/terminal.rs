@@ -2,6 +2,16 @@
 //! cannot inject control sequences, and errors are visible on stderr even
 //! when stdout carries a machine format.
 
+// A test crate: a panic here fails a test, it cannot crash a scan.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::unreachable
+)]
+
 mod support;
 
 /// A service name carrying an OSC title change, a screen clear and a

@@ -4,6 +4,18 @@
 //! only for SSLv3 (Debian's OpenSSL has none), a tarpit, a reset and an
 //! oversized record. Everything listens on 127.0.0.1.
 
+// A test crate: a panic here fails a test, it cannot crash a scan.
+// unsafe: libc calls std lacks (mkfifo, setns, flock, SO_LINGER).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    unsafe_code
+)]
+
 mod support;
 mod tls_support;
 

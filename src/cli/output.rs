@@ -77,6 +77,7 @@ fn writer_pid(name: &str) -> Option<u32> {
 }
 
 #[cfg(unix)]
+#[allow(unsafe_code, reason = "kill(pid, 0): std cannot ask whether another process exists")]
 fn process_alive(pid: u32) -> bool {
     let Ok(pid) = libc::pid_t::try_from(pid) else {
         return false;

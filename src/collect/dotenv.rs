@@ -68,10 +68,8 @@ pub fn parse(text: &str) -> (Vec<Entry>, Vec<LineError>) {
             }
             _ => {
                 // An unquoted value ends at ` #` (an inline comment).
-                let value = match rest.find(" #") {
-                    Some(i) => &rest[..i],
-                    None => rest,
-                };
+                let value = rest.split_once(" #").map_or(rest, |(value, _comment)| value);
+
                 (value.trim_end().to_string(), false)
             }
         };

@@ -133,6 +133,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(unsafe_code, reason = "mkfifo(3) has no std wrapper")]
     fn devices_fifos_and_symlinks_to_them_are_refused_without_reading() {
         let dir = tempfile::tempdir().unwrap();
         let zero = dir.path().join("zero");

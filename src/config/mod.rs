@@ -181,9 +181,12 @@ impl TargetLines {
     }
 }
 
-/// 1-based line and column of a byte offset.
+/// 1-based line and column of a byte offset; an offset inside a character
+/// counts as that character's start.
 pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
-    let before = &text[..offset.min(text.len())];
+    let end = (0..=offset.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+    let before = text.get(..end).unwrap_or_default();
+
     let line = before.matches('\n').count() as u32 + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
     (line, col)
@@ -192,6 +195,14 @@ pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_col_of_an_offset_inside_a_character_does_not_panic() {
+        // `é` is two bytes and `€` three: offset 4 is inside the `€` on line 2.
+        assert_eq!(line_col("é\n€x", 4), (2, 1));
+        assert_eq!(line_col("é\n€x", 6), (2, 2));
+        assert_eq!(line_col("ab", 99), (1, 3));
+    }
 
     #[test]
     fn unknown_keys_name_the_line() {

@@ -39,10 +39,12 @@ impl ImageRef {
         // A colon after the last slash separates the tag; one before it is a
         // registry port (`registry:5000/app`).
         let last_slash = name.rfind('/').map_or(0, |i| i + 1);
-        let (path, tag) = match name[last_slash..].rfind(':') {
-            Some(i) => (&name[..last_slash + i], Some(name[last_slash + i + 1..].to_string())),
+        let colon = name.get(last_slash..).and_then(|last| last.rfind(':')).map(|i| last_slash + i);
+        let (path, tag) = match colon.and_then(|at| name.split_at_checked(at)) {
+            Some((path, tag)) => (path, Some(tag.strip_prefix(':').unwrap_or(tag).to_string())),
             None => (name, None),
         };
+
         let (registry, repository) = match path.split_once('/') {
             Some((first, rest)) if first.contains('.') || first.contains(':') || first == "localhost" => {
                 (Some(first.to_string()), rest.to_string())

@@ -56,6 +56,10 @@ pub struct Workload {
     pub labels: BTreeMap<String, String>,
     /// Only for running containers: what the daemon reports about them now.
     pub runtime: Option<Runtime>,
+    /// Read from a live API (a running container, a Swarm service, a pod of
+    /// a cluster) rather than from a file: no file scan sees its values, so
+    /// its own rules must report a literal secret in its environment.
+    pub live: bool,
     /// What the workload is for, judged from its image (see `facts::role`).
     pub role: Role,
     /// Deployed together with a reverse proxy, so its ports are meant to be

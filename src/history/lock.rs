@@ -85,6 +85,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(unsafe_code, reason = "mkfifo(3) has no std wrapper")]
     fn a_fifo_in_place_of_the_lock_is_refused_without_hanging() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(LOCK_FILE);

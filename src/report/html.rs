@@ -55,9 +55,9 @@ fn seal(html: String) -> anyhow::Result<String> {
 }
 
 fn element_body<'a>(html: &'a str, open: &str, close: &str) -> Option<&'a str> {
-    let start = html.find(open)? + open.len();
-    let len = html[start..].find(close)?;
-    Some(&html[start..start + len])
+    let (_, after_open) = html.split_once(open)?;
+    let (body, _) = after_open.split_once(close)?;
+    Some(body)
 }
 
 /// `sha256-<base64>` as CSP expects it.

@@ -126,7 +126,7 @@ fn rule_descriptor(rule: &RuleInfo) -> Value {
         }
     });
     if let Some(uri) = rule.references.iter().find(|r| r.starts_with("https://") || r.starts_with("http://")) {
-        descriptor["helpUri"] = json!(uri);
+        set(&mut descriptor, "helpUri", json!(uri));
     }
     descriptor
 }
@@ -205,17 +205,17 @@ fn result(report: &Report, index: Option<usize>, had_baseline: bool, f: &Finding
         "properties": finding_properties(f),
     });
     if let Some(index) = index {
-        result["ruleIndex"] = json!(index);
+        set(&mut result, "ruleIndex", json!(index));
     }
     if let Some(s) = &f.suppression {
         let mut suppression = json!({ "kind": "external", "status": "accepted", "justification": s.reason });
-        suppression["properties"] = json!({ "source": s.source, "expires": s.expires });
-        result["suppressions"] = json!([suppression]);
+        set(&mut suppression, "properties", json!({ "source": s.source, "expires": s.expires }));
+        set(&mut result, "suppressions", json!([suppression]));
     } else if f.suppressed {
-        result["suppressions"] = json!([{ "kind": "external", "status": "accepted" }]);
+        set(&mut result, "suppressions", json!([{ "kind": "external", "status": "accepted" }]));
     }
     if had_baseline {
-        result["baselineState"] = json!(if f.baseline { "unchanged" } else { "new" });
+        set(&mut result, "baselineState", json!(if f.baseline { "unchanged" } else { "new" }));
     }
     result
 }
@@ -272,7 +272,7 @@ fn fallback_location(report: &Report) -> Value {
 pub fn physical_location(location: &Location) -> Value {
     let mut region = json!({ "startLine": location.line.unwrap_or(1).max(1) });
     if let (Some(_), Some(col)) = (location.line, location.column) {
-        region["startColumn"] = json!(col.max(1));
+        set(&mut region, "startColumn", json!(col.max(1)));
     }
     json!({ "artifactLocation": artifact_location(&location.path), "region": region })
 }
@@ -344,7 +344,7 @@ fn invocation(report: &Report) -> Value {
                 "descriptor": { "id": n.kind },
             });
             if let Some(source) = &n.source {
-                v["properties"] = json!({ "source": source });
+                set(&mut v, "properties", json!({ "source": source }));
             }
             v
         })
@@ -367,9 +367,17 @@ fn error_notification(e: &ScanError) -> Value {
         "properties": { "source": e.source, "target": e.target, "kind": e.kind },
     });
     if let Some(loc) = e.location.as_ref().filter(|l| is_file(l)) {
-        v["locations"] = json!([{ "physicalLocation": physical_location(loc) }]);
+        set(&mut v, "locations", json!([{ "physicalLocation": physical_location(loc) }]));
     }
     v
+}
+
+/// Adds `key` to a JSON object. Every value this module extends is built by
+/// `json!({...})` as an object; `value[key] = ...` would panic on any other.
+fn set(object: &mut Value, key: &str, value: Value) {
+    if let Some(map) = object.as_object_mut() {
+        map.insert(key.to_string(), value);
+    }
 }
 
 #[cfg(test)]

@@ -139,7 +139,9 @@ impl Engine {
         }
         for (rule, index) in rules {
             let Logic::Expression(checks) = &rule.logic else { continue };
-            let check = &checks[*index];
+            // `index` was taken from this rule's own checks when it was indexed.
+            let Some(check) = checks.get(*index) else { continue };
+
             match run_check(check, &ctx) {
                 Ok(hits) => {
                     findings.extend(hits.into_iter().map(|hit| make_finding(rule, check_field(check), fact, hit)))

@@ -148,7 +148,7 @@ pub fn load_rule_source(path: &str, text: &str) -> Result<Rule, ScanError> {
         text.lines()
             .position(|l| {
                 let t = l.trim_start();
-                t.starts_with(key) && t[key.len()..].trim_start().starts_with(['=', ']'])
+                t.strip_prefix(key).is_some_and(|after| after.trim_start().starts_with(['=', ']']))
             })
             .map_or(1, |i| i as u32 + 1)
     };

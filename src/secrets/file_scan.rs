@@ -70,6 +70,9 @@ impl Matcher {
         if file.format == Format::Dockerfile {
             self.legacy_env(text, file.test_data, &mut structural, &mut covered);
         }
+        if file.format == Format::Yaml && memchr::memmem::find(text, b"client-key-data").is_some() {
+            self.kubeconfig_keys(text, file.test_data, &mut structural, &mut covered);
+        }
         covered.sort_unstable();
         raw.retain(|c| !overlaps(&covered, c.start, c.end));
 
@@ -102,6 +105,47 @@ impl Matcher {
             if let Some(best) = self.classify_stored_secret(&entry.key, &value, test_data).into_iter().next() {
                 let candidate = placed(best, entry.value_start, entry.value_end, &entry.key);
                 out.push(Structural { candidate, encoding });
+            }
+        }
+    }
+
+    /// A kubeconfig's `client-key-data:` is a base64-encoded PEM private key:
+    /// no pattern sees a key in its base64 text, so it is decoded first. The
+    /// certificates beside it (`client-certificate-data`,
+    /// `certificate-authority-data`) are public and left alone.
+    fn kubeconfig_keys(
+        &self,
+        text: &[u8],
+        test_data: bool,
+        out: &mut Vec<Structural>,
+        covered: &mut Vec<(usize, usize)>,
+    ) {
+        const KEY: &str = "client-key-data:";
+        let mut start = 0;
+        while start < text.len() {
+            let end = line_end(text, start);
+            let line = std::str::from_utf8(text.get(start..end).unwrap_or_default()).unwrap_or("");
+            let line_start = start;
+            start = end + 1;
+            let Some(at) = line.find(KEY) else { continue };
+            let Some(rest) = line.get(at + KEY.len()..) else { continue };
+            let value = rest.trim();
+            let value = value.trim_matches(|c| c == '"' || c == '\'');
+            if value.is_empty() {
+                continue;
+            }
+            let Some(decoded) = decode_base64(value) else { continue };
+            if !decoded.contains("PRIVATE KEY") {
+                continue;
+            }
+            let Some(col) = line.rfind(value) else { continue };
+            let value_start = line_start + col;
+            if let Some(best) = self.classify_stored_secret("client-key-data", &decoded, test_data).into_iter().next() {
+                covered.push((value_start, value_start + value.len()));
+                out.push(Structural {
+                    candidate: placed(best, value_start, value_start + value.len(), "client-key-data"),
+                    encoding: Some("base64"),
+                });
             }
         }
     }

@@ -240,8 +240,12 @@ pub fn entropy(value: &str) -> f64 {
     }
     let mut counts = [0u32; 256];
     for &b in bytes {
-        counts[b as usize] += 1;
+        // 256 counters: every byte value has one.
+        if let Some(count) = counts.get_mut(usize::from(b)) {
+            *count += 1;
+        }
     }
+
     let len = bytes.len() as f64;
     counts.iter().filter(|&&c| c > 0).map(|&c| c as f64 / len).map(|p| -p * p.log2()).sum()
 }

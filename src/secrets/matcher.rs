@@ -127,8 +127,9 @@ impl Matcher {
                 file_rules.push(index);
             }
             for kw in &spec.keywords {
-                match keywords.iter().position(|k| k == kw) {
-                    Some(i) => keyword_rules[i].push(index),
+                // `keywords` and `keyword_rules` grow together, one entry each.
+                match keywords.iter().position(|k| k == kw).and_then(|i| keyword_rules.get_mut(i)) {
+                    Some(rules) => rules.push(index),
                     None => {
                         keywords.push(kw.clone());
                         keyword_rules.push(vec![index]);
@@ -184,20 +185,25 @@ impl Matcher {
                 if !m.applies(file) {
                     continue;
                 }
+                // Both lists have one entry per rule.
+                let (Some(window), Some(line)) = (window_done.get_mut(rule), line_done.get_mut(rule)) else {
+                    continue;
+                };
                 let (from, to) = if m.multiline {
-                    if at < window_done[rule] {
+                    if at < *window {
                         continue;
                     }
                     let to = (at + MULTILINE_WINDOW).min(text.len());
-                    window_done[rule] = to;
+                    *window = to;
                     (cur_start, to)
                 } else {
-                    if line_done[rule] == cur_start {
+                    if *line == cur_start {
                         continue;
                     }
-                    line_done[rule] = cur_start;
+                    *line = cur_start;
                     (cur_start, cur_end)
                 };
+
                 m.find(rule, text, from, to, file, &mut out);
             }
         }

@@ -211,13 +211,14 @@ pub fn role(key: &str) -> KeyRole {
         return KeyRole::TestData;
     }
     // `existingSecret`, `tlsSecret`: the name of a Secret object.
-    if words.len() > 1 && last.starts_with("secret") && REFERENCE_QUALIFIERS.contains(&words[0].as_str()) {
-        return KeyRole::Naming;
+    if let [first, _, ..] = words.as_slice() {
+        if last.starts_with("secret") && REFERENCE_QUALIFIERS.contains(&first.as_str()) {
+            return KeyRole::Naming;
+        }
     }
     // `passwordKey`, `userPasswordKey`: which key of a Secret holds it.
-    if words.len() > 1 && (last == "key" || last == "keys") {
-        let before = &words[words.len() - 2];
-        if PASSWORD_WORDS.contains(&before.as_str()) {
+    if let [.., before, _] = words.as_slice() {
+        if (last == "key" || last == "keys") && PASSWORD_WORDS.contains(&before.as_str()) {
             return KeyRole::Naming;
         }
     }

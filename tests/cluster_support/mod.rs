@@ -7,6 +7,17 @@
 //! examples in the Kubernetes API reference. Everything on the client side is
 //! real: kube-rs, the kubeconfig loader, TLS verified against a CA made with
 //! the openssl CLI, the bearer token.
+
+// Test support: a panic here fails a test, it cannot crash a scan. Allowed here
+// as well as in each test crate, so any crate can include this module.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::unreachable
+)]
 #![allow(dead_code)]
 
 pub mod apiserver;

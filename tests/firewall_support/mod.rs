@@ -3,6 +3,19 @@
 //! joined to it by a veth pair, from which the scan runs. Everything is
 //! created with unique names per test and deleted on drop (also when the
 //! test panics); no traffic leaves the namespaces the test made.
+
+// Test support: a panic here fails a test, it cannot crash a scan. Allowed here
+// as well as in each test crate, so any crate can include this module.
+// unsafe: libc calls std lacks (setns, SO_LINGER).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    unsafe_code
+)]
 #![allow(dead_code)]
 
 use std::io::Write as _;

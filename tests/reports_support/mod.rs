@@ -1,5 +1,16 @@
 //! Helpers for the report, CLI and gate tests: fixture reports, schema
 //! validation, a headless Chromium runner and small scan folders.
+
+// Test support: a panic here fails a test, it cannot crash a scan. Allowed here
+// as well as in each test crate, so any crate can include this module.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::unreachable
+)]
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};

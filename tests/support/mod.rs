@@ -1,4 +1,15 @@
 //! Helpers shared by the integration tests.
+
+// Test support: a panic here fails a test, it cannot crash a scan. Allowed here
+// as well as in each test crate, so any crate can include this module.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::unreachable
+)]
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};

@@ -3,6 +3,19 @@
 //! free loopback ports and killed when their guard drops. The few fake peers
 //! here exist only for what no real server can be made to do (each says
 //! why).
+
+// Test support: a panic here fails a test, it cannot crash a scan. Allowed here
+// as well as in each test crate, so any crate can include this module.
+// unsafe: libc calls std lacks (setns, SO_LINGER).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    unsafe_code
+)]
 #![allow(dead_code)]
 
 use std::io::{Read, Write};

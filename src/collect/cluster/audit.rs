@@ -65,9 +65,9 @@ pub async fn audit(target: Target, ctx: &CollectContext<'_>, progress: &dyn Prog
     let only = (!cfg.namespaces.is_empty()).then(|| cfg.namespaces.clone());
     let scope = Scope { only: only.clone(), known: namespace_labels.keys().filter(|n| wanted(n)).cloned().collect() };
     let mut outcomes = vec![ns_outcome];
-    if only.is_some() {
+    if let (Some(_), Some(first)) = (&only, outcomes.first_mut()) {
         // Listing namespaces is not needed when the config names them.
-        outcomes[0].errors.clear();
+        first.errors.clear();
     }
 
     let mut owned_by: Vec<(&'static str, ObjectMeta)> = Vec::new();

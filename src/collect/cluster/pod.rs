@@ -177,7 +177,7 @@ fn workload(
         platform: Platform::Kubernetes,
         image: c.image.map(ImageRef::parse),
         build_dockerfile: None,
-        user: user(sc, pod_sc.and_then(|p| p.run_as_user), pod_sc.and_then(|p| p.run_as_non_root), c.image.as_deref()),
+        user: user(sc, pod_sc.and_then(|p| p.run_as_user), pod_sc.and_then(|p| p.run_as_non_root), c.image),
         capabilities,
         read_only_rootfs: sc.and_then(|s| s.read_only_root_filesystem).unwrap_or(false),
         privileged,
@@ -203,6 +203,7 @@ fn workload(
         networks: Vec::new(),
         labels: labels.clone(),
         runtime: None,
+        live: true,
         ..Workload::default()
     }
 }

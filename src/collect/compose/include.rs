@@ -56,7 +56,8 @@ pub fn import(a: &mut Assembler<'_>, root: &mut Val, env: &Interpolator, depth: 
             continue;
         };
         if let Some(pos) = a.stack.iter().position(|k| *k == key(&main.path)) {
-            let cycle: Vec<String> = a.stack[pos..].iter().map(|p| p.display().to_string()).collect();
+            let cycle: Vec<String> = a.stack.iter().skip(pos).map(|p| p.display().to_string()).collect();
+
             a.problem(item, format!("include cycle: {} includes {} again", cycle.join(" → "), main.display));
             continue;
         }

@@ -33,36 +33,46 @@ impl Interpolator {
         }
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
-        while let Some(pos) = rest.find('$') {
-            out.push_str(&rest[..pos]);
-            let after = &rest[pos + 1..];
+        while let Some((before, after)) = rest.split_once('$') {
+            out.push_str(before);
             if let Some(stripped) = after.strip_prefix('$') {
                 // `$$` is a literal dollar.
                 out.push('$');
                 rest = stripped;
             } else if let Some(body) = after.strip_prefix('{') {
-                let Some(end) = matching_brace(body) else {
-                    out.push_str(&rest[pos..]);
+                // `matching_brace` gives the index of an ASCII `}`, so both
+                // halves exist; an unmatched brace leaves the rest as written.
+                let split = matching_brace(body).and_then(|end| Some((body.get(..end)?, body.get(end + 1..)?)));
+                let Some((expr, tail)) = split else {
+                    out.push('$');
+                    out.push_str(after);
                     return out;
                 };
-                let expr = &body[..end];
                 // Defaults nest (`${A:-${B:-x}}`); past the limit the
                 // expression is left as written, i.e. unresolved.
                 let expanded = if depth < MAX_NESTING { self.expand(expr, depth) } else { None };
                 match expanded {
                     Some(v) => out.push_str(&v),
-                    None => out.push_str(&rest[pos..pos + end + 3]),
+                    None => {
+                        out.push_str("${");
+                        out.push_str(expr);
+                        out.push('}');
+                    }
                 }
-                rest = &body[end + 1..];
+                rest = tail;
             } else {
-                let len = name_len(after);
-                match self.vars.get(&after[..len]) {
-                    Some(v) if len > 0 => out.push_str(v),
-                    _ => out.push_str(&rest[pos..pos + 1 + len]),
+                let (name, tail) = after.split_at_checked(name_len(after)).unwrap_or(("", after));
+                match self.vars.get(name) {
+                    Some(v) if !name.is_empty() => out.push_str(v),
+                    _ => {
+                        out.push('$');
+                        out.push_str(name);
+                    }
                 }
-                rest = &after[len..];
+                rest = tail;
             }
         }
+
         out.push_str(rest);
         out
     }
@@ -115,8 +125,8 @@ fn matching_brace(body: &str) -> Option<usize> {
 pub fn has_reference(raw: &str) -> bool {
     let bytes = raw.as_bytes();
     let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'$' {
+    while let Some(&b) = bytes.get(i) {
+        if b == b'$' {
             match bytes.get(i + 1) {
                 Some(b'$') => i += 2,
                 Some(c) if *c == b'{' || c.is_ascii_alphabetic() || *c == b'_' => return true,
@@ -145,6 +155,15 @@ mod tests {
         assert_eq!(env.interpolate("$$HOME"), "$HOME");
         assert!(has_reference("${REDIS_PASSWORD}") && has_reference("pre$X"));
         assert!(!has_reference("pa$$word") && !has_reference("cost: 5$"));
+    }
+
+    #[test]
+    fn non_ascii_and_unterminated_text_is_kept_as_written() {
+        let env = Interpolator::new([("TAG".to_string(), "7.2".to_string())].into());
+        assert_eq!(env.interpolate("é$TAGé${TAG}é"), "é7.2é7.2é");
+        assert_eq!(env.interpolate("é$é$"), "é$é$");
+        assert_eq!(env.interpolate("x:${TAG"), "x:${TAG");
+        assert_eq!(env.interpolate("${UNSETé}"), "${UNSETé}");
     }
 
     #[test]

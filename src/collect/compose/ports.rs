@@ -26,13 +26,12 @@ pub fn short(text: &str) -> Result<PortBinding, String> {
         let after = after.strip_prefix(':').ok_or_else(|| format!("expected `:` after the address in {text:?}"))?;
         (Some(ip.to_string()), after.to_string())
     } else {
-        let parts: Vec<&str> = spec.split(':').collect();
-        match parts.len() {
-            1 | 2 => (None, spec.to_string()),
-            3 => (Some(parts[0].to_string()), format!("{}:{}", parts[1], parts[2])),
-            // An IPv6 address written without brackets: the last two parts
-            // are the ports.
-            n => (Some(parts[..n - 2].join(":")), format!("{}:{}", parts[n - 2], parts[n - 1])),
+        // The last two `:`-separated parts are the ports; whatever is before
+        // them is the address (an IPv6 one when written without brackets).
+        let mut ports = spec.rsplitn(3, ':');
+        match (ports.next(), ports.next(), ports.next()) {
+            (Some(container), Some(host), Some(ip)) => (Some(ip.to_string()), format!("{host}:{container}")),
+            _ => (None, spec.to_string()),
         }
     };
     let (host_port, container_port) = match rest.split_once(':') {
@@ -99,6 +98,9 @@ mod tests {
         assert_eq!(p("8080-8081:80-81/udp"), (None, s("8080-8081"), "80-81".into(), "udp".into(), true));
         assert_eq!(p("[::1]:9229:9229"), (s("::1"), s("9229"), "9229".into(), "tcp".into(), false));
         assert_eq!(p("0.0.0.0:443:443"), (s("0.0.0.0"), s("443"), "443".into(), "tcp".into(), true));
+        // An IPv6 address without brackets: the last two parts are the ports.
+        assert_eq!(p("fe80::1:8080:80"), (s("fe80::1"), s("8080"), "80".into(), "tcp".into(), false));
+
         assert!(short("http").is_err());
         assert!(short("99999:1").is_err());
     }

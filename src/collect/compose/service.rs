@@ -78,7 +78,9 @@ pub fn service_facts(input: ServiceInput<'_>, problems: &mut Vec<Problem>, skipp
                     match item.as_str() {
                         Some(c) => {
                             let cap = Capabilities::normalise(c);
-                            l.set(&format!("capabilities.{}.{cap}", &key[4..]), item);
+                            let side = key.strip_prefix("cap_").unwrap_or(key);
+                            l.set(&format!("capabilities.{side}.{cap}"), item);
+
                             out.push(cap);
                         }
                         None => err(item, format!("{key} entries must be capability names")),

@@ -62,13 +62,10 @@ impl ConfigText {
 /// A quoted array item containing `=` (`"verification=abc",`) is not one.
 fn key_of(trimmed: &str) -> Option<&str> {
     let (key, rest) = match trimmed.chars().next()? {
-        q @ ('"' | '\'') => {
-            let end = trimmed[1..].find(q)? + 1;
-            (&trimmed[1..end], &trimmed[end + 1..])
-        }
+        q @ ('"' | '\'') => trimmed.get(1..)?.split_once(q)?,
         _ => {
             let end = trimmed.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))?;
-            (&trimmed[..end], &trimmed[end..])
+            trimmed.split_at_checked(end)?
         }
     };
     (!key.is_empty() && rest.trim_start().starts_with('=')).then_some(key)

@@ -93,15 +93,16 @@ fn parse_term(raw: &str) -> Result<SpfTerm, String> {
             });
         }
     }
-    let (qualifier, rest) = match raw.chars().next() {
-        Some(q @ ('+' | '-' | '~' | '?')) => (q.to_string(), &raw[1..]),
-        _ => ("+".to_string(), raw),
+    let (qualifier, rest) = match raw.strip_prefix(['+', '-', '~', '?']) {
+        Some(rest) => (raw.chars().next().map(String::from).unwrap_or_default(), rest),
+        None => ("+".to_string(), raw),
     };
-    let (name, value) = match rest.find([':', '/']) {
-        Some(i) if rest.as_bytes()[i] == b':' => (&rest[..i], Some(rest[i + 1..].to_string())),
-        Some(i) => (&rest[..i], Some(rest[i..].to_string())),
+    // `name:value` drops the colon, `name/len` keeps the slash in the value.
+    let (name, value) = match rest.find([':', '/']).and_then(|i| rest.split_at_checked(i)) {
+        Some((name, tail)) => (name, Some(tail.strip_prefix(':').unwrap_or(tail).to_string())),
         None => (rest, None),
     };
+
     let mechanism = name.to_ascii_lowercase();
     let known = matches!(mechanism.as_str(), "all" | "include" | "a" | "mx" | "ptr" | "ip4" | "ip6" | "exists");
     if !known {

@@ -127,6 +127,7 @@ pub fn workload(o: &Observed<'_>, detector: &Detector) -> Workload {
         cgroup_parent: hc.cgroup_parent.clone().filter(|p| !p.is_empty()),
         networks,
         labels: config.labels.clone().unwrap_or_default().into_iter().collect::<BTreeMap<_, _>>(),
+        live: true,
         runtime: Some(Runtime {
             container_id: o.inspect.id.clone().unwrap_or_default(),
             status: state.and_then(|s| s.status).map(|s| s.to_string()).unwrap_or_default(),
@@ -234,11 +235,11 @@ fn ports(hc: &HostConfig, exposed: &[String], host_network: bool) -> Vec<PortBin
         return out;
     }
     let bindings = hc.port_bindings.clone().unwrap_or_default();
-    let mut keys: Vec<&String> = bindings.keys().collect();
-    keys.sort();
-    for key in keys {
+    let mut sorted: Vec<_> = bindings.iter().collect();
+    sorted.sort_by_key(|(key, _)| *key);
+    for (key, list) in sorted {
         let (port, protocol) = split(key);
-        for b in bindings[key].as_deref().unwrap_or_default() {
+        for b in list.as_deref().unwrap_or_default() {
             let host_ip = b.host_ip.clone().filter(|ip| !ip.is_empty());
             out.push(PortBinding {
                 all_interfaces: PortBinding::is_all_interfaces(host_ip.as_deref()),

@@ -16,10 +16,11 @@ pub fn parse(opts: &[String]) -> SecurityOpts {
     let mut labels = Vec::new();
     for opt in opts {
         let opt = opt.trim();
-        let (key, value) = match opt.find(['=', ':']) {
-            Some(i) => (&opt[..i], Some(opt[i + 1..].trim())),
+        let (key, value) = match opt.split_once(['=', ':']) {
+            Some((key, value)) => (key, Some(value.trim())),
             None => (opt, None),
         };
+
         match key {
             "no-new-privileges" => out.no_new_privileges = value.is_none_or(|v| v.eq_ignore_ascii_case("true")),
             "seccomp" => {

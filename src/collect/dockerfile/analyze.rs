@@ -374,6 +374,8 @@ fn is_archive(source: &str) -> bool {
         .any(|ext| lower.ends_with(ext))
 }
 
+// A constant pattern: `recognises_download_pipes` compiles it, so it cannot fail at run time.
+#[allow(clippy::expect_used)]
 static PIPE_TO_SHELL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)

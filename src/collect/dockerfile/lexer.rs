@@ -38,8 +38,7 @@ pub fn lex(text: &str) -> Lexed {
     let mut out = Lexed { escape: '\\', ..Default::default() };
     let mut i = 0;
     // Parser directives: `# key=value` lines before anything else.
-    while i < lines.len() {
-        let Some((key, value)) = directive(lines[i]) else { break };
+    while let Some((key, value)) = lines.get(i).and_then(|line| directive(line)) {
         if key == "escape" {
             match value.as_str() {
                 "`" => out.escape = '`',
@@ -52,9 +51,9 @@ pub fn lex(text: &str) -> Lexed {
         }
         i += 1;
     }
-    while i < lines.len() {
+    while let Some(line) = lines.get(i) {
         let start = i;
-        let first = lines[i].trim();
+        let first = line.trim();
         i += 1;
         if first.is_empty() || first.starts_with('#') {
             continue;
@@ -70,16 +69,14 @@ pub fn lex(text: &str) -> Lexed {
                     joined.push_str(head);
                     joined.push(' ');
                     // Skip comments and blank lines inside the continuation.
-                    while i < lines.len() && {
-                        let t = lines[i].trim_start();
+                    while lines.get(i).is_some_and(|line| {
+                        let t = line.trim_start();
                         t.starts_with('#') || t.is_empty()
-                    } {
+                    }) {
                         i += 1;
                     }
-                    if i >= lines.len() {
-                        break;
-                    }
-                    current = lines[i].trim_start().to_string();
+                    let Some(next) = lines.get(i) else { break };
+                    current = next.trim_start().to_string();
                     i += 1;
                 }
                 _ => {
@@ -98,9 +95,9 @@ pub fn lex(text: &str) -> Lexed {
             for (delimiter, strip_tabs) in heredoc_markers(&args) {
                 let mut body = String::new();
                 let mut closed = false;
-                while i < lines.len() {
-                    let line = lines[i];
+                while let Some(&line) = lines.get(i) {
                     i += 1;
+
                     let candidate = if strip_tabs { line.trim_start_matches('\t') } else { line };
                     if candidate == delimiter {
                         closed = true;

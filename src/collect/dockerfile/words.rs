@@ -81,15 +81,14 @@ pub fn split_first_word(text: &str) -> (String, &str) {
 pub fn substitute(text: &str, vars: &HashMap<String, String>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(pos) = rest.find('$') {
-        out.push_str(&rest[..pos]);
-        let after = &rest[pos + 1..];
+    while let Some((before, after)) = rest.split_once('$') {
+        out.push_str(before);
         if let Some(body) = after.strip_prefix('{') {
-            let Some(end) = body.find('}') else {
-                out.push_str(&rest[pos..]);
+            let Some((expr, tail)) = body.split_once('}') else {
+                out.push('$');
+                out.push_str(after);
                 return out;
             };
-            let expr = &body[..end];
             let (name, default) = match expr.split_once(":-").or_else(|| expr.split_once('-')) {
                 Some((n, d)) => (n, Some(d)),
                 None => (expr, None),
@@ -97,16 +96,24 @@ pub fn substitute(text: &str, vars: &HashMap<String, String>) -> String {
             match (vars.get(name).filter(|v| !v.is_empty()), default) {
                 (Some(v), _) => out.push_str(v),
                 (None, Some(d)) => out.push_str(d),
-                (None, None) => out.push_str(&rest[pos..pos + 2 + end + 1]),
+                (None, None) => {
+                    out.push_str("${");
+                    out.push_str(expr);
+                    out.push('}');
+                }
             }
-            rest = &body[end + 1..];
+            rest = tail;
         } else {
             let len = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
-            match vars.get(&after[..len]) {
-                Some(v) if len > 0 => out.push_str(v),
-                _ => out.push_str(&rest[pos..pos + 1 + len]),
+            let (name, tail) = after.split_at_checked(len).unwrap_or(("", after));
+            match vars.get(name) {
+                Some(v) if !name.is_empty() => out.push_str(v),
+                _ => {
+                    out.push('$');
+                    out.push_str(name);
+                }
             }
-            rest = &after[len..];
+            rest = tail;
         }
     }
     out.push_str(rest);
@@ -136,5 +143,7 @@ mod tests {
         assert_eq!(substitute("node:${V}-alpine", &vars), "node:20-alpine");
         assert_eq!(substitute("node:$V", &vars), "node:20");
         assert_eq!(substitute("${X:-nginx}:${Y}", &vars), "nginx:${Y}");
+        assert_eq!(substitute("é$Vé${V}é$é", &vars), "é20é20é$é");
+        assert_eq!(substitute("node:${V", &vars), "node:${V");
     }
 }

@@ -142,7 +142,7 @@ fn intervals(ruleset: &Ruleset, pinned: &BTreeSet<u16>) -> Vec<(u16, u16)> {
         add(*p, *p);
     }
     let cuts: Vec<u32> = cuts.into_iter().filter(|c| (1..=65536).contains(c)).collect();
-    cuts.windows(2).map(|w| (w[0] as u16, (w[1] - 1) as u16)).collect()
+    cuts.iter().zip(cuts.iter().skip(1)).map(|(a, b)| (*a as u16, (b - 1) as u16)).collect()
 }
 
 fn decide(eval: &Evaluator<'_>, families: &[Family], a: u16, b: u16, ssh_allowed: &[IpNet]) -> PortDecision {

@@ -119,11 +119,13 @@ impl<'a> Evaluator<'a> {
         self.branches.set(1);
         self.visits.set(0);
         let chains = self.base_chains(hook, family);
-        let mut live = vec![Branch::default()];
-        let mut done = Vec::new();
+        let mut start = Branch::default();
         if chains.is_empty() {
-            live[0].path.push(format!("no {hook} chain: accepted"));
+            start.path.push(format!("no {hook} chain: accepted"));
         }
+        let mut live = vec![start];
+        let mut done = Vec::new();
+
         for (table, chain) in chains {
             let accept_policy = chain.base.as_ref().is_none_or(|b| b.accept_policy);
             let mut next = Vec::new();

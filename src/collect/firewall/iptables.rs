@@ -146,9 +146,11 @@ fn parse_rule(args: &[String]) -> Result<Rule, String> {
     let mut rule = Rule::default();
     let mut i = 0;
     let mut negate = false;
-    let value = |i: usize| args.get(i + 1).cloned().ok_or_else(|| format!("{} needs a value", args[i]));
-    while i < args.len() {
-        let arg = args[i].as_str();
+    let value = |i: usize| {
+        args.get(i + 1).cloned().ok_or_else(|| format!("{} needs a value", args.get(i).map_or("", String::as_str)))
+    };
+    while let Some(arg) = args.get(i) {
+        let arg = arg.as_str();
         match arg {
             "!" => {
                 negate = true;
@@ -236,8 +238,13 @@ fn parse_rule(args: &[String]) -> Result<Rule, String> {
                 // `--limit`, `--mark`...): assumed to match, with its value.
                 // Target options (`--reject-with`, `--log-prefix`) only
                 // shape the verdict.
-                let takes_value = args.get(i + 1).is_some_and(|n| !n.starts_with('-') && n != "!");
-                let text = if takes_value { format!("{opt} {}", args[i + 1]) } else { opt.to_string() };
+                let option_value = args.get(i + 1).filter(|n| !n.starts_with('-') && *n != "!");
+                let takes_value = option_value.is_some();
+                let text = match option_value {
+                    Some(v) => format!("{opt} {v}"),
+                    None => opt.to_string(),
+                };
+
                 let target_option = rule.verdict != Verdict::Continue
                     || matches!(opt, "--reject-with" | "--log-prefix" | "--log-level" | "--set-mark" | "--to-source");
                 if !target_option {

@@ -148,8 +148,7 @@ async fn scan_target(target: &PortScanTarget, declared: Option<&Location>) -> (V
                 ),
             ));
         }
-        if !result.failures.is_empty() {
-            let (port, why) = &result.failures[0];
+        if let Some((port, why)) = result.failures.first() {
             errors.push(target_err(
                 ErrorKind::Io,
                 format!(

@@ -16,6 +16,10 @@
 //! its connect(), local shortages (no descriptors, no ephemeral ports) are
 //! retried with a growing pause, and open sockets close with RST.
 
+// The one module that needs unsafe: raw sockets and epoll through libc (std
+// has neither non-blocking connect nor epoll). Every block has a SAFETY note.
+#![allow(unsafe_code)]
+
 use std::collections::VecDeque;
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpStream};
@@ -189,7 +193,13 @@ impl Engine {
             return Err(io::Error::last_os_error());
         }
         self.seq += 1;
-        self.slots[slot] = Some(Pending { fd, seq: self.seq, port, attempt });
+        let Some(entry) = self.slots.get_mut(slot) else {
+            // Not reachable (the slot was just taken from `free` or pushed);
+            // dropping `fd` closes it, which also takes it out of the set.
+            return Err(io::Error::other("socket slot out of range"));
+        };
+        *entry = Some(Pending { fd, seq: self.seq, port, attempt });
+
         self.in_flight += 1;
         self.deadlines.push_back((Instant::now() + self.timeout, slot, self.seq));
         Ok(())

@@ -56,8 +56,9 @@ fn directives(value: &str) -> Result<Directives, String> {
             return Err(format!("directive {name} appears twice"));
         }
         seen.push(lower.clone());
+        let quoted = val.and_then(|v| v.strip_prefix('"')?.strip_suffix('"'));
         let val = match val {
-            Some(v) if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') => Some(v[1..v.len() - 1].to_string()),
+            Some(_) if quoted.is_some() => quoted.map(str::to_string),
             Some(v) if v.bytes().all(is_token_char) && !v.is_empty() => Some(v.to_string()),
             Some(v) => return Err(format!("value {v:?} of {name} is neither a token nor a quoted string")),
             None => None,
@@ -88,14 +89,16 @@ fn split_outside_quotes(s: &str) -> Vec<&str> {
     for (i, c) in s.char_indices() {
         match c {
             '"' => quoted = !quoted,
+            // `i` is at an ASCII `;`, so both ends are character boundaries.
             ';' if !quoted => {
-                parts.push(&s[start..i]);
+                parts.push(s.get(start..i).unwrap_or_default());
                 start = i + 1;
             }
             _ => {}
         }
     }
-    parts.push(&s[start..]);
+    parts.push(s.get(start..).unwrap_or_default());
+
     parts
 }
 

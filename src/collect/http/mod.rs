@@ -132,7 +132,8 @@ async fn audit(t: &HttpTarget, declared_in: Option<Location>) -> Collected {
         // An error page on the same origin: a path nothing serves.
         let mut missing = https.clone();
         let tag = blake3::hash(t.url.as_bytes()).to_hex();
-        missing.set_path(&format!("/.stackaudit-{}-not-found", &tag[..16]));
+        missing.set_path(&format!("/.stackaudit-{}-not-found", tag.get(..16).unwrap_or_default()));
+
         missing.set_query(None);
         match fetch(&client, &missing).await {
             Ok((f, _)) => fact.error_page = Some(headers::response(f.url.as_str(), f.status, &f.headers)),

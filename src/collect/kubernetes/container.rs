@@ -403,9 +403,6 @@ fn environment(node: &Node, detector: &Detector, b: &mut Builder<'_>) -> Vec<Env
 /// `$(OTHER_VAR)`: Kubernetes expands it from the container's other
 /// variables, so the value lives elsewhere.
 fn is_dependent_variable(value: &str) -> bool {
-    let v = value.trim();
-    v.starts_with("$(")
-        && v.ends_with(')')
-        && v.len() > 3
-        && v[2..v.len() - 1].chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    let name = value.trim().strip_prefix("$(").and_then(|v| v.strip_suffix(')'));
+    name.is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
 }

@@ -159,5 +159,6 @@ fn is_reference(value: &str) -> bool {
     let v = value.trim();
     (v.starts_with("${") && v.ends_with('}'))
         || (v.starts_with("{{") && v.ends_with("}}"))
-        || (v.starts_with('$') && v.len() > 1 && v[1..].chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        || v.strip_prefix('$')
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
 }

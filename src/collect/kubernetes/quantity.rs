@@ -28,7 +28,8 @@ pub fn parse(text: &str) -> Option<f64> {
         "T" => 1e12,
         "P" => 1e15,
         "E" => 1e18,
-        exp if exp.starts_with(['e', 'E']) => 10f64.powi(exp[1..].parse::<i32>().ok()?),
+        exp if exp.starts_with(['e', 'E']) => 10f64.powi(exp.get(1..)?.parse::<i32>().ok()?),
+
         _ => return None,
     };
     let result = value * multiplier;

@@ -176,10 +176,18 @@ fn trust(chain: &[Vec<u8>], leaf: &Parsed, name: &str, roots: &Arc<RootCertStore
         Err(e) => return (false, Some(format!("no trust anchors to check against ({e})"))),
     };
     let certs: Vec<CertificateDer<'_>> = chain.iter().map(|c| CertificateDer::from(c.as_slice())).collect();
-    let server_name = ServerName::try_from(name.to_string())
-        .unwrap_or_else(|_| ServerName::try_from("invalid.invalid").expect("static name is valid"));
+    // A name that is not a DNS name still gets its path checked: the
+    // stand-in fails only the name check, which comes after the path.
+    let server_name = match ServerName::try_from(name.to_string()).or_else(|_| ServerName::try_from("invalid.invalid"))
+    {
+        Ok(n) => n,
+        Err(e) => return (false, Some(format!("cannot check the chain: {e}"))),
+    };
+    let Some((end_entity, intermediates)) = certs.split_first() else {
+        return (false, Some("no certificate".into()));
+    };
     let at = UnixTime::since_unix_epoch(std::time::Duration::from_secs(at.max(0) as u64));
-    match verifier.verify_server_cert(&certs[0], &certs[1..], &server_name, &[], at) {
+    match verifier.verify_server_cert(end_entity, intermediates, &server_name, &[], at) {
         Ok(_) => (true, None),
         // The name is checked after the path, so the path is trusted.
         Err(rustls::Error::InvalidCertificate(

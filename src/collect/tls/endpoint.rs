@@ -95,8 +95,9 @@ pub async fn audit(
             },
             Err(e) => format!("error: {e}"),
         };
-        let suites_found = position.map(|i| enumerations[i].suites.clone()).unwrap_or_default();
-        if let Some(reason) = position.and_then(|i| enumerations[i].incomplete.clone()) {
+        let enumeration = position.and_then(|i| enumerations.get(i));
+        let suites_found = enumeration.map(|e| e.suites.clone()).unwrap_or_default();
+        if let Some(reason) = enumeration.and_then(|e| e.incomplete.clone()) {
             out.error(error(
                 ErrorKind::Timeout,
                 format!("{} cipher suite list is incomplete: {reason}", p.version.name()),

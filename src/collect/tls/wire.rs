@@ -225,17 +225,17 @@ impl Records {
         stream: &mut S,
     ) -> Result<Result<Option<(u8, Vec<u8>)>, std::io::Error>, WireError> {
         loop {
-            if self.buf.len() >= 5 {
-                let kind = self.buf[0];
-                if !(20..=24).contains(&kind) || self.buf[1] != 3 {
+            // Record header: type, version (major, minor), length (2 bytes).
+            if let &[kind, major, _, hi, lo, ref body @ ..] = self.buf.as_slice() {
+                if !(20..=24).contains(&kind) || major != 3 {
                     return Err(WireError::NotTls(preview(&self.buf)));
                 }
-                let len = u16::from_be_bytes([self.buf[3], self.buf[4]]) as usize;
+                let len = u16::from_be_bytes([hi, lo]) as usize;
                 if len > MAX_RECORD {
                     return Err(WireError::Oversized(len));
                 }
-                if self.buf.len() >= 5 + len {
-                    let payload = self.buf[5..5 + len].to_vec();
+                if let Some(payload) = body.get(..len) {
+                    let payload = payload.to_vec();
                     self.buf.drain(..5 + len);
                     return Ok(Ok(Some((kind, payload))));
                 }
@@ -246,11 +246,13 @@ impl Records {
             let mut chunk = [0u8; 16 * 1024];
             match stream.read(&mut chunk).await {
                 Ok(0) if self.buf.is_empty() => return Ok(Ok(None)),
-                Ok(0) if !(20..=24).contains(&self.buf[0]) => return Err(WireError::NotTls(preview(&self.buf))),
+                Ok(0) if self.buf.first().is_some_and(|kind| !(20..=24).contains(kind)) => {
+                    return Err(WireError::NotTls(preview(&self.buf)))
+                }
                 Ok(0) => return Err(WireError::Malformed("connection closed inside a record".into())),
                 Ok(n) => {
                     self.total += n;
-                    self.buf.extend_from_slice(&chunk[..n]);
+                    self.buf.extend_from_slice(chunk.get(..n).unwrap_or(&chunk));
                 }
                 Err(e) => return Ok(Err(e)),
             }
@@ -260,10 +262,11 @@ impl Records {
     /// A complete handshake message (header included) from the reassembly
     /// buffer, if there is one.
     fn take_message(&mut self) -> Result<Option<Vec<u8>>, WireError> {
-        if self.handshake.len() < 4 {
+        // Handshake header: type (1 byte), length (3 bytes).
+        let &[_, a, b, c, ..] = self.handshake.as_slice() else {
             return Ok(None);
-        }
-        let len = u32::from_be_bytes([0, self.handshake[1], self.handshake[2], self.handshake[3]]) as usize;
+        };
+        let len = u32::from_be_bytes([0, a, b, c]) as usize;
         if len > MAX_FLIGHT {
             return Err(WireError::Oversized(len));
         }
@@ -276,7 +279,8 @@ impl Records {
 
 /// The first bytes of a non-TLS answer, printable, for the error message.
 fn preview(bytes: &[u8]) -> String {
-    let head = &bytes[..bytes.len().min(16)];
+    let head = bytes.get(..16).unwrap_or(bytes);
+
     let text: String = head.iter().map(|b| if b.is_ascii_graphic() || *b == b' ' { *b as char } else { '.' }).collect();
     let hex: Vec<String> = head.iter().take(8).map(|b| format!("{b:02x}")).collect();
     format!("bytes {} ({text:?})", hex.join(" "))

@@ -51,10 +51,11 @@ fn ipv6(hex: &str) -> Option<String> {
         return None;
     }
     let mut bytes = [0u8; 16];
-    for word in 0..4 {
+    for (word, chunk) in bytes.chunks_exact_mut(4).enumerate() {
         let value = u32::from_str_radix(hex.get(word * 8..word * 8 + 8)?, 16).ok()?;
-        bytes[word * 4..word * 4 + 4].copy_from_slice(&value.swap_bytes().to_be_bytes());
+        chunk.copy_from_slice(&value.swap_bytes().to_be_bytes());
     }
+
     Some(Ipv6Addr::from(bytes).to_string())
 }
 

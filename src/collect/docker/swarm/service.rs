@@ -101,6 +101,7 @@ pub fn workload(service: &Service, cx: &ServiceContext<'_>) -> Workload {
         networks,
         labels,
         runtime: None,
+        live: true,
         ..Workload::default()
     }
 }

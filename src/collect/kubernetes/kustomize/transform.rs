@@ -132,7 +132,11 @@ pub fn labels(objects: &mut [Rendered], entries: &[&Node], common: Option<&Node>
                 ]);
             }
             for path in targets {
-                let exists = path.len() == 1 || obj.node.path(&path[..path.len() - 1]).is_some();
+                let exists = match path.split_last() {
+                    Some((_, [])) | None => true,
+                    Some((_, parent)) => obj.node.path(parent).is_some(),
+                };
+
                 if !exists {
                     continue;
                 }

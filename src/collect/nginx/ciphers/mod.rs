@@ -66,11 +66,14 @@ fn is_separator(c: char) -> bool {
 
 fn apply_list(list: &str, active: &mut [bool], killed: &mut [bool], level: &mut Option<u8>) {
     for element in list.split(is_separator).filter(|e| !e.is_empty()) {
-        let (op, body) = match element.as_bytes()[0] {
-            b'!' => (Op::Kill, &element[1..]),
-            b'-' => (Op::Delete, &element[1..]),
-            b'+' => (Op::Order, &element[1..]),
-            _ => (Op::Add, element),
+        let (op, body) = if let Some(body) = element.strip_prefix('!') {
+            (Op::Kill, body)
+        } else if let Some(body) = element.strip_prefix('-') {
+            (Op::Delete, body)
+        } else if let Some(body) = element.strip_prefix('+') {
+            (Op::Order, body)
+        } else {
+            (Op::Add, element)
         };
         if let Some(special) = body.strip_prefix('@') {
             if let Some(n) = special.strip_prefix("SECLEVEL=").and_then(|n| n.parse::<u8>().ok()) {
@@ -80,17 +83,18 @@ fn apply_list(list: &str, active: &mut [bool], killed: &mut [bool], level: &mut 
             continue;
         }
         let Some(matches) = selection(body) else { continue };
-        for (i, hit) in matches.into_iter().enumerate() {
+        // One flag per suite in all three lists, in the same order.
+        for ((hit, active), killed) in matches.into_iter().zip(active.iter_mut()).zip(killed.iter_mut()) {
             if !hit {
                 continue;
             }
             match op {
-                Op::Add if !killed[i] => active[i] = true,
+                Op::Add if !*killed => *active = true,
                 Op::Add | Op::Order => {}
-                Op::Delete => active[i] = false,
+                Op::Delete => *active = false,
                 Op::Kill => {
-                    active[i] = false;
-                    killed[i] = true;
+                    *active = false;
+                    *killed = true;
                 }
             }
         }
@@ -198,7 +202,9 @@ fn permitted_at(suite: &Suite, level: u8) -> bool {
     if level == 0 {
         return true;
     }
-    let min_bits = [0, 80, 112, 128, 192, 256][usize::from(level)];
+    // Levels above 5 are clamped when parsed; 5 is the strictest.
+    let min_bits = [0, 80, 112, 128, 192, 256].get(usize::from(level)).copied().unwrap_or(256);
+
     suite.au != Au::Null
         && suite.mac != Mac::Md5
         && suite.strength_bits() >= min_bits
