@@ -443,6 +443,7 @@ impl ser::Serializer for KeySerializer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Serialize;
     use std::sync::Arc;
 
     /// Evaluates `expr` with `x` bound once through cel's own conversion and
