@@ -52,6 +52,11 @@ impl Progress for NoProgress {}
 pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
     let started_at = Utc::now();
     let config = &request.config;
+    // Credentials in configured URLs: every output masks them (logs too,
+    // whatever library writes the line).
+    for url in config.http.iter().map(|h| &h.url).chain(config.docker.hosts.iter().map(|h| &h.uri)) {
+        crate::mask::url_credentials(url).into_iter().for_each(crate::mask::register_secret);
+    }
 
     progress.stage("loading rules");
     let mut rules = RuleSet::builtin();
@@ -79,6 +84,7 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
     let mut findings = Vec::new();
     match Engine::new(&rules, &config.policy) {
         Ok(engine) => {
+            let engine = engine.with_id_root(crate::rules::id_root(&request.paths));
             let (f, e) = engine.evaluate(&collected.facts);
             findings.extend(f);
             errors.extend(e);
@@ -276,13 +282,13 @@ pub fn sort_and_dedupe(findings: &mut Vec<Finding>) {
 fn endpoints(config: &Config) -> Vec<String> {
     let mut out = Vec::new();
     out.extend(config.tls.iter().map(|t| format!("tls://{}", t.target)));
-    out.extend(config.http.iter().map(|h| h.url.clone()));
+    out.extend(config.http.iter().map(|h| crate::mask::redact_urls(&h.url).into_owned()));
     out.extend(config.dns.iter().map(|d| format!("dns:{}", d.domain)));
     if config.docker.enabled {
         if config.docker.hosts.is_empty() {
             out.push("docker:default".into());
         }
-        out.extend(config.docker.hosts.iter().map(|h| format!("docker:{}", h.uri)));
+        out.extend(config.docker.hosts.iter().map(|h| format!("docker:{}", crate::mask::redact_urls(&h.uri))));
     }
     out.extend(config.firewall.scan.iter().map(|s| format!("scan:{}", s.host)));
     if config.kubernetes.enabled {

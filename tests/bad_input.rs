@@ -356,3 +356,144 @@ fn nginx_includes_nested_too_deep() {
     assert!(error.contains("nested deeper than 32 files"), "{error}");
     assert_known_finding_kept(&report);
 }
+
+/// A user rule whose expression would take 10^10 loop steps: nested
+/// comprehensions over `lists.range`.
+const EXPENSIVE_RULE: &str = r#"id = "custom-expensive"
+title = "t"
+severity = "high"
+kind = "nginx_server"
+expression = '''
+lists.range(100000).filter(a, lists.range(100000).exists(b, a * b == -1)).map(a, {"key": string(a)})
+'''
+message = "m {key}"
+rationale = "r"
+remediation = "x"
+
+[[tests]]
+name = "runs"
+expect_keys = []
+fact = { }
+"#;
+
+#[test]
+fn an_expensive_user_rule_is_an_error_naming_it() {
+    let dir = tree_with_a_known_finding();
+    write(dir.path(), "rules/expensive.toml", EXPENSIVE_RULE);
+    std::fs::create_dir(dir.path().join("tree")).unwrap();
+    std::fs::rename(dir.path().join("proxy"), dir.path().join("tree/proxy")).unwrap();
+    let run = run_bounded(dir.path(), &["scan", "--format", "json", "tree", "--rules", "rules"]);
+    let report = run.report();
+    let error = assert_error_naming(&run, &report, "custom-expensive");
+    assert!(error.contains("budget"), "the error says which limit: {error}");
+    assert_known_finding_kept(&report);
+
+    let run = run_bounded(dir.path(), &["rules", "test", "rules"]);
+    assert_eq!(run.code, 2, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(all.contains("custom-expensive") && all.contains("budget"), "{all}");
+}
+
+/// Hundreds of includes of a glob that matches the including files: every
+/// path is a loop or a diamond. Found by the fuzzer: each loop was one
+/// error per path to it, 656 MB of errors before the expansion budget
+/// (which did not count refused includes) ran out.
+#[test]
+fn nginx_includes_of_self_matching_globs() {
+    let dir = tree_with_a_known_finding();
+    let includes = "include conf.d/*.conf;\n".repeat(450);
+    write(dir.path(), "globs/nginx.conf", &format!("events {{}}\nhttp {{\n{includes}}}\n"));
+    for name in ["a", "b", "c"] {
+        write(dir.path(), &format!("globs/conf.d/{name}.conf"), &format!("gzip on;\n{includes}"));
+    }
+    let run = run_bounded(dir.path(), &["scan", "--format", "json", "."]);
+    let report = run.report();
+    let error = assert_error_naming(&run, &report, "globs/nginx.conf");
+    assert!(error.contains("more than 250000 directives"), "{error}");
+    assert_known_finding_kept(&report);
+    let errors = report["errors"].as_array().unwrap().len();
+    assert!(errors < 100, "each loop reported once, not once per path: {errors} errors");
+}
+
+/// A compose file whose one long scalar is referenced by many aliases
+/// (3.9 GB and an abort before the alias byte budget): end to end, an error
+/// naming the file and the limit, the rest of the scan kept.
+#[test]
+fn yaml_scalar_alias_amplification() {
+    let dir = tree_with_a_known_finding();
+    let mut bomb =
+        format!("x-big: &big \"{}\"\nservices:\n  web:\n    image: nginx:1.27.0\n    command:\n", "y".repeat(1 << 20));
+    for _ in 0..4000 {
+        bomb.push_str("      - *big\n");
+    }
+    write(dir.path(), "bomb/compose.yaml", &bomb);
+    let run = run_bounded(dir.path(), &["scan", "--format", "json", "."]);
+    let report = run.report();
+    let error = assert_error_naming(&run, &report, "bomb/compose.yaml");
+    assert!(error.contains("bytes"), "the limit is named: {error}");
+    assert_known_finding_kept(&report);
+}
+
+/// A fake Docker endpoint: no real daemon can be made to stream an endless
+/// body. Every connection gets a 200 whose body never ends, announced with
+/// an enormous Content-Length or as chunks; the writer stops when the
+/// client hangs up.
+fn endless_docker_endpoint(
+    chunked: bool,
+    mut accept: impl FnMut() -> Option<Box<dyn std::io::Write + Send>> + Send + 'static,
+) {
+    use std::io::Write;
+    std::thread::spawn(move || {
+        while let Some(mut conn) = accept() {
+            std::thread::spawn(move || {
+                let head = if chunked {
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        .to_string()
+                } else {
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 999999999999\r\n\r\n"
+                        .to_string()
+                };
+                if conn.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let block = vec![b'a'; 64 * 1024];
+                let chunk = [format!("{:x}\r\n", block.len()).into_bytes(), block.clone(), b"\r\n".to_vec()].concat();
+                let piece = if chunked { &chunk } else { &block };
+                while conn.write_all(piece).is_ok() {}
+            });
+        }
+    });
+}
+
+#[test]
+fn docker_endpoints_that_stream_an_endless_body() {
+    use std::io::Read;
+    let dir = tree_with_a_known_finding();
+    let sock = dir.path().join("fake-docker.sock");
+    let unix = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    endless_docker_endpoint(false, move || {
+        let (mut s, _) = unix.accept().ok()?;
+        // The request head; the answer does not depend on it.
+        let mut buf = [0u8; 4096];
+        let _ = s.read(&mut buf);
+        Some(Box::new(s))
+    });
+    let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = tcp.local_addr().unwrap().port();
+    endless_docker_endpoint(true, move || {
+        let (mut s, _) = tcp.accept().ok()?;
+        let mut buf = [0u8; 4096];
+        let _ = s.read(&mut buf);
+        Some(Box::new(s))
+    });
+    let unix_uri = format!("unix://{}", sock.display());
+    let tcp_uri = format!("tcp://127.0.0.1:{port}");
+    let run = run_bounded(
+        dir.path(),
+        &["scan", ".", "--docker-host", &unix_uri, "--docker-host", &tcp_uri, "--format", "json"],
+    );
+    let report = run.report();
+    assert_error_naming(&run, &report, &unix_uri);
+    assert_error_naming(&run, &report, &tcp_uri);
+    assert_known_finding_kept(&report);
+}

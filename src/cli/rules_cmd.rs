@@ -84,7 +84,7 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<u8> {
             }
             let tests: usize = set.rules.iter().map(|r| r.test_count()).sum();
             println!("{} rules, {} tests, {} failures", set.rules.len(), tests, failures.len());
-            Ok(if broken {
+            Ok(if broken || failures.iter().any(|f| f.broken) {
                 EXIT_ERROR
             } else if failures.is_empty() {
                 0

@@ -77,7 +77,10 @@ fn last_success(report: &Report, output_dir: Option<&Path>, history_dir: Option<
         return Some(report.finished_at.timestamp());
     }
     let from_prom = output_dir
-        .and_then(|d| std::fs::read_to_string(d.join("stackaudit.prom")).ok())
+        .and_then(|d| {
+            crate::collect::text::read_text(&d.join("stackaudit.prom"), crate::collect::text::DEFAULT_MAX_CONFIG_BYTES)
+                .ok()
+        })
         .and_then(|t| crate::report::prom::previous_last_success(&t));
     from_prom.or_else(|| {
         let entries = history::store::list(history_dir?).ok()?;

@@ -26,6 +26,11 @@ pub struct Target {
     /// Tokens that make mutations structural.
     pub dict: &'static [&'static [u8]],
     pub run: fn(&[u8]),
+    /// The default case count is divided by this: targets that write files
+    /// and expand includes cost ten times a pure parser per case, and the
+    /// test suite's fuzz run must stay short on a shared 2-core machine
+    /// (`scripts/fuzz.sh` runs every target for the same time instead).
+    pub cost: u64,
 }
 
 /// Runs one case; a panic becomes the error text.
@@ -51,6 +56,7 @@ pub fn targets() -> Vec<Target> {
             seeds: &["examples/stack/.env.example", "tests/fixtures/compose"],
             inline_seeds: &[b"A=1\nexport B='x y'\nC=\"multi\nline\"\n# c\n"],
             dict: &[b"=", b"\"", b"'", b"export ", b"\n", b"#", b"${", b"}", b"\\"],
+            cost: 1,
             run: |b| {
                 let _ = crate::collect::dotenv::parse(&text(b));
             },
@@ -71,6 +77,7 @@ pub fn targets() -> Vec<Target> {
                 b"*filter\n",
                 b"\"",
             ],
+            cost: 1,
             run: |b| {
                 if let Ok(ruleset) = crate::collect::firewall::iptables::parse(&text(b)) {
                     let _ = crate::collect::firewall::analyze(&ruleset, "fuzz", &crate::config::Policy::default());
@@ -94,6 +101,7 @@ pub fn targets() -> Vec<Target> {
                 b":",
                 b",",
             ],
+            cost: 1,
             run: |b| {
                 if let Ok(ruleset) = crate::collect::firewall::nft_json::parse(&text(b)) {
                     let _ = crate::collect::firewall::analyze(&ruleset, "fuzz", &crate::config::Policy::default());
@@ -117,6 +125,7 @@ pub fn targets() -> Vec<Target> {
                 b"?all",
                 b"%{d}",
             ],
+            cost: 1,
             run: |b| {
                 let record = crate::collect::dns::spf::SpfRecord::parse(&text(b));
                 let _ = (record.all(), record.redirect(), record.direct_lookups(), record.includes().count());
@@ -127,6 +136,7 @@ pub fn targets() -> Vec<Target> {
             seeds: &[],
             inline_seeds: &[b"v=DMARC1; p=reject; sp=none; rua=mailto:d@example.test; pct=50"],
             dict: &[b";", b"=", b"p=", b"sp=", b"v=DMARC1", b" ", b"rua=mailto:"],
+            cost: 1,
             run: |b| {
                 let _ = crate::collect::dns::dmarc::tags(&text(b));
             },
@@ -136,6 +146,7 @@ pub fn targets() -> Vec<Target> {
             seeds: &[],
             inline_seeds: &[b"max-age=31536000; includeSubDomains; preload"],
             dict: &[b";", b"=", b"\"", b"max-age", b"includeSubDomains", b","],
+            cost: 1,
             run: |b| {
                 let value = text(b).into_owned();
                 let _ = crate::collect::http::hsts::parse(&[value.clone(), value]);
@@ -157,6 +168,7 @@ pub fn targets() -> Vec<Target> {
                 b"aRSA",
                 b"kEECDH",
             ],
+            cost: 1,
             run: |b| {
                 let _ = crate::collect::nginx::ciphers::evaluate(&text(b));
             },
@@ -177,6 +189,7 @@ pub fn targets() -> Vec<Target> {
                 b"[[firewall.scan]]\n",
                 b"ports = \"1-2\"\n",
             ],
+            cost: 1,
             run: |b| {
                 let _ = crate::config::Config::parse(&text(b), "fuzz.toml");
             },
@@ -198,6 +211,7 @@ pub fn targets() -> Vec<Target> {
                 b"{",
                 b"[",
             ],
+            cost: 1,
             run: |b| {
                 let _ = crate::gate::suppress::Suppressions::parse(&text(b), "fuzz.toml");
             },
@@ -219,6 +233,7 @@ pub fn targets() -> Vec<Target> {
                 b"\x0b\x00",
                 b"\x0e\x00\x00\x00",
             ],
+            cost: 1,
             run: |b| {
                 runtime().block_on(async {
                     let mut stream = tokio::io::join(b, tokio::io::sink());
@@ -231,11 +246,158 @@ pub fn targets() -> Vec<Target> {
             seeds: &[],
             inline_seeds: &[b"\x30\x82\x01\x0a\x02\x82\x01\x01\x00"],
             dict: &[b"\x30\x82", b"\x06\x03\x55\x1d\x11", b"\x02\x01", b"\xa0\x03", b"\x04\x00"],
+            cost: 1,
             run: |b| {
                 let _ = crate::collect::tls::cert::analyse(&[b.to_vec()], "example.test", empty_roots(), 1_700_000_000);
             },
         },
+        Target {
+            name: "yaml",
+            seeds: &["tests/fixtures/compose", "tests/fixtures/kubernetes", "tests/fixtures/fuzz/yaml"],
+            inline_seeds: &[b"a: &x [1, {b: *x}]\n---\n- ? k\n  : v\n- !!str |\n  text\n<<: *x\n"],
+            dict: &[
+                b"&a ", b"*a", b"<<: ", b"- ", b": ", b"[", b"]", b"{", b"}", b"---\n", b"...\n", b"|\n", b">-\n", b"? ",
+                b"!!str ", b"\"", b"'", b"#", b"\n  ", b"%YAML 1.2\n",
+            ],
+            cost: 1,
+            run: |b| {
+                if let Ok(docs) = crate::collect::yaml::parse_documents(&text(b)) {
+                    for d in &docs {
+                        let _ = (d.to_json(), d.duplicate_keys());
+                    }
+                }
+            },
+        },
+        Target {
+            name: "compose",
+            seeds: &["tests/fixtures/compose", "tests/fixtures/secrets/legacy/docker-compose.yml"],
+            inline_seeds: &[b"services:\n  web:\n    image: nginx:${TAG:-1}\n    ports: [\"80:80\"]\n    environment:\n      DB_PASSWORD: ${DB_PASSWORD}\n    extends: {file: compose.yaml, service: web}\n"],
+            dict: &[
+                b"services:\n", b"  web:\n", b"    image: ", b"    ports:\n", b"      - ", b"${", b"}", b":-", b":?", b"$$",
+                b"    environment:\n", b"    env_file: .env\n", b"    extends: ", b"include:\n  - compose.yaml\n",
+                b"    build: .\n", b"    labels:\n", b"&a ", b"*a", b"<<: ", b"x-", b"null", b"!reset ", b"!override ",
+                b"    deploy:\n", b"    volumes:\n", b"    user: ", b"mem_limit: ",
+            ],
+            cost: 3,
+            run: |b| {
+                with_scratch(|dir| crate::collect::compose::fuzz_one(&text(b), dir, &context()));
+            },
+        },
+        Target {
+            name: "compose-interpolate",
+            seeds: &["tests/fixtures/compose/interpolation"],
+            inline_seeds: &[b"TAG=1\nDB_PASSWORD=secret123\n---\nimage: app:${TAG:-${OTHER:-x}} $${x} ${DB_PASSWORD:?need it} $TAG"],
+            dict: &[b"${", b"}", b":-", b"-", b":?", b"?", b":+", b"+", b"$$", b"$", b"\n---\n", b"=", b"A"],
+            cost: 1,
+            run: |b| {
+                let input = text(b);
+                let (env, body) = input.split_once("\n---\n").unwrap_or(("", &input));
+                let (entries, _) = crate::collect::dotenv::parse(env);
+                let vars = entries.into_iter().map(|e| (e.key, e.value)).collect();
+                let interpolator = crate::collect::compose::Interpolator::new(vars);
+                let _ = interpolator.interpolate(body);
+            },
+        },
+        Target {
+            name: "dockerfile",
+            seeds: &["tests/fixtures/dockerfile", "tests/fixtures/secrets/legacy/Dockerfile"],
+            inline_seeds: &[b"# syntax=docker/dockerfile:1\nARG BASE=alpine\nFROM $BASE AS b\nENV A=1 \"K\" v\nRUN <<EOF\necho hi\nEOF\nUSER 1001\n"],
+            dict: &[
+                b"FROM ", b" AS ", b"ARG ", b"ENV ", b"RUN ", b"USER ", b"COPY --from=", b"ADD ", b"<<EOF\n", b"EOF\n", b"<<-",
+                b"\\\n", b"# escape=`\n", b"`", b"$", b"${", b"}", b"\"", b"'", b"=", b"[\"", b"\"]", b"curl x | sh",
+            ],
+            cost: 1,
+            run: |b| {
+                let input = text(b);
+                let args = std::collections::HashMap::from([("BASE".to_string(), "alpine".to_string())]);
+                let _ = crate::collect::dockerfile::analyze_with_args(&input, detector(), &args);
+                let _ = crate::collect::dockerfile::starts_like_a_dockerfile(&input);
+                let _ = crate::collect::dockerfile::pipes_download_into_shell(&input);
+            },
+        },
+        Target {
+            name: "nginx",
+            seeds: &["tests/fixtures/nginx"],
+            inline_seeds: &[b"events {}\nhttp { include a.conf; include *.conf; server { listen 443 ssl; location / { return 301 https://$host; } } }\n"],
+            dict: &[
+                b"http", b"server", b"location", b" / ", b"{", b"}", b";", b"\"", b"'", b"\\", b"$", b"${", b"#",
+                b"include a.conf;", b"include b.conf;", b"include *.conf;", b"content_by_lua_block {", b"[==[", b"]==]",
+                b"ssl_protocols TLSv1;", b"listen 443 ssl;", b"add_header X 1 always;", b"{{", b"{%", b"if ($scheme = http) ",
+                b"events {}",
+            ],
+            cost: 6,
+            run: |b| {
+                with_scratch(|dir| crate::collect::nginx::fuzz_one(&text(b), dir));
+            },
+        },
+        Target {
+            name: "kubernetes",
+            seeds: &["tests/fixtures/kubernetes", "tests/fixtures/secrets/legacy/k8s"],
+            inline_seeds: &[b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: x\n        securityContext: {privileged: true}\n"],
+            dict: &[
+                b"apiVersion: v1\n", b"kind: ", b"Pod", b"Deployment", b"CronJob", b"List", b"items:\n", b"metadata:\n",
+                b"spec:\n", b"template:\n", b"containers:\n", b"initContainers:\n", b"- name: ", b"image: ", b"---\n",
+                b"securityContext:\n", b"hostPath:\n", b"ports:\n", b"resources:\n", b"limits: {cpu: 1, memory: 1Gi}\n",
+                b"serviceAccountName: ", b"&a ", b"*a", b"{", b"}",
+            ],
+            cost: 1,
+            run: |b| {
+                let discovery =
+                    crate::collect::files::Discovery { stdin: Some(text(b).into_owned()), ..Default::default() };
+                let _ = crate::collect::kubernetes::collect(&discovery, &context());
+            },
+        },
+        Target {
+            name: "secrets",
+            seeds: &["tests/fixtures/secrets", "examples/stack/.env.example"],
+            inline_seeds: &[b"DB_PASSWORD=Xk9mQ2vLp7wZ\naws_secret_access_key = x\n-----BEGIN RSA PRIVATE KEY-----\nMII\n"],
+            dict: &[
+                b"PASSWORD=", b"password: ", b"\"token\": \"", b"-----BEGIN ", b"PRIVATE KEY-----\n", b"-----END ", b"AKIA",
+                b"ghp_", b"xox", b"eyJ", b"AIza", b"https://u:p@h/", b"stackaudit:ignore", b"base64:", b"=", b"\n",
+            ],
+            cost: 3,
+            run: |b| {
+                let matcher = detector().matcher();
+                for path in ["app/.env", "k8s/secret.yaml", "config.json", "src/main.py", "id_rsa", "notes.txt"] {
+                    let _ = matcher.scan_file(path, b);
+                }
+                let value = text(b);
+                let _ = detector().detect("DB_PASSWORD", &value);
+                let _ = crate::secrets::decode_base64(&value);
+            },
+        },
     ]
+}
+
+/// A scratch folder per thread, for targets that read files (includes,
+/// `.env`): removed when the thread ends.
+fn with_scratch(f: impl FnOnce(&std::path::Path)) {
+    thread_local! {
+        static DIR: Option<tempfile::TempDir> = tempfile::Builder::new().prefix("stackaudit-fuzz-").tempdir().ok();
+    }
+    DIR.with(|d| {
+        if let Some(d) = d {
+            f(d.path());
+        }
+    });
+}
+
+/// The built-in secret rules' detector, built once.
+fn detector() -> &'static crate::collect::secrets::Detector {
+    static DETECTOR: OnceLock<crate::collect::secrets::Detector> = OnceLock::new();
+    DETECTOR.get_or_init(|| {
+        let rules = crate::rules::RuleSet::builtin();
+        crate::collect::secrets::Detector::new(crate::secrets::Matcher::new(rules.secret_specs()).0)
+    })
+}
+
+fn config() -> &'static crate::config::Config {
+    static CONFIG: OnceLock<crate::config::Config> = OnceLock::new();
+    CONFIG.get_or_init(crate::config::Config::default)
+}
+
+fn context() -> crate::collect::CollectContext<'static> {
+    crate::collect::CollectContext { config: config(), detector: detector() }
 }
 
 fn runtime() -> &'static tokio::runtime::Runtime {

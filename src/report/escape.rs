@@ -62,7 +62,10 @@ impl<W: std::io::Write> std::io::Write for EscapingWriter<W> {
             Some(body) => (body, "\n"),
             None => (&*text, ""),
         };
-        let escaped = escape_controls(body);
+        // URL credentials and registered secrets are masked first: a
+        // library's trace line may quote a URL or a client's address whole.
+        let scrubbed = crate::mask::scrub(body);
+        let escaped = escape_controls(&scrubbed);
         self.0.write_all(escaped.as_bytes())?;
         self.0.write_all(newline.as_bytes())?;
         Ok(buf.len())

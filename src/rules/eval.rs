@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::config::Policy;
 use crate::diagnostics::{ErrorKind, ScanError};
-use crate::facts::{Fact, FactData, FactKind, Location};
+use crate::facts::{Fact, FactData, FactKind, Location, Subject};
 use crate::findings::{fingerprint, Finding};
 
 use super::load::RuleSet;
@@ -32,6 +32,7 @@ pub fn environment() -> Arc<Env> {
         let _ = env.add_extension(cel::extensions::strings);
         let _ = env.add_extension(cel::extensions::lists);
         let _ = env.add_extension(cel::extensions::math);
+        super::budget::register(&mut env);
         Arc::new(env)
     })
     .clone()
@@ -53,6 +54,11 @@ pub struct Engine {
     /// Secret rules by ID: a secret fact names the one that recognised it.
     secret_rules: HashMap<String, Arc<Rule>>,
     policy: Value,
+    /// The scanned folder as findings' scopes spell it (`stack`,
+    /// `/abs/stack`): IDs hash scopes relative to it, so a tree gives the
+    /// same IDs whether it was scanned as `.`, `./stack`, `stack/` or by
+    /// absolute path, and a baseline made one way holds the other way.
+    id_root: Option<String>,
 }
 
 impl Engine {
@@ -66,7 +72,33 @@ impl Engine {
             .filter(|r| matches!(r.logic, Logic::Secret(_)))
             .map(|r| (r.meta.id.clone(), r.clone()))
             .collect();
-        Ok(Self { by_kind: rules.by_kind(), secret_rules, policy })
+        Ok(Self { by_kind: rules.by_kind(), secret_rules, policy, id_root: None })
+    }
+
+    /// Hashes finding scopes relative to `root`, the one scanned folder in
+    /// display form (see [`id_root`]).
+    pub fn with_id_root(mut self, root: Option<String>) -> Self {
+        self.id_root = root.filter(|r| !r.is_empty());
+        self
+    }
+
+    /// A finding's ID from its scope relative to the scanned folder; the ID
+    /// its scope as typed gave stays as a legacy ID, so baselines written
+    /// before still match.
+    fn rebase_ids(&self, fact: &Fact, findings: &mut [Finding]) {
+        let Some(root) = &self.id_root else { return };
+        for f in findings {
+            let Some(relative) = f.subject.scope.as_deref().and_then(|s| relative_scope(s, root)) else { continue };
+            let subject = Subject { scope: Some(relative.to_string()), ..f.subject.clone() };
+            let key = match &fact.data {
+                FactData::Secret(secret) => Some(super::secret_findings::structure_key(secret)),
+                _ => f.key.clone(),
+            };
+            let id = fingerprint(&f.rule_id, &subject, key.as_deref());
+            if id != f.id {
+                f.legacy_ids.push(std::mem::replace(&mut f.id, id));
+            }
+        }
     }
 
     /// Runs every expression rule over every fact.
@@ -80,7 +112,11 @@ impl Engine {
                     root.add_variable_from_value("policy", self.policy.clone());
                     root
                 },
-                |root, fact| self.evaluate_fact(root, fact),
+                |root, fact| {
+                    let (mut findings, errors) = self.evaluate_fact(root, fact);
+                    self.rebase_ids(fact, &mut findings);
+                    (findings, errors)
+                },
             )
             .collect();
 
@@ -232,6 +268,26 @@ fn type_name(value: &Value) -> &'static str {
         Value::Bytes(_) => "bytes",
         _ => "a value of another type",
     }
+}
+
+/// The display form of the folder a scan of `paths` is rooted at, for
+/// [`Engine::with_id_root`]: `None` unless exactly one folder or file is
+/// scanned (with several, stripping would make `a/x` and `b/x` one ID).
+pub fn id_root(paths: &[std::path::PathBuf]) -> Option<String> {
+    let [path] = paths else { return None };
+    if path.as_os_str() == "-" {
+        return None;
+    }
+    let folder = if path.is_file() { path.parent()?.to_path_buf() } else { path.clone() };
+    let shown = crate::collect::files::display_path(&folder);
+    let trimmed = shown.trim_end_matches('/');
+    // `.` is what scopes are already relative to; `/` strips nothing.
+    (!matches!(trimmed, "" | ".")).then(|| trimmed.to_string())
+}
+
+/// `scope` relative to `root` when it lies under it.
+fn relative_scope<'a>(scope: &'a str, root: &str) -> Option<&'a str> {
+    scope.strip_prefix(root)?.strip_prefix('/').map(|rest| rest.trim_start_matches('/'))
 }
 
 /// Turns a hit into a finding: message filled in, located at the offending

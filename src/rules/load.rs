@@ -245,8 +245,9 @@ fn lines_of(text: &str, header: &str) -> Vec<u32> {
     text.lines().enumerate().filter(|(_, l)| l.trim() == header).map(|(i, _)| i as u32 + 1).collect()
 }
 
-pub(super) fn compile_expression(source: &str) -> Result<cel::Program, String> {
-    super::eval::environment().compile(source).map_err(|e| e.to_string().replace('\n', "; "))
+pub(super) fn compile_expression(source: &str) -> Result<super::budget::Budgeted, String> {
+    let program = super::eval::environment().compile(source).map_err(|e| e.to_string().replace('\n', "; "))?;
+    Ok(super::budget::Budgeted::new(&program))
 }
 
 #[cfg(test)]

@@ -122,7 +122,8 @@ pub struct Check {
     pub field: Option<String>,
     pub message: Option<String>,
     pub source: String,
-    pub program: cel::Program,
+    /// The expression with its evaluation budget (`rules::budget`).
+    pub program: super::budget::Budgeted,
     pub tests: Vec<RuleTest>,
     /// Line of the expression in the rule file.
     pub line: u32,

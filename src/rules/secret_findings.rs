@@ -121,7 +121,7 @@ fn subject(fact: &Fact, secret: &Secret, title: Option<&str>) -> Subject {
 
 /// Where the value sits in its file's structure, without the value or its
 /// line: key, object, path and how many such secrets come before it.
-fn structure_key(secret: &Secret) -> String {
+pub(super) fn structure_key(secret: &Secret) -> String {
     let c = &secret.context;
     format!(
         "{}\u{1f}{}\u{1f}{}\u{1f}{}",

@@ -16,6 +16,9 @@ pub struct TestFailure {
     pub path: String,
     pub test: String,
     pub message: String,
+    /// The rule could not be evaluated (over its evaluation budget, a
+    /// runtime error): a broken rule, not a wrong verdict.
+    pub broken: bool,
 }
 
 impl std::fmt::Display for TestFailure {
@@ -32,6 +35,7 @@ pub fn self_test(rule: &Rule) -> Vec<TestFailure> {
         path: rule.meta.path.clone(),
         test: test.to_string(),
         message,
+        broken: false,
     };
     let mut failures = Vec::new();
     match &rule.logic {
@@ -50,7 +54,10 @@ pub fn self_test(rule: &Rule) -> Vec<TestFailure> {
                             positive |= fired;
                             negative |= !fired;
                         }
-                        Err(message) => failures.push(fail(&test.name, message)),
+                        Err(TestError::Wrong(message)) => failures.push(fail(&test.name, message)),
+                        Err(TestError::Broken(message)) => {
+                            failures.push(TestFailure { broken: true, ..fail(&test.name, message) })
+                        }
                     }
                 }
                 if !positive || !negative {
@@ -66,14 +73,35 @@ pub fn self_test(rule: &Rule) -> Vec<TestFailure> {
 }
 
 /// Runs one test; `Ok(fired)` when the verdict is as expected.
-fn run_test(check: &Check, test: &super::model::RuleTest) -> Result<bool, String> {
+fn run_test(check: &Check, test: &super::model::RuleTest) -> Result<bool, TestError> {
+    let hits = match evaluate_test(check, test)? {
+        Ok(hits) => hits,
+        Err(e) => return Err(TestError::Broken(format!("evaluation failed: {e}"))),
+    };
+    verdict(test, &hits).map_err(TestError::Wrong)
+}
+
+enum TestError {
+    Wrong(String),
+    Broken(String),
+}
+
+/// The test's hits; the outer error is a test that cannot be set up, the
+/// inner one an expression that cannot be evaluated.
+fn evaluate_test(
+    check: &Check,
+    test: &super::model::RuleTest,
+) -> Result<Result<Vec<super::eval::Hit>, String>, TestError> {
     let data = FactData::from_partial(check.kind, test.fact.clone())
-        .map_err(|e| format!("test fact is not a valid {}: {}", check.kind, e.message()))?;
+        .map_err(|e| TestError::Wrong(format!("test fact is not a valid {}: {}", check.kind, e.message())))?;
     let policy = match &test.policy {
         None => Policy::default(),
-        Some(overrides) => merged_policy(overrides)?,
+        Some(overrides) => merged_policy(overrides).map_err(TestError::Wrong)?,
     };
-    let hits = evaluate_one(check, &data, &policy).map_err(|e| format!("evaluation failed: {e}"))?;
+    Ok(evaluate_one(check, &data, &policy))
+}
+
+fn verdict(test: &super::model::RuleTest, hits: &[super::eval::Hit]) -> Result<bool, String> {
     let fired = !hits.is_empty();
     if let Some(expected) = &test.expect_keys {
         let got: BTreeSet<String> = hits.iter().filter_map(|h| h.key.clone()).collect();

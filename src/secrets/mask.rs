@@ -181,7 +181,12 @@ fn read_key(path: &std::path::Path) -> std::io::Result<Option<[u8; 32]>> {
         return Err(std::io::Error::other("not a regular file"));
     }
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?.take(33).read_to_end(&mut bytes)?;
+    // Checked again on the opened file: a key swapped for a FIFO between
+    // the check above and the open must not hang the scan.
+    crate::collect::text::open_regular(path)
+        .map_err(|e| std::io::Error::other(e.to_string()))?
+        .take(33)
+        .read_to_end(&mut bytes)?;
     let key: [u8; 32] = bytes.try_into().map_err(|_| std::io::Error::other("not a 32-byte key"))?;
     Ok(Some(key))
 }
@@ -231,5 +236,155 @@ mod tests {
         assert_ne!(f, fingerprint("s3cret-valuf"));
         assert!(!f.contains(&blake3::hash(b"s3cret-value").to_hex()[..24]));
         assert!(key_source().is_some());
+    }
+}
+
+/// What replaces a credential in a URL.
+pub const MASKED: &str = "****";
+
+/// `text` with the credentials of every URL in it masked: the password of
+/// `scheme://user:password@host` always, and a lone `user@` of an
+/// `http(s)://` URL (where it is usually a token). A URL given to
+/// `--url`, `[[http]]` or `[[docker.hosts]]` is shown this way in every
+/// report, error and log line; the connection itself uses the original.
+pub fn redact_urls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("://") || !text.contains('@') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((before, after)) = rest.split_once("://") {
+        let scheme: Vec<char> =
+            before.chars().rev().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')).collect();
+        let scheme: String = scheme.iter().rev().collect::<String>().to_ascii_lowercase();
+        out.push_str(before);
+        out.push_str("://");
+        // The authority ends at the path, query, fragment or anything that
+        // cannot be in one (a quote or a space in a message).
+        let end = after
+            .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`') || c.is_whitespace())
+            .unwrap_or(after.len());
+        let (authority, tail) = after.split_at_checked(end).unwrap_or((after, ""));
+        match authority.rsplit_once('@') {
+            Some((userinfo, host)) => {
+                match userinfo.split_once(':') {
+                    Some((user, _)) => {
+                        out.push_str(user);
+                        out.push(':');
+                        out.push_str(MASKED);
+                    }
+                    None if matches!(scheme.as_str(), "http" | "https") => out.push_str(MASKED),
+                    None => out.push_str(userinfo),
+                }
+                out.push('@');
+                out.push_str(host);
+            }
+            None => out.push_str(authority),
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+/// The credential parts of a URL (`password`, or a lone `http(s)` user),
+/// for [`register_secret`].
+pub fn url_credentials(url: &str) -> Vec<String> {
+    let Some((scheme, after)) = url.split_once("://") else { return Vec::new() };
+    let authority = after.split(['/', '?', '#']).next().unwrap_or("");
+    let Some((userinfo, _)) = authority.rsplit_once('@') else { return Vec::new() };
+    match userinfo.split_once(':') {
+        Some((_, password)) => vec![password.to_string()],
+        None if matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") => vec![userinfo.to_string()],
+        None => Vec::new(),
+    }
+    .into_iter()
+    .filter(|s| s.len() >= 4)
+    .flat_map(|s| {
+        // As typed and percent-decoded: libraries log either form.
+        let decoded = percent_decode(&s);
+        if decoded != s {
+            vec![s, decoded]
+        } else {
+            vec![s]
+        }
+    })
+    .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let hex = |b: &u8| (*b as char).to_digit(16);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match (b, bytes.get(i + 1).and_then(hex), bytes.get(i + 2).and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Credentials the process was given (URL passwords), which no output may
+/// show: the log writer replaces them, whatever library wrote the line and
+/// in whatever shape (a client's `Debug` of its address has no `://`).
+static KNOWN: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+
+pub fn register_secret(value: String) {
+    if value.len() < 4 {
+        return;
+    }
+    if let Ok(mut known) = KNOWN.write() {
+        if !known.contains(&value) {
+            known.push(value);
+            // Longest first, so one containing another is replaced whole.
+            known.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        }
+    }
+}
+
+/// `text` with URL credentials and every registered secret masked.
+pub fn scrub(text: &str) -> std::borrow::Cow<'_, str> {
+    let redacted = redact_urls(text);
+    let known = match KNOWN.read() {
+        Ok(k) => k,
+        Err(_) => return redacted,
+    };
+    if !known.iter().any(|k| redacted.contains(k.as_str())) {
+        return redacted;
+    }
+    let mut out = redacted.into_owned();
+    for k in known.iter() {
+        out = out.replace(k.as_str(), MASKED);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::*;
+
+    #[test]
+    fn masks_url_credentials_wherever_they_are() {
+        assert_eq!(redact_urls("http://admin:pw123456@h:8/x?y"), "http://admin:****@h:8/x?y");
+        assert_eq!(redact_urls("tcp://ops:s3cr3tpw@10.0.0.1:2376"), "tcp://ops:****@10.0.0.1:2376");
+        assert_eq!(redact_urls("https://ghp_token@github.test/r"), "https://****@github.test/r");
+        assert_eq!(redact_urls("ssh://deploy@host:2222"), "ssh://deploy@host:2222");
+        assert_eq!(
+            redact_urls("error sending request for url (http://a:b1234567@h/): refused; see http://x@y/"),
+            "error sending request for url (http://a:****@h/): refused; see http://****@y/"
+        );
+        assert_eq!(redact_urls("no url user@host"), "no url user@host");
+        assert_eq!(redact_urls("http://h/a@b"), "http://h/a@b", "an @ in the path is not userinfo");
+        assert_eq!(redact_urls("é://x:y@z ü"), "é://x:****@z ü");
+        assert_eq!(url_credentials("http://admin:p%40ssw0rd@h/"), ["p%40ssw0rd", "p@ssw0rd"]);
+        assert_eq!(url_credentials("ssh://deploy@host:22"), Vec::<String>::new());
     }
 }

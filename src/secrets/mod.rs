@@ -22,7 +22,7 @@ mod yaml;
 
 pub use context::{Context, FileKind, Format};
 pub use file_scan::{decode_base64, Found};
-pub use filters::is_reference;
+pub use filters::{is_password_hash, is_reference};
 pub use inline::covers as ignore_covers;
 pub use mask::{fingerprint, preview};
 pub use matcher::{example_fires, Candidate, Matcher, SecretValue};

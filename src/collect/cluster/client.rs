@@ -127,7 +127,7 @@ async fn in_cluster(dir: &Path) -> Result<Target, String> {
             return Err(format!("{} is missing: is a service account token mounted?", file.display()));
         }
     }
-    let namespace = std::fs::read_to_string(dir.join("namespace")).ok().map(|n| n.trim().to_string());
+    let namespace = crate::collect::text::read_text(&dir.join("namespace"), 4096).ok().map(|n| n.trim().to_string());
     let yaml = serde_json::json!({
         "apiVersion": "v1",
         "kind": "Config",

@@ -120,6 +120,26 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
     out
 }
 
+/// One fuzz case (`crate::fuzzing`): `text` as the `compose.yaml` of a
+/// project in `dir` with a fixed `.env` (so `${...}` resolves) and itself as
+/// the override file (so merging sees two copies), through discovery,
+/// planning, interpolation, merging and the service model.
+pub(crate) fn fuzz_one(text: &str, dir: &std::path::Path, ctx: &CollectContext<'_>) {
+    let _ = interpolate::has_reference(text);
+    let files: [(&str, &str); 3] = [
+        ("compose.yaml", text),
+        ("compose.override.yaml", text),
+        (".env", "TAG=1\nDB_PASSWORD=Xk9mQ2vLp7wZ\nEMPTY=\nNESTED=${TAG}\n"),
+    ];
+    for (name, body) in files {
+        if std::fs::write(dir.join(name), body).is_err() {
+            return;
+        }
+    }
+    let discovery = super::files::discover(&[dir.to_path_buf()], &[]);
+    let _ = collect(&discovery, ctx);
+}
+
 /// The deepest folder that holds every discovered file.
 fn tree_root(files: &[DiscoveredFile]) -> std::path::PathBuf {
     let mut parents = files.iter().filter_map(|f| f.path.parent());

@@ -192,7 +192,10 @@ pub fn service_facts(input: ServiceInput<'_>, problems: &mut Vec<Problem>, skipp
         Some(v) if v.as_map().is_some() => v.as_map().unwrap_or_default().iter().map(|(k, _)| k.clone()).collect(),
         other => list(other, "networks", &mut err).iter().filter_map(|n| n.as_str().map(str::to_string)).collect(),
     };
-    let labels = keyed(get("labels"));
+    let mut labels = keyed(get("labels"));
+    // Labels are copied into facts and reports: a password or an htpasswd
+    // hash in one must not be.
+    detector.mask_values(&mut labels);
 
     let workload = Workload {
         platform: Platform::Compose,

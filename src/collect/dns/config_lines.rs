@@ -20,7 +20,7 @@ impl ConfigText {
         let source = config.source.as_ref()?;
         // The config was parsed from this file moments ago; if it cannot be
         // read again, findings simply point at the entry instead.
-        let text = std::fs::read_to_string(source).ok()?;
+        let text = crate::collect::text::read_text(source, crate::collect::text::DEFAULT_MAX_CONFIG_BYTES).ok()?;
         Some(Self {
             path: source.display().to_string(),
             lines: text.lines().map(str::to_string).collect(),

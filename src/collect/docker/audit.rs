@@ -40,28 +40,28 @@ pub async fn audit(
     let docker = match connect::client(host, config.timeout_secs.max(1)) {
         Ok(d) => d,
         Err(e) => {
-            out.error(at(e.to_scan_error(&host.uri, "cannot connect"), declared_in));
+            out.error(at(e.to_scan_error(&host.shown, "cannot connect"), declared_in));
             return out;
         }
     };
     let docker = match docker.negotiate_version().await {
         Ok(d) => d,
         Err(e) => {
-            out.error(at(HostError::from(e).to_scan_error(&host.uri, "cannot reach the Docker daemon"), declared_in));
+            out.error(at(HostError::from(e).to_scan_error(&host.shown, "cannot reach the Docker daemon"), declared_in));
             return out;
         }
     };
     let info = match docker.info().await {
         Ok(i) => i,
         Err(e) => {
-            out.error(at(HostError::from(e).to_scan_error(&host.uri, "cannot read `docker info`"), declared_in));
+            out.error(at(HostError::from(e).to_scan_error(&host.shown, "cannot read `docker info`"), declared_in));
             return out;
         }
     };
     // No default bridge (rootless without slirp, `--bridge none`): icc
     // cannot be judged, which the fact says with `icc: None`.
     let bridge = docker.inspect_network("bridge", None).await.ok().and_then(|n| n.options);
-    let mut daemon = daemon_fact(&host.uri, &info, docker.client_version().to_string(), bridge.as_ref());
+    let mut daemon = daemon_fact(&host.shown, &info, docker.client_version().to_string(), bridge.as_ref());
     daemon.plain_tcp = host.tls.is_none() && (host.uri.starts_with("tcp://") || host.uri.starts_with("http://"));
     let daemon_apparmor = daemon.apparmor;
     // On the Docker host itself: its configuration and files (never for a
@@ -85,21 +85,21 @@ pub async fn audit(
         super::daemon::apply_config(&mut daemon, c);
     }
     let swarm_manager = daemon.swarm_manager;
-    let subject = Subject::new(FactKind::DockerDaemon, &host.uri)
+    let subject = Subject::new(FactKind::DockerDaemon, &host.shown)
         .with_label("server_version", daemon.server_version.clone().unwrap_or_default());
     let mut fact = Fact::new(subject, FactData::DockerDaemon(daemon));
     fact.declared_in = declared_in.cloned();
     out.facts.push(fact);
     if let Some(socket) = &local {
-        for file in host_files(&root, &host.uri, socket, daemon_config.as_ref()) {
-            let subject = Subject::scoped(FactKind::DockerHostFile, &file.path, &host.uri);
+        for file in host_files(&root, &host.shown, socket, daemon_config.as_ref()) {
+            let subject = Subject::scoped(FactKind::DockerHostFile, &file.path, &host.shown);
             let mut fact = Fact::new(subject, FactData::DockerHostFile(file));
             fact.declared_in = declared_in.cloned();
             out.facts.push(fact);
         }
     }
     let swarm = if swarm_manager {
-        let mut s = super::swarm::audit(&docker, &host.uri, ctx, filter, local.as_ref().map(|_| &root)).await;
+        let mut s = super::swarm::audit(&docker, &host.shown, ctx, filter, local.as_ref().map(|_| &root)).await;
         super::swarm::locate(&mut s.collected, declared_in);
         s
     } else {
@@ -112,7 +112,7 @@ pub async fn audit(
     let summaries = match list {
         Ok(l) => l,
         Err(e) => {
-            out.error(at(HostError::from(e).to_scan_error(&host.uri, "cannot list containers"), declared_in));
+            out.error(at(HostError::from(e).to_scan_error(&host.shown, "cannot list containers"), declared_in));
             return out;
         }
     };
@@ -124,7 +124,7 @@ pub async fn audit(
     let tasks = summaries.iter().filter(|s| is_task(s)).count();
     if tasks > 0 {
         out.skipped.push(Skipped {
-            path: host.uri.clone(),
+            path: host.shown.clone(),
             reason: format!("{tasks} swarm task container(s) audited as their services"),
         });
     }
@@ -165,7 +165,7 @@ pub async fn audit(
             let docker = &docker;
             let images = images.clone();
             async move {
-                let r = container(docker, &host.uri, &id, &name, &images, daemon_apparmor, ctx).await;
+                let r = container(docker, &host.shown, &id, &name, &images, daemon_apparmor, ctx).await;
                 (name, r)
             }
         })
@@ -183,7 +183,7 @@ pub async fn audit(
                 }
             }
             Ok(None) => out.skipped.push(Skipped {
-                path: format!("{} › {name}", host.uri),
+                path: format!("{} › {name}", host.shown),
                 reason: "container removed while the scan ran".into(),
             }),
             Err(e) => out.error(at(e, declared_in)),
@@ -271,7 +271,7 @@ pub fn timeout_error(host: &Host, secs: u64, declared_in: Option<&Location>) -> 
     at(
         ScanError::new(
             "docker",
-            &host.uri,
+            &host.shown,
             ErrorKind::Timeout,
             format!("the audit of this host did not finish within {secs} s"),
         ),

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use bollard::{Docker, API_DEFAULT_VERSION};
 
+use super::capped;
 use super::errors::HostError;
 use crate::config::DockerHostConfig;
 
@@ -20,9 +21,20 @@ pub const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
 /// One host to audit, as the report names it.
 #[derive(Debug, Clone)]
 pub struct Host {
-    /// The URI shown in reports and used as the subjects' scope.
+    /// The URI connected to: it may carry a password.
     pub uri: String,
+    /// The URI shown in reports and logs and used as the subjects' scope:
+    /// `uri` with its credentials masked.
+    pub shown: String,
     pub tls: Option<TlsFiles>,
+}
+
+impl Host {
+    pub fn new(uri: String, tls: Option<TlsFiles>) -> Self {
+        // `DOCKER_HOST` too may carry a password: no log line may show it.
+        crate::mask::url_credentials(&uri).into_iter().for_each(crate::mask::register_secret);
+        Self { shown: crate::mask::redact_urls(&uri).into_owned(), uri, tls }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +50,7 @@ pub fn hosts(configured: &[DockerHostConfig], resolve: impl Fn(&str) -> PathBuf)
     if configured.is_empty() {
         let uri = std::env::var("DOCKER_HOST").ok().filter(|h| !h.trim().is_empty());
         let uri = uri.unwrap_or_else(|| DEFAULT_SOCKET.to_string());
-        return Ok(vec![Host { tls: env_tls(&uri), uri }]);
+        return Ok(vec![Host::new(uri.clone(), env_tls(&uri))]);
     }
     configured
         .iter()
@@ -48,9 +60,14 @@ pub fn hosts(configured: &[DockerHostConfig], resolve: impl Fn(&str) -> PathBuf)
                     Some(TlsFiles { ca: resolve(ca), cert: resolve(cert), key: resolve(key) })
                 }
                 (None, None, None) => env_tls(&h.uri),
-                _ => return Err(format!("docker host {}: give all of `ca`, `cert` and `key`, or none", h.uri)),
+                _ => {
+                    return Err(format!(
+                        "docker host {}: give all of `ca`, `cert` and `key`, or none",
+                        crate::mask::redact_urls(&h.uri)
+                    ))
+                }
             };
-            Ok(Host { uri: h.uri.trim().to_string(), tls })
+            Ok(Host::new(h.uri.trim().to_string(), tls))
         })
         .collect()
 }
@@ -84,14 +101,28 @@ pub fn client(host: &Host, timeout_secs: u64) -> Result<Docker, HostError> {
             }
         }
         Docker::connect_with_ssl(uri, &tls.key, &tls.cert, &tls.ca, timeout_secs, version)
-    } else if uri.starts_with("unix://") {
-        Docker::connect_with_unix(uri, timeout_secs, version)
-    } else if uri.starts_with("tcp://") || uri.starts_with("http://") {
-        Docker::connect_with_http(uri, timeout_secs, version)
+    } else if let Some(path) = uri.strip_prefix("unix://") {
+        capped::client(capped::Endpoint::Unix(path.into()), timeout_secs, capped::MAX_RESPONSE_BYTES)
+    } else if let Some(authority) = uri.strip_prefix("tcp://").or_else(|| uri.strip_prefix("http://")) {
+        let authority = authority.trim_end_matches('/');
+        capped::client(capped::Endpoint::Tcp(authority.to_string()), timeout_secs, capped::MAX_RESPONSE_BYTES)
     } else if uri.starts_with("ssh://") {
+        let target = ssh_target(uri).map_err(HostError::Config)?;
+        if let Some(port) = target.port {
+            // The client library hands ssh `user@host:port` as one host name
+            // (it drops the `ssh://` its ssh wrapper needs to see a port), so
+            // ssh would look up a host literally named `host:port`.
+            return Err(HostError::Config(format!(
+                "{}: a port in an ssh:// Docker URI is not supported by the Docker client library; \
+                 add `Host {host}-docker` with `HostName {host}` and `Port {port}` to ~/.ssh/config and use ssh://{user}{host}-docker",
+                host.shown,
+                host = target.host,
+                user = target.user.map(|u| format!("{u}@")).unwrap_or_default(),
+            )));
+        }
         Docker::connect_with_ssh(uri, timeout_secs, version, None)
     } else if uri.starts_with('/') {
-        Docker::connect_with_unix(&format!("unix://{uri}"), timeout_secs, version)
+        capped::client(capped::Endpoint::Unix(uri.into()), timeout_secs, capped::MAX_RESPONSE_BYTES)
     } else {
         return Err(HostError::Config(format!(
             "unsupported Docker host URI {uri:?} (use unix://, tcp://, https:// or ssh://)"
@@ -100,9 +131,88 @@ pub fn client(host: &Host, timeout_secs: u64) -> Result<Docker, HostError> {
     result.map_err(HostError::from)
 }
 
+/// The parts of an `ssh://[user@]host[:port]` Docker URI.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SshTarget<'a> {
+    pub user: Option<&'a str>,
+    pub host: &'a str,
+    pub port: Option<u16>,
+}
+
+/// Parses an `ssh://` Docker URI as the docker CLI does: an optional user
+/// before the last `@`, an optional port after the host (an IPv6 host in
+/// brackets), nothing after but an optional `/`.
+pub fn ssh_target(uri: &str) -> Result<SshTarget<'_>, String> {
+    let bad = |why: &str| format!("invalid ssh:// Docker URI {:?}: {why}", crate::mask::redact_urls(uri));
+    let rest = uri.strip_prefix("ssh://").ok_or_else(|| bad("it must start with ssh://"))?;
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.contains(['/', '?', '#']) {
+        return Err(bad("a path is not allowed"));
+    }
+    let (user, hostport) = match rest.rsplit_once('@') {
+        Some((u, h)) if !u.is_empty() => (Some(u.split_once(':').map_or(u, |(name, _)| name)), h),
+        Some(_) => return Err(bad("empty user name")),
+        None => (None, rest),
+    };
+    let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+        let (host, after) = v6.split_once(']').ok_or_else(|| bad("unclosed [ in the host"))?;
+        match after {
+            "" => (host, None),
+            p => (host, Some(p.strip_prefix(':').ok_or_else(|| bad("junk after the host"))?)),
+        }
+    } else {
+        match hostport.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
+        }
+    };
+    if host.is_empty() {
+        return Err(bad("no host"));
+    }
+    let port = match port {
+        None => None,
+        Some(p) => match p.parse::<u16>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => return Err(bad("the port must be a number from 1 to 65535")),
+        },
+    };
+    Ok(SshTarget { user, host, port })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ssh_uris_parse_as_the_docker_cli_reads_them() {
+        let t = |user, host, port| Ok(SshTarget { user, host, port });
+        assert_eq!(
+            ssh_target("ssh://deploy@host.example.test:2222"),
+            t(Some("deploy"), "host.example.test", Some(2222))
+        );
+        assert_eq!(ssh_target("ssh://host.example.test"), t(None, "host.example.test", None));
+        assert_eq!(ssh_target("ssh://u@h/"), t(Some("u"), "h", None));
+        assert_eq!(ssh_target("ssh://u@[2001:db8::1]:22"), t(Some("u"), "2001:db8::1", Some(22)));
+        assert_eq!(ssh_target("ssh://u:pw@h:22"), t(Some("u"), "h", Some(22)), "a password is never kept");
+        for bad in
+            ["ssh://", "ssh://u@", "ssh://@h", "ssh://h:0", "ssh://h:70000", "ssh://h:x", "ssh://h/path", "ssh://[::1"]
+        {
+            assert!(ssh_target(bad).is_err(), "{bad}");
+        }
+        let err = ssh_target("ssh://u:secret123@h:port").unwrap_err();
+        assert!(!err.contains("secret123"), "{err}");
+    }
+
+    #[test]
+    fn an_ssh_uri_with_a_port_is_a_config_error_saying_what_to_do() {
+        let host = Host::new("ssh://deploy@h.example.test:2222".into(), None);
+        match client(&host, 1) {
+            Err(HostError::Config(m)) => {
+                assert!(m.contains("Port 2222") && m.contains("ssh://deploy@h.example.test-docker"), "{m}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn partial_tls_material_is_a_config_error() {
@@ -115,7 +225,7 @@ mod tests {
 
     #[test]
     fn unknown_scheme_is_a_config_error() {
-        let host = Host { uri: "ftp://h".into(), tls: None };
+        let host = Host::new("ftp://h".into(), None);
         assert!(matches!(client(&host, 1), Err(HostError::Config(_))));
     }
 

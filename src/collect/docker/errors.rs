@@ -21,7 +21,9 @@ impl HostError {
 
     /// The scan error for `target` (a host URI, or `host › container`).
     pub fn to_scan_error(&self, target: &str, doing: &str) -> ScanError {
-        ScanError::new("docker", target, self.kind(), format!("{doing}: {self}"))
+        // A client error may quote the URI it used, credentials included.
+        let message = format!("{doing}: {self}");
+        ScanError::new("docker", target, self.kind(), crate::mask::redact_urls(&message).into_owned())
     }
 }
 

@@ -126,7 +126,12 @@ pub fn workload(o: &Observed<'_>, detector: &Detector) -> Workload {
         ulimits: ulimits(hc.ulimits.as_deref().unwrap_or_default()),
         cgroup_parent: hc.cgroup_parent.clone().filter(|p| !p.is_empty()),
         networks,
-        labels: config.labels.clone().unwrap_or_default().into_iter().collect::<BTreeMap<_, _>>(),
+        labels: {
+            // A container label may hold a password or htpasswd hash.
+            let mut labels = config.labels.clone().unwrap_or_default().into_iter().collect::<BTreeMap<_, _>>();
+            detector.mask_values(&mut labels);
+            labels
+        },
         live: true,
         runtime: Some(Runtime {
             container_id: o.inspect.id.clone().unwrap_or_default(),

@@ -12,6 +12,7 @@
 //! permissions of its files (`docker_host_file` facts) as well.
 
 mod audit;
+mod capped;
 mod connect;
 mod daemon;
 mod errors;

@@ -73,12 +73,13 @@ pub(super) fn classify(e: std::io::Error) -> Result<PortState, Failure> {
 
 /// Connections in flight that fit under the open-file limit.
 pub fn fitting_concurrency(wanted: usize) -> usize {
-    let soft = std::fs::read_to_string("/proc/self/limits").ok().and_then(|text| {
-        text.lines()
-            .find(|l| l.starts_with("Max open files"))
-            .and_then(|l| l.split_whitespace().nth(3))
-            .and_then(|v| v.parse::<usize>().ok())
-    });
+    let soft =
+        crate::collect::text::read_text(std::path::Path::new("/proc/self/limits"), 64 * 1024).ok().and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3))
+                .and_then(|v| v.parse::<usize>().ok())
+        });
     match soft {
         Some(limit) => wanted.min(limit.saturating_sub(64).max(16)),
         None => wanted,

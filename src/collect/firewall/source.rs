@@ -63,8 +63,8 @@ pub fn file(path: &Path, display: &str) -> Result<Loaded, ScanError> {
     if meta.len() > MAX_FILE {
         return Err(err(ErrorKind::Unsupported, format!("{} bytes is too large for a ruleset", meta.len())));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| err(ErrorKind::from_io(&e), format!("cannot read the ruleset file: {e}")))?;
+    let bytes = crate::collect::text::read_capped(path, MAX_FILE)
+        .map_err(|e| err(e.kind(), format!("cannot read the ruleset file: {e}")))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| err(ErrorKind::Malformed, "not UTF-8 text: not a saved ruleset".into()))?;
     let start = text.trim_start();

@@ -59,8 +59,11 @@ struct Failure {
 
 async fn audit(t: &HttpTarget, declared_in: Option<Location>) -> Collected {
     let mut out = Collected::default();
+    // The URL as every output shows it: credentials masked (the request
+    // still sends them).
+    let shown = crate::mask::redact_urls(&t.url).into_owned();
     let error = |kind: ErrorKind, message: String| {
-        let e = ScanError::new("http", &t.url, kind, message);
+        let e = ScanError::new("http", &shown, kind, crate::mask::redact_urls(&message).into_owned());
         match &declared_in {
             Some(l) => e.at(l.clone()),
             None => e,
@@ -81,7 +84,7 @@ async fn audit(t: &HttpTarget, declared_in: Option<Location>) -> Collected {
             return out;
         }
     };
-    let mut fact = HttpEndpoint { url: t.url.clone(), ..Default::default() };
+    let mut fact = HttpEndpoint { url: shown.clone(), ..Default::default() };
 
     let https = if url.scheme() == "http" {
         match fetch(&client, &url).await {
@@ -98,7 +101,7 @@ async fn audit(t: &HttpTarget, declared_in: Option<Location>) -> Collected {
                 let same = location.as_ref().is_some_and(|l| l.scheme() == "https" && l.host_str() == url.host_str());
                 fact.plain_http = Some(PlainHttpAnswer {
                     status: f.status,
-                    location: location.as_ref().map(Url::to_string),
+                    location: location.as_ref().map(|l| crate::mask::redact_urls(l.as_str()).into_owned()),
                     redirects_to_https_same_host: same,
                 });
                 location.filter(|l| l.scheme() == "https")
@@ -113,13 +116,14 @@ async fn audit(t: &HttpTarget, declared_in: Option<Location>) -> Collected {
     };
 
     if let Some(https) = https {
-        fact.https_url = Some(https.to_string());
+        fact.https_url = Some(crate::mask::redact_urls(https.as_str()).into_owned());
         match follow(&client, https.clone()).await {
             Ok((f, overflow)) => {
                 if overflow {
                     out.error(error(ErrorKind::Unsupported, body_message(&f.url)));
                 }
-                fact.response = Some(headers::response(f.url.as_str(), f.status, &f.headers));
+                fact.response =
+                    Some(headers::response(&crate::mask::redact_urls(f.url.as_str()), f.status, &f.headers));
             }
             // Nothing answered: nothing to judge, and no point asking for
             // an error page.
@@ -136,12 +140,15 @@ async fn audit(t: &HttpTarget, declared_in: Option<Location>) -> Collected {
 
         missing.set_query(None);
         match fetch(&client, &missing).await {
-            Ok((f, _)) => fact.error_page = Some(headers::response(f.url.as_str(), f.status, &f.headers)),
+            Ok((f, _)) => {
+                fact.error_page =
+                    Some(headers::response(&crate::mask::redact_urls(f.url.as_str()), f.status, &f.headers))
+            }
             Err(e) => out.error(error(e.kind, format!("error page: {}", e.message))),
         }
     }
 
-    let subject = Subject::new(FactKind::HttpEndpoint, &t.url);
+    let subject = Subject::new(FactKind::HttpEndpoint, &shown);
     let mut f = Fact::new(subject, FactData::HttpEndpoint(fact));
     f.declare_in(declared_in, &FIELDS);
     out.facts.push(f);

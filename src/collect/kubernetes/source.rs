@@ -147,7 +147,9 @@ pub fn parse(display: &str, path: Option<PathBuf>, text: String, kustomize_input
 fn sniff(path: &std::path::Path) -> Option<String> {
     use std::io::Read;
     let mut buf = Vec::new();
-    std::fs::File::open(path).and_then(|f| f.take(SNIFF_BYTES as u64).read_to_end(&mut buf)).ok()?;
+    // Only regular files: a FIFO with a manifest's name must not hang the sniff.
+    let file = crate::collect::text::open_regular(path).ok()?;
+    file.take(SNIFF_BYTES as u64).read_to_end(&mut buf).ok()?;
     Some(String::from_utf8_lossy(&buf).into_owned())
 }
 

@@ -28,6 +28,30 @@ impl Detector {
         &self.matcher
     }
 
+    /// Label values as facts may carry them: a value the secret rules
+    /// recognise, or a list of `user:hash` pairs (a basic-auth middleware's
+    /// htpasswd lines), is replaced by its masked preview and fingerprint.
+    /// Rules see that a value is set, never the value.
+    pub fn mask_values(&self, values: &mut std::collections::BTreeMap<String, String>) {
+        for (key, value) in values.iter_mut() {
+            if let Some(masked) = self.masked(key, value) {
+                *value = masked;
+            }
+        }
+    }
+
+    fn masked(&self, key: &str, value: &str) -> Option<String> {
+        let hashes = value.split([',', ' ', '\n']).filter(|p| !p.is_empty()).any(|pair| {
+            let hash = pair.split_once(':').map_or(pair, |(_, h)| h);
+            crate::secrets::is_password_hash(hash)
+        });
+        if hashes {
+            return Some(format!("{} (masked: password hashes; fingerprint {})", preview(value), fingerprint(value)));
+        }
+        let found = self.detect(key, value)?;
+        Some(format!("{} (masked; fingerprint {})", found.preview, found.fingerprint))
+    }
+
     /// Classifies a literal value set under `key`. `None` when it is not a
     /// secret, or is a reference (`${VAR}`) or a placeholder.
     pub fn detect(&self, key: &str, value: &str) -> Option<SecretRef> {

@@ -95,10 +95,11 @@ fn scan_file(matcher: &Matcher, file: &DiscoveredFile, max: u64, buf: &mut Vec<u
     let io_error = |e: std::io::Error| {
         ScanError::new(SOURCE, &file.display, ErrorKind::from_io(&e), format!("cannot read for secrets: {e}"))
     };
-    let mut handle = match std::fs::File::open(&file.path) {
+    // A file swapped for a FIFO or device after the walk is refused here.
+    let mut handle = match super::text::open_regular(&file.path) {
         Ok(f) => f,
         Err(e) => {
-            outcome.error = Some(io_error(e));
+            outcome.error = Some(e.into_scan_error(SOURCE, &file.display));
             return outcome;
         }
     };

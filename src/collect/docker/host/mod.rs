@@ -50,11 +50,10 @@ impl HostRoot {
 }
 
 fn read_capped(path: &Path) -> Option<String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).ok()?;
-    let mut text = String::new();
-    let read = file.take(MAX_CONFIG_BYTES + 1).read_to_string(&mut text).ok()?;
-    (read as u64 <= MAX_CONFIG_BYTES).then_some(text)
+    // Through the shared reader: a FIFO or device planted where a config
+    // file is expected is refused, not opened and waited on.
+    // Not `read_text`: `/proc/<pid>/cmdline` is NUL-separated text.
+    crate::collect::text::read_capped(path, MAX_CONFIG_BYTES).ok().and_then(|b| String::from_utf8(b).ok())
 }
 
 /// The socket path of a Docker host URI when it names a local socket that

@@ -68,7 +68,9 @@ pub fn workload(service: &Service, cx: &ServiceContext<'_>) -> Workload {
         (!parts.is_empty()).then(|| parts.join(":"))
     });
 
-    let labels: BTreeMap<String, String> = spec.labels.clone().unwrap_or_default().into_iter().collect();
+    let mut labels: BTreeMap<String, String> = spec.labels.clone().unwrap_or_default().into_iter().collect();
+    // A service label may hold a password or htpasswd hash.
+    cx.detector.mask_values(&mut labels);
     Workload {
         platform: Platform::Swarm,
         image: container.image.as_deref().map(ImageRef::parse),

@@ -1,0 +1,153 @@
+//! The transport for local and plain-TCP Docker hosts: bollard's own
+//! clients read a response body into memory without limit and time only the
+//! headers, so an endpoint that streams an endless body (chunked or not)
+//! fills memory at loopback speed. Here every response is read over its own
+//! connection, and that connection refuses to deliver more than
+//! [`MAX_RESPONSE_BYTES`]; the host's overall deadline bounds a slow one.
+
+use std::future::Future;
+use std::io;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bollard::{BollardRequest, Docker, API_DEFAULT_VERSION};
+use hyper::Uri;
+use hyper_util::client::legacy::connect::{Connected, Connection};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpStream, UnixStream};
+
+/// The largest response accepted from a Docker host. The biggest real ones
+/// (`/containers/json?all=1` on a host with thousands of containers, a
+/// Swarm's `/tasks`) are a few MiB.
+pub const MAX_RESPONSE_BYTES: u64 = 64 << 20;
+
+/// Where a capped connection goes.
+#[derive(Debug, Clone)]
+pub enum Endpoint {
+    Unix(PathBuf),
+    /// `host:port`, as `tcp://host:port` gives it.
+    Tcp(String),
+}
+
+/// A bollard client whose every response is capped at `cap` bytes.
+pub fn client(endpoint: Endpoint, timeout_secs: u64, cap: u64) -> Result<Docker, bollard::errors::Error> {
+    let addr = match &endpoint {
+        // As bollard's own Unix client does: a missing socket is told apart
+        // from one nobody answers on.
+        Endpoint::Unix(path) if !path.exists() => {
+            return Err(bollard::errors::Error::SocketNotFoundError(path.display().to_string()))
+        }
+        Endpoint::Unix(_) => "http://localhost".to_string(),
+        Endpoint::Tcp(authority) => format!("http://{authority}"),
+    };
+    // No idle connections are kept: each request opens its own, so the cap
+    // is per response rather than per keep-alive session.
+    let http = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(0).build(Connector { endpoint, cap });
+    Docker::connect_with_custom_transport(
+        move |req: BollardRequest| {
+            let http = http.clone();
+            Box::pin(async move { http.request(req).await.map_err(bollard::errors::Error::from) })
+        },
+        Some(addr),
+        timeout_secs,
+        API_DEFAULT_VERSION,
+    )
+}
+
+#[derive(Clone)]
+struct Connector {
+    endpoint: Endpoint,
+    cap: u64,
+}
+
+type Connecting = Pin<Box<dyn Future<Output = io::Result<TokioIo<Capped>>> + Send>>;
+
+impl tower_service::Service<Uri> for Connector {
+    type Response = TokioIo<Capped>;
+    type Error = io::Error;
+    type Future = Connecting;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: Uri) -> Connecting {
+        let endpoint = self.endpoint.clone();
+        let left = self.cap;
+        Box::pin(async move {
+            let stream = match endpoint {
+                Endpoint::Unix(path) => Stream::Unix(UnixStream::connect(path).await?),
+                Endpoint::Tcp(authority) => Stream::Tcp(TcpStream::connect(authority).await?),
+            };
+            Ok(TokioIo::new(Capped { stream, left, cap: left }))
+        })
+    }
+}
+
+enum Stream {
+    Unix(UnixStream),
+    Tcp(TcpStream),
+}
+
+/// A connection that fails a read once `left` bytes have come through.
+pub struct Capped {
+    stream: Stream,
+    left: u64,
+    cap: u64,
+}
+
+impl Connection for Capped {
+    fn connected(&self) -> Connected {
+        Connected::new()
+    }
+}
+
+impl AsyncRead for Capped {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let this = &mut *self;
+        let polled = match &mut this.stream {
+            Stream::Unix(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+        };
+        if let Poll::Ready(Ok(())) = polled {
+            let read = buf.filled().len().saturating_sub(before) as u64;
+            match this.left.checked_sub(read) {
+                Some(left) => this.left = left,
+                None => {
+                    return Poll::Ready(Err(io::Error::other(format!(
+                        "the response is larger than {} bytes, the limit for one Docker API response",
+                        this.cap
+                    ))))
+                }
+            }
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Capped {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        match &mut self.stream {
+            Stream::Unix(s) => Pin::new(s).poll_write(cx, data),
+            Stream::Tcp(s) => Pin::new(s).poll_write(cx, data),
+        }
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match &mut self.stream {
+            Stream::Unix(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tcp(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match &mut self.stream {
+            Stream::Unix(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+        }
+    }
+}
