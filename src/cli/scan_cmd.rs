@@ -1,13 +1,13 @@
 //! `stackaudit scan`: merge flags into the config, run the pipeline, write
 //! the reports, exit with the gate's code.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::bail;
 
 use super::args::ScanArgs;
-use super::output::write_atomic;
+use super::output::write_atomic_with;
 use super::progress::Spinner;
 use crate::config::{Config, DnsExpectation, DockerHostConfig, HttpTarget, TlsTarget, DEFAULT_FILE_NAME};
 use crate::gate::{suppress::DEFAULT_IGNORE_FILE, EXIT_ERROR};
@@ -59,10 +59,15 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     emit(&report, &formats, args.output_dir.as_deref(), last_success)?;
     if let Some(dir) = &history_dir {
         let path = dir.join(history::store::file_name(report.started_at));
-        write_atomic(&path, crate::report::json::render(&report)?.as_bytes())?;
+        write_atomic_with(&path, |out| crate::report::json::write(&report, out))?;
         history::store::prune(dir, &retention)?;
     }
-    Ok(report.gate.exit_code)
+    let code = report.gate.exit_code;
+    // The process ends here: freeing a report of tens of thousands of facts
+    // and findings node by node took 8% of a large scan's time, and the OS
+    // reclaims it at exit anyway.
+    std::mem::forget(report);
+    Ok(code)
 }
 
 /// For the metrics file of an incomplete run: when the last complete run
@@ -216,10 +221,14 @@ fn emit(
     // Files first: reports exist before the process exits, whatever happens
     // on stdout.
     for format in formats.iter().filter(|f| f.is_machine()) {
-        let text = format.render(report, &opts)?;
         match (output_dir, format.file_name()) {
-            (Some(dir), Some(name)) => write_atomic(&dir.join(name), text.as_bytes())?,
-            _ => print!("{text}"),
+            (Some(dir), Some(name)) => write_atomic_with(&dir.join(name), |out| format.write(report, &opts, out))?,
+            _ => {
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+                format.write(report, &opts, &mut out)?;
+                out.flush()?;
+            }
         }
     }
     if formats.contains(&Format::Table) {

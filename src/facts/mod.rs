@@ -165,6 +165,12 @@ macro_rules! fact_kinds {
                 match self { $( FactData::$variant(d) => cel::to_value(d) ),+ }
             }
 
+            /// Serialises the observation alone, without the `kind` tag: the
+            /// shape rules read (`workload.user`, not `workload.data.user`).
+            pub fn serialize_data<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self { $( FactData::$variant(d) => d.serialize(serializer) ),+ }
+            }
+
             /// Builds a fact of `kind` from a partial description (rule inline
             /// tests): absent fields take their defaults, unknown fields are
             /// an error so a typo in a test cannot make it pass vacuously.

@@ -6,6 +6,15 @@ pub fn render(report: &Report) -> anyhow::Result<String> {
     Ok(text)
 }
 
+/// The same text as [`render`], written as it is produced: a report of
+/// 70,000 findings is 170 MB of JSON, which need not all sit in memory (and
+/// be copied again on its way out) before the first byte is written.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
 /// Largest saved report read back (reports, baselines, diffs, history).
 pub const MAX_REPORT_BYTES: u64 = 256 * 1024 * 1024;
 

@@ -63,6 +63,15 @@ impl Format {
             Format::Prom => Ok(prom::render(report, opts.last_success_timestamp)),
         }
     }
+
+    /// Writes the rendering to `out`; JSON is streamed rather than built
+    /// whole first.
+    pub fn write(self, report: &Report, opts: &RenderOptions, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+        match self {
+            Format::Json => json::write(report, out),
+            other => Ok(out.write_all(other.render(report, opts)?.as_bytes())?),
+        }
+    }
 }
 
 impl FromStr for Format {

@@ -35,7 +35,25 @@ pub fn render_with_width(report: &Report, color: bool, width: usize) -> String {
 /// when it has any: names and messages come from scanned input and must not
 /// drive the terminal.
 fn escaped(report: &Report) -> Option<Report> {
-    let mut value = serde_json::to_value(report).ok()?;
+    // The table shows no facts: converting them to JSON and back took most
+    // of the time (13 s and 1.9 GB for 29,000 facts) for nothing shown.
+    let slim = Report {
+        schema_version: report.schema_version.clone(),
+        tool: report.tool.clone(),
+        started_at: report.started_at,
+        finished_at: report.finished_at,
+        targets: report.targets.clone(),
+        summary: report.summary.clone(),
+        gate: report.gate.clone(),
+        findings: report.findings.clone(),
+        errors: report.errors.clone(),
+        skipped: report.skipped.clone(),
+        notices: report.notices.clone(),
+        facts: Vec::new(),
+        rules: report.rules.clone(),
+        diff: report.diff.clone(),
+    };
+    let mut value = serde_json::to_value(&slim).ok()?;
     let before = value.clone();
     super::escape::escape_json(&mut value);
     if value == before {

@@ -162,7 +162,7 @@ impl Engine {
             None if fact.kind() == FactKind::Secret => &[],
             None => return (findings, errors),
         };
-        let value = match fact.data.to_cel() {
+        let value = match super::cel_val::fact_val(&fact.data) {
             Ok(v) => v,
             Err(e) => {
                 errors.push((
@@ -178,7 +178,7 @@ impl Engine {
             }
         };
         let mut ctx = root.new_inner_scope();
-        ctx.add_variable_from_value(fact.kind().as_str(), value);
+        ctx.add_variable_as_val(fact.kind().as_str(), value);
         if let FactData::Secret(secret) = &fact.data {
             let pattern = self.secret_rules.get(&secret.rule_id);
             findings.extend(secret_finding(&ctx, rules, pattern, fact, secret, &mut errors));
@@ -241,7 +241,8 @@ pub(super) fn run_check(check: &Check, ctx: &Context) -> Result<Vec<Hit>, String
 pub(super) fn evaluate_one(check: &Check, data: &FactData, policy: &Policy) -> Result<Vec<Hit>, String> {
     let mut ctx = Context::with_env(environment());
     ctx.add_variable_from_value("policy", cel::to_value(policy).map_err(|e| e.to_string())?);
-    ctx.add_variable_from_value(data.kind().as_str(), data.to_cel().map_err(|e| e.to_string())?);
+    // The conversion the engine uses, so inline tests exercise it too.
+    ctx.add_variable_as_val(data.kind().as_str(), super::cel_val::fact_val(data).map_err(|e| e.to_string())?);
     run_check(check, &ctx)
 }
 

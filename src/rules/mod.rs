@@ -3,6 +3,7 @@
 //! of fact or a secret pattern, and inline tests that must pass.
 
 mod budget;
+mod cel_val;
 mod eval;
 mod load;
 mod model;

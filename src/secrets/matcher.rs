@@ -96,7 +96,9 @@ impl Matcher {
         let mut errors = Vec::new();
         for (index, (id, spec)) in specs.into_iter().enumerate() {
             ids.push(id.to_string());
-            let compiled = spec.check().and_then(|()| Regex::new(&spec.pattern).map_err(|e| e.to_string()));
+            let compiled = Regex::new(&spec.pattern)
+                .map_err(|e| e.to_string())
+                .and_then(|regex| spec.check_compiled(&regex).map(|()| regex));
             let regex = match compiled {
                 Ok(r) => r,
                 Err(e) => {

@@ -69,6 +69,13 @@ impl PatternSpec {
     /// validator is known.
     pub fn check(&self) -> Result<(), String> {
         let regex = regex::bytes::Regex::new(&self.pattern).map_err(|e| e.to_string())?;
+        self.check_compiled(&regex)
+    }
+
+    /// [`check`](Self::check) for a caller that compiled the pattern
+    /// already: regex compilation shows in start-up's profile, so the
+    /// matcher compiles each pattern once, not once to check and once to run.
+    pub fn check_compiled(&self, regex: &regex::bytes::Regex) -> Result<(), String> {
         if regex.captures_len() < 2 {
             return Err("pattern needs a capture group around the secret".into());
         }

@@ -109,14 +109,20 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
         plans.extend(stdin(text, &sources, &mut out));
     }
 
+    for plan in &plans {
+        plan.files.iter().for_each(|f| sources.expect_use(&f.path));
+    }
     let parts: Vec<Collected> = plans
         .par_iter()
         .map(|p| {
             let item = p.files.iter().map(|f| f.display.as_str()).collect::<Vec<_>>().join(" + ");
-            super::contained(SOURCE, &item, || {
+            let part = super::contained(SOURCE, &item, || {
                 p.files.iter().for_each(|f| crate::contain::test_trigger(&f.display));
                 collect_project(p, &sources, ctx)
-            })
+            });
+            // Released even when the project panicked, so the tree is freed.
+            p.files.iter().for_each(|f| sources.done_with(&f.path));
+            part
         })
         .collect();
     for part in parts {

@@ -38,6 +38,14 @@ type Slot = Arc<OnceLock<Result<Arc<Loaded>, Failure>>>;
 pub struct Sources {
     limit: u64,
     cache: Mutex<HashMap<PathBuf, Slot>>,
+    /// How many planned projects still need each file: a file's parse tree
+    /// is dropped when the last one is done, so memory follows the projects
+    /// in flight rather than the whole tree (1,000 projects held 1,000
+    /// trees until the end of the scan).
+    pending: Mutex<HashMap<PathBuf, usize>>,
+    /// Files already counted in the statistics: a file dropped and read
+    /// again (an `extends` target shared late) counts once.
+    counted: Mutex<std::collections::HashSet<PathBuf>>,
     report: Mutex<Collected>,
 }
 
@@ -49,7 +57,32 @@ pub fn key(path: &Path) -> PathBuf {
 
 impl Sources {
     pub fn new(limit: u64) -> Self {
-        Self { limit, cache: Mutex::new(HashMap::new()), report: Mutex::new(Collected::default()) }
+        Self {
+            limit,
+            cache: Mutex::new(HashMap::new()),
+            pending: Mutex::new(HashMap::new()),
+            counted: Mutex::new(std::collections::HashSet::new()),
+            report: Mutex::new(Collected::default()),
+        }
+    }
+
+    /// Records that a project will read `path`.
+    pub fn expect_use(&self, path: &Path) {
+        *self.pending.lock().unwrap_or_else(|e| e.into_inner()).entry(key(path)).or_default() += 1;
+    }
+
+    /// A project that read `path` is done: the last one drops its tree. A
+    /// later reader (through `extends` or `include`) reads it again; its
+    /// errors are deduplicated at the end and its statistics count once.
+    pub fn done_with(&self, path: &Path) {
+        let key = key(path);
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(n) = pending.get_mut(&key) else { return };
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            pending.remove(&key);
+            self.cache.lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
+        }
     }
 
     fn slot(&self, key: PathBuf) -> Slot {
@@ -60,9 +93,9 @@ impl Sources {
     /// Records text that was already read and parsed (a sniffed YAML file,
     /// standard input).
     pub fn insert(&self, key: PathBuf, loaded: Loaded, bytes: u64) {
-        let slot = self.slot(key);
+        let slot = self.slot(key.clone());
         if slot.set(Ok(Arc::new(loaded))).is_ok() {
-            self.count(bytes);
+            self.count(&key, bytes);
         }
     }
 
@@ -88,7 +121,7 @@ impl Sources {
 
     fn read(&self, path: &Path, display: &str) -> Result<Loaded, Failure> {
         let text = read_text(path, self.limit).map_err(|e| Failure::Read(e.into_scan_error(SOURCE, display)))?;
-        self.count(text.len() as u64);
+        self.count(&key(path), text.len() as u64);
         match parse(&text, display) {
             Ok(docs) => Ok(Loaded { display: display.to_string(), path: path.to_path_buf(), docs }),
             Err(e) => {
@@ -98,7 +131,10 @@ impl Sources {
         }
     }
 
-    fn count(&self, bytes: u64) {
+    fn count(&self, key: &Path, bytes: u64) {
+        if !self.counted.lock().unwrap_or_else(|e| e.into_inner()).insert(key.to_path_buf()) {
+            return;
+        }
         let mut report = self.report.lock().unwrap_or_else(|e| e.into_inner());
         report.stats.files += 1;
         report.stats.bytes += bytes;
