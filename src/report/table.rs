@@ -41,7 +41,7 @@ fn escaped(report: &Report) -> Option<Report> {
     if !may_need_escaping(report) {
         return None;
     }
-    // The table shows no facts, so they are left out of the copy.
+    // The table shows no facts and no rule texts: left out of the copy.
     let slim = Report {
         schema_version: report.schema_version.clone(),
         tool: report.tool.clone(),
@@ -55,7 +55,7 @@ fn escaped(report: &Report) -> Option<Report> {
         skipped: report.skipped.clone(),
         notices: report.notices.clone(),
         facts: Vec::new(),
-        rules: report.rules.clone(),
+        rules: Vec::new(),
         diff: report.diff.clone(),
     };
     let mut value = serde_json::to_value(&slim).ok()?;
@@ -67,22 +67,30 @@ fn escaped(report: &Report) -> Option<Report> {
     serde_json::from_value(value).ok()
 }
 
-/// Whether any string the table may show could hold a character
+/// Whether any string the table shows could hold a character
 /// `escape::escape_controls` rewrites. May say yes for nothing (a literal
-/// backslash-n), never no for something.
+/// backslash-n in an error), never no for something. Findings are checked
+/// field by field, as shown: their multi-line remediation and rationale
+/// text is not in the table and would flag every report.
 fn may_need_escaping(report: &Report) -> bool {
+    let text = |s: &str| matches!(super::escape::escape_controls(s), std::borrow::Cow::Owned(_));
+    let place = |l: &Option<crate::facts::Location>| l.as_ref().is_some_and(|l| text(&l.path));
+    let shown = |f: &Finding| {
+        text(&f.message)
+            || text(&f.rule_id)
+            || text(&f.subject.display())
+            || place(&f.location)
+            || place(&f.declared_in)
+            || f.suppression.as_ref().is_some_and(|s| text(&s.reason))
+    };
+    let diff = report.diff.as_ref();
+    if report.findings.iter().any(shown) || diff.is_some_and(|d| text(&d.previous.path) || d.resolved.iter().any(shown))
+    {
+        return true;
+    }
     let mut scan = ControlScan::default();
-    let parts: [&dyn erased::Part; 9] = [
-        &report.tool,
-        &report.targets,
-        &report.gate,
-        &report.findings,
-        &report.errors,
-        &report.skipped,
-        &report.notices,
-        &report.rules,
-        &report.diff,
-    ];
+    let parts: [&dyn erased::Part; 6] =
+        [&report.tool, &report.targets, &report.gate, &report.errors, &report.skipped, &report.notices];
     // A part that cannot be serialised is treated as suspect.
     parts.iter().any(|p| p.scan(&mut scan).is_err() || scan.found)
 }
@@ -378,6 +386,21 @@ mod tests {
                 assert!(!scan(&text, 5), "U+{:04X} flagged", c as u32);
             }
         }
+    }
+
+    /// Multi-line rule text the table does not show leaves the fast path;
+    /// a control character in what it shows takes the escaping one.
+    #[test]
+    fn only_shown_text_decides_whether_the_report_is_copied() {
+        let text = include_str!("../../tests/fixtures/reports/sample.json");
+        let mut report: Report = serde_json::from_str(text).expect("sample.json loads");
+        let first = report.findings.first_mut().expect("the sample has findings");
+        first.remediation = "first line\nsecond line".into();
+        assert!(!may_need_escaping(&report), "remediation is not shown");
+        let first = report.findings.first_mut().expect("the sample has findings");
+        first.message = "service \u{1b}]0;owned\u{7} is privileged".into();
+        assert!(may_need_escaping(&report));
+        assert!(render_with_width(&report, false, 100).contains("\\x1b]0;owned\\x07"));
     }
 
     #[test]
