@@ -2,6 +2,7 @@
 //! records its own errors; none knows anything about rules.
 
 pub mod dotenv;
+pub mod error_chain;
 pub mod files;
 pub mod interpolate;
 pub mod locations;

@@ -1,6 +1,7 @@
 //! Why a cluster (or one list of it) could not be read, as a scan error
 //! naming the cluster and, where it applies, the namespace.
 
+use crate::collect::error_chain::{chain, io_cause};
 use crate::diagnostics::{ErrorKind, ScanError};
 
 pub const SOURCE: &str = "kubernetes-api";
@@ -49,31 +50,6 @@ fn classify(e: &kube::Error) -> (ErrorKind, String) {
             (kind, format!("cannot talk to the API server: {text}"))
         }
     }
-}
-
-fn io_cause<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = current {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            return Some(io);
-        }
-        current = err.source();
-    }
-    None
-}
-
-/// The error and its causes on one line.
-pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut current = e.source();
-    while let Some(err) = current {
-        let text = err.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        current = err.source();
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]

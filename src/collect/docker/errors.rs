@@ -1,6 +1,7 @@
 //! Why a Docker host (or one container of it) could not be audited, as a
 //! typed error that becomes a `ScanError` naming the host.
 
+use crate::collect::error_chain::{chain, io_cause};
 use crate::diagnostics::{ErrorKind, ScanError};
 
 #[derive(Debug, thiserror::Error)]
@@ -62,34 +63,6 @@ impl From<bollard::errors::Error> for HostError {
         };
         HostError::Api { kind, message }
     }
-}
-
-/// The I/O error underneath a hyper/bollard error, if any (refused,
-/// permission denied, ...).
-fn io_cause<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = current {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            return Some(io);
-        }
-        current = err.source();
-    }
-    None
-}
-
-/// The error and its causes on one line: hyper's top-level message alone
-/// ("client error (Connect)") says nothing useful.
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut current = e.source();
-    while let Some(err) = current {
-        let text = err.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        current = err.source();
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]
