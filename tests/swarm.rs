@@ -107,7 +107,11 @@ fn wait_running(services: &[String]) {
             if states.lines().any(|l| l.starts_with("Running")) {
                 break;
             }
-            assert!(start.elapsed() < Duration::from_secs(90), "service {s} not running: {states}");
+            if start.elapsed() > Duration::from_secs(90) {
+                // The task errors say why the orchestrator rejected it.
+                let errors = docker(&["service", "ps", "--no-trunc", "--format", "{{.CurrentState}}: {{.Error}}", s]);
+                panic!("service {s} not running: {errors:?}");
+            }
             std::thread::sleep(Duration::from_millis(300));
         }
     }

@@ -33,6 +33,7 @@ pub fn environment() -> Arc<Env> {
         let _ = env.add_extension(cel::extensions::lists);
         let _ = env.add_extension(cel::extensions::math);
         super::budget::register(&mut env);
+        super::cached_regex::register(&mut env);
         Arc::new(env)
     })
     .clone()
