@@ -128,8 +128,12 @@ pub fn bytes_to_text(bytes: Vec<u8>) -> Result<String, ReadError> {
     String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8(e.utf8_error().valid_up_to()))
 }
 
+/// How much of a file [`looks_binary`] reads.
+pub const BINARY_PROBE_BYTES: usize = 8192;
+
+/// A NUL byte in the first [`BINARY_PROBE_BYTES`].
 pub fn looks_binary(bytes: &[u8]) -> bool {
-    memchr::memchr(0, bytes.get(..8192).unwrap_or(bytes)).is_some()
+    memchr::memchr(0, bytes.get(..BINARY_PROBE_BYTES).unwrap_or(bytes)).is_some()
 }
 
 /// The display form of a path: relative paths stay relative, `./` dropped.
