@@ -131,15 +131,15 @@ fn scan_file(matcher: &Matcher, file: &DiscoveredFile, max: u64, buf: &mut Vec<u
         ScanError::new(SOURCE, &file.display, ErrorKind::from_io(&e), format!("cannot read for secrets: {e}"))
     };
     // A file swapped for a FIFO or device after the walk is refused here.
-    let mut handle = match crate::input::open_regular(&file.path) {
-        Ok(f) => f,
+    // The size from the walk may be stale: the opened file's is used, and
+    // the read is capped either way.
+    let (mut handle, size) = match crate::input::open_regular_sized(&file.path) {
+        Ok(opened) => opened,
         Err(e) => {
             outcome.error = Some(e.into_scan_error(SOURCE, &file.display));
             return outcome;
         }
     };
-    // The size from the walk may be stale; the read is capped either way.
-    let size = handle.metadata().map(|m| m.len()).unwrap_or(file.size);
     if size > max {
         outcome.skipped = Some(Skipped {
             path: file.display.clone(),
