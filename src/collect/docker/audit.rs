@@ -273,6 +273,7 @@ async fn container(
     }
     let image = inspect.image.as_ref().and_then(|i| images.get(i));
     let observed = Observed { host, inspect: &inspect, image, processes, daemon_apparmor };
+    ctx.detector.ready().await;
     let workload = map::workload(&observed, ctx.detector);
     let short_id: String = id.chars().take(12).collect();
     let image_name = workload.image.as_ref().map(|i| i.raw.clone()).unwrap_or_default();
