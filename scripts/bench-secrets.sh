@@ -19,6 +19,12 @@
 #   SA_BEFORE=/tmp/stackaudit-main scripts/bench-secrets.sh
 #                                                  # also an earlier build
 #
+# Throughput floor: `grep -rF` with four fixed strings reads the same files
+# and does nothing else. It runs alternately with stackaudit (and the
+# SA_BEFORE build when given), FLOOR_RUNS rounds (5; 0 skips it), so load
+# from other work on the machine falls on both alike; the medians, MB/s and
+# the stackaudit/grep ratios of wall and CPU time (user + sys) are printed.
+#
 # Planted private keys have bodies that decode to a key structure (random
 # bytes in a DER SEQUENCE, the OpenSSH magic): the scanner checks that. The
 # run ends with pathological inputs for the secrets engine (one 16 MB line
@@ -34,6 +40,13 @@ SHARD_MB=${SHARD_MB:-20}
 DS_SHARDS=${DS_SHARDS:-1}
 CORPUS=$WORK/corpus
 mkdir -p "$WORK"
+
+# /usr/bin/time (Debian package `time`) measures every run.
+if [ ! -x /usr/bin/time ]; then
+  echo "installing time" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends time >/dev/null
+fi
 
 TOOLS=${TOOLS:-stackaudit ripsecrets detect-secrets}
 for tool in $TOOLS /usr/bin/time; do
@@ -298,6 +311,45 @@ for name, *_, missed, false_by in rows:
     if false_by:
         print(f"{name} false findings by rule/type: " + ", ".join(f"{k} ×{n}" for k, n in false_by.most_common(12)))
 PY
+
+# The floor: grep -rF with four fixed strings over the same files, runs
+# alternated with stackaudit's (A B A B ...), each run's wall and CPU time.
+FLOOR_RUNS=${FLOOR_RUNS:-5}
+GREP_FLOOR=(grep -rF -e password -e secret -e token -e AKIA .)
+if [ "$FLOOR_RUNS" -gt 0 ]; then
+  echo
+  echo "throughput against the floor \`${GREP_FLOOR[*]}\` in $CORPUS, $FLOOR_RUNS alternated rounds:"
+  floor_run() {
+    local name=$1; shift
+    ( cd "$CORPUS" && /usr/bin/time -f "%e %U %S %M" -o "$WORK/floor.time" "$@" >"$WORK/floor.out" 2>/dev/null ) || true
+    echo "$name $(tail -n 1 "$WORK/floor.time")" >>"$WORK/floor.txt"
+  }
+  : >"$WORK/floor.txt"
+  # One untimed read of every file first: all rounds start from the page cache.
+  ( cd "$CORPUS" && "${GREP_FLOOR[@]}" >/dev/null 2>&1 ) || true
+  for _ in $(seq "$FLOOR_RUNS"); do
+    floor_run stackaudit env STACKAUDIT_FINGERPRINT_KEY=bench "$SA" scan . --format json --exit-zero
+    if [ -n "${SA_BEFORE:-}" ]; then
+      floor_run stackaudit-before env STACKAUDIT_FINGERPRINT_KEY=bench "$SA_BEFORE" scan . --format json --exit-zero
+    fi
+    floor_run grep "${GREP_FLOOR[@]}"
+  done
+  python3 - "$WORK/floor.txt" "$SIZE_MB" <<'PY'
+import collections, statistics, sys
+runs, size_mb = collections.defaultdict(list), float(sys.argv[2])
+for line in open(sys.argv[1]):
+    name, wall, user, sys_, kb = line.split()
+    runs[name].append((float(wall), float(user) + float(sys_), int(kb) / 1024))
+med = lambda xs: statistics.median(xs)
+g_wall, g_cpu = med([w for w, _, _ in runs["grep"]]), med([c for _, c, _ in runs["grep"]])
+print(f"{'':18} {'wall median':>11} {'wall min':>8} {'MB/s':>7} {'CPU median':>10} {'peak MB':>7} {'wall / grep':>11} {'CPU / grep':>10}")
+for name, rs in runs.items():
+    wall, cpu = med([w for w, _, _ in rs]), med([c for _, c, _ in rs])
+    print(f"{name:18} {wall:>10.2f}s {min(w for w, _, _ in rs):>7.2f}s {size_mb / max(wall, 0.001):>7.0f} {cpu:>9.2f}s "
+          f"{max(m for _, _, m in rs):>7.0f} {wall / max(g_wall, 0.001):>11.2f} {cpu / max(g_cpu, 0.001):>10.2f}")
+print("each run (wall s / CPU s): " + "; ".join(f"{n} " + " ".join(f"{w:.2f}/{c:.2f}" for w, c, _ in rs) for n, rs in runs.items()))
+PY
+fi
 
 # Pathological inputs: the engine must stay linear however the secrets are
 # laid out. One 12 MB line dense with keywords and secrets (a minified

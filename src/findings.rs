@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use schemars::JsonSchema;
@@ -61,9 +62,11 @@ pub struct Finding {
     /// Stable fingerprint: rule, subject and offending key, never the line,
     /// so it survives edits that move lines.
     pub id: String,
-    pub rule_id: String,
+    // Rule text is shared with the rule (and every other finding of it):
+    // 70,000 findings would otherwise carry 70,000 copies of it.
+    pub rule_id: Arc<str>,
     pub severity: Severity,
-    pub title: String,
+    pub title: Arc<str>,
     pub message: String,
     pub subject: Subject,
     /// What exactly is wrong within the subject: a capability, a mount, a port.
@@ -78,8 +81,8 @@ pub struct Finding {
     /// What was observed, masked where it could be secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
-    pub references: Vec<String>,
-    pub remediation: String,
+    pub references: Arc<[String]>,
+    pub remediation: Arc<str>,
     pub suppressed: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppression: Option<Suppression>,

@@ -84,24 +84,30 @@ pub fn special_kind(file_type: std::fs::FileType) -> Option<&'static str> {
 /// the type is checked on the opened descriptor, so a file swapped for a
 /// device between a check and the open is still refused.
 pub fn open_regular(path: &Path) -> Result<File, ReadError> {
+    open_regular_sized(path).map(|(file, _)| file)
+}
+
+/// [`open_regular`], with the length the opened file reports (the check's
+/// own `fstat`, not one more).
+pub fn open_regular_sized(path: &Path) -> Result<(File, u64), ReadError> {
     use std::os::unix::fs::OpenOptionsExt;
     // Cheap refusal first, without opening devices at all.
     if let Some(kind) = special_kind(std::fs::metadata(path)?.file_type()) {
         return Err(ReadError::NotRegular(kind));
     }
     let file = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY).open(path)?;
-    if let Some(kind) = special_kind(file.metadata()?.file_type()) {
+    let meta = file.metadata()?;
+    if let Some(kind) = special_kind(meta.file_type()) {
         return Err(ReadError::NotRegular(kind));
     }
-    Ok(file)
+    Ok((file, meta.len()))
 }
 
 /// Reads at most `limit` bytes of the regular file `path`; more is
 /// `TooLarge`, whatever the file's metadata claimed (`/proc` files report
 /// size 0, and a file may grow while it is read).
 pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
-    let file = open_regular(path)?;
-    let size = file.metadata()?.len();
+    let (file, size) = open_regular_sized(path)?;
     if size > limit {
         return Err(ReadError::TooLarge { size, limit });
     }
@@ -128,8 +134,12 @@ pub fn bytes_to_text(bytes: Vec<u8>) -> Result<String, ReadError> {
     String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8(e.utf8_error().valid_up_to()))
 }
 
+/// How much of a file [`looks_binary`] reads.
+pub const BINARY_PROBE_BYTES: usize = 8192;
+
+/// A NUL byte in the first [`BINARY_PROBE_BYTES`].
 pub fn looks_binary(bytes: &[u8]) -> bool {
-    memchr::memchr(0, bytes.get(..8192).unwrap_or(bytes)).is_some()
+    memchr::memchr(0, bytes.get(..BINARY_PROBE_BYTES).unwrap_or(bytes)).is_some()
 }
 
 /// The display form of a path: relative paths stay relative, `./` dropped.

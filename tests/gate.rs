@@ -93,7 +93,7 @@ reason = "matches nothing here"
     let s = Suppressions::parse(file, "ignore.toml").unwrap();
     let notices = s.apply(&mut findings, NaiveDate::from_ymd_opt(2026, 1, 27).unwrap());
     let suppressed: Vec<(&str, &str)> =
-        findings.iter().filter(|f| f.suppressed).map(|f| (f.rule_id.as_str(), f.subject.name.as_str())).collect();
+        findings.iter().filter(|f| f.suppressed).map(|f| (&*f.rule_id, f.subject.name.as_str())).collect();
     assert_eq!(suppressed, [("workload-runs-as-root", "redis"), ("workload-runs-as-root", "web")]);
     let redis = findings.iter().find(|f| f.subject.name == "redis" && f.suppressed).unwrap();
     let why = redis.suppression.as_ref().unwrap();
@@ -103,7 +103,7 @@ reason = "matches nothing here"
     assert_eq!(web.suppression.as_ref().unwrap().expires, NaiveDate::from_ymd_opt(2030, 1, 1));
 
     // The expired entry suppresses nothing and says so; the unused one too.
-    assert!(!findings.iter().find(|f| f.rule_id == "workload-privileged").unwrap().suppressed);
+    assert!(!findings.iter().find(|f| f.rule_id == "workload-privileged".into()).unwrap().suppressed);
     let kinds: Vec<(&str, Option<&str>)> = notices.iter().map(|n| (n.kind.as_str(), n.source.as_deref())).collect();
     assert_eq!(
         kinds,

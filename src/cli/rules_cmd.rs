@@ -53,7 +53,7 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<u8> {
             println!("How to fix\n  {}\n", m.remediation.trim().replace('\n', "\n  "));
             if !m.references.is_empty() {
                 println!("References");
-                for r in &m.references {
+                for r in m.references.iter() {
                     println!("  - {r}");
                 }
                 println!();

@@ -36,7 +36,7 @@ pub fn apply(facts: &[Fact], findings: &mut [Finding]) {
             subject.kind == finding.subject.kind
                 && subject.scope == finding.subject.scope
                 && subject.name == finding.subject.name
-                && rules.iter().any(|r| *r == finding.rule_id || *r == "*")
+                && rules.iter().any(|r| **r == *finding.rule_id || *r == "*")
         });
         if let Some((subject, _, reason)) = hit {
             finding.suppressed = true;

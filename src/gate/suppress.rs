@@ -159,7 +159,7 @@ impl Suppressions {
 
 impl Rule {
     fn matches(&self, f: &Finding) -> bool {
-        if self.rule != f.rule_id && self.rule != "*" {
+        if *self.rule != *f.rule_id && self.rule != "*" {
             return false;
         }
         if let Some(glob) = &self.subject {

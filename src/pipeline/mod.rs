@@ -272,19 +272,19 @@ fn fingerprint_key_notice() -> Option<Notice> {
 /// The metadata of each rule that produced a finding, so the report can be
 /// re-rendered in any format without the rule files.
 fn rule_infos(findings: &[Finding], rules: &RuleSet) -> Vec<RuleInfo> {
-    let ids: std::collections::BTreeSet<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+    let ids: std::collections::BTreeSet<&str> = findings.iter().map(|f| &*f.rule_id).collect();
     ids.into_iter().filter_map(|id| rules.get(id)).map(|rule| rule_info(&rule.meta)).collect()
 }
 
 /// What a report keeps of a rule.
 pub fn rule_info(meta: &crate::rules::RuleMeta) -> RuleInfo {
     RuleInfo {
-        id: meta.id.clone(),
-        title: meta.title.clone(),
+        id: meta.id.to_string(),
+        title: meta.title.to_string(),
         severity: meta.severity,
         rationale: meta.rationale.trim().to_string(),
         remediation: meta.remediation.trim().to_string(),
-        references: meta.references.clone(),
+        references: meta.references.to_vec(),
         tags: meta.tags.clone(),
     }
 }

@@ -16,7 +16,7 @@ use crate::findings::Finding;
 /// group is kept, preferring one that is not a rendering.
 pub fn drop_inherited_findings(findings: &mut Vec<Finding>) {
     type Key = (String, Option<String>, Option<Location>);
-    let key = |f: &Finding| -> Key { (f.rule_id.clone(), f.key.clone(), f.location.clone()) };
+    let key = |f: &Finding| -> Key { (f.rule_id.to_string(), f.key.clone(), f.location.clone()) };
     let rendered = |f: &Finding| f.subject.labels.contains_key("overlay");
     let mut seen: HashSet<Key> = findings.iter().filter(|f| !rendered(f)).map(key).collect();
     findings.retain(|f| !rendered(f) || seen.insert(key(f)));
@@ -37,15 +37,15 @@ mod tests {
             legacy_ids: Vec::new(),
             rule_id: "workload-privileged".into(),
             severity: crate::findings::Severity::High,
-            title: String::new(),
+            title: String::new().into(),
             message: String::new(),
             subject,
             key: None,
             location: Some(Location::at("base/deployment.yaml", line, 5)),
             declared_in: None,
             evidence: None,
-            references: Vec::new(),
-            remediation: String::new(),
+            references: Vec::new().into(),
+            remediation: String::new().into(),
             suppressed: false,
             suppression: None,
             baseline: false,

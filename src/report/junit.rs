@@ -184,7 +184,7 @@ fn finding_body(f: &Finding) -> String {
         body.push_str("In the baseline\n");
     }
     let _ = writeln!(body, "Remediation: {}", f.remediation.trim());
-    for r in &f.references {
+    for r in f.references.iter() {
         let _ = writeln!(body, "Reference: {r}");
     }
     let _ = write!(body, "Fingerprint: {}", f.id);

@@ -66,12 +66,12 @@ impl RuleInfo {
     /// What a finding itself says about its rule (no rationale or tags).
     fn from_finding(f: &Finding) -> Self {
         Self {
-            id: f.rule_id.clone(),
-            title: f.title.clone(),
+            id: f.rule_id.to_string(),
+            title: f.title.to_string(),
             severity: f.severity,
             rationale: String::new(),
-            remediation: f.remediation.clone(),
-            references: f.references.clone(),
+            remediation: f.remediation.to_string(),
+            references: f.references.to_vec(),
             tags: Vec::new(),
         }
     }
@@ -84,18 +84,18 @@ impl Report {
         if let Some(info) = self.rules.iter().find(|r| r.id == rule_id) {
             return Some(info.clone());
         }
-        self.findings.iter().find(|f| f.rule_id == rule_id).map(RuleInfo::from_finding)
+        self.findings.iter().find(|f| *f.rule_id == *rule_id).map(RuleInfo::from_finding)
     }
 
     /// Every rule that produced a finding, sorted by ID, each once.
     pub fn rules_used(&self) -> Vec<RuleInfo> {
         let mut first: std::collections::BTreeMap<&str, &Finding> = std::collections::BTreeMap::new();
         for f in &self.findings {
-            first.entry(f.rule_id.as_str()).or_insert(f);
+            first.entry(&*f.rule_id).or_insert(f);
         }
         first
             .into_values()
-            .map(|f| match self.rules.iter().find(|r| r.id == f.rule_id) {
+            .map(|f| match self.rules.iter().find(|r| *r.id == *f.rule_id) {
                 Some(info) => info.clone(),
                 None => RuleInfo::from_finding(f),
             })

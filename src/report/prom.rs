@@ -29,7 +29,7 @@ pub fn render(report: &Report, last_success: Option<i64>) -> String {
 
     let mut by_rule: BTreeMap<(&str, Severity), usize> = BTreeMap::new();
     for f in report.findings.iter().filter(|f| f.counts()) {
-        *by_rule.entry((f.rule_id.as_str(), f.severity)).or_default() += 1;
+        *by_rule.entry((&*f.rule_id, f.severity)).or_default() += 1;
     }
     let rule_samples: Vec<(String, f64)> = by_rule
         .iter()

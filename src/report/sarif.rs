@@ -50,11 +50,8 @@ pub fn log(report: &Report) -> Value {
     // baselineState is all-or-nothing within a run: only when the scan had
     // a baseline does "new" mean anything.
     let had_baseline = report.findings.iter().any(|f| f.baseline);
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| result(report, index.get(f.rule_id.as_str()).copied(), had_baseline, f))
-        .collect();
+    let results: Vec<Value> =
+        report.findings.iter().map(|f| result(report, index.get(&*f.rule_id).copied(), had_baseline, f)).collect();
     json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",

@@ -76,7 +76,8 @@ pub struct Budgeted {
 impl Budgeted {
     pub fn new(program: &cel::Program) -> Self {
         let mut expr = program.expression().clone();
-        wrap_ranges(&mut expr, 0);
+        wrap_ranges(&mut expr);
+        super::cached_regex::rewrite(&mut expr);
         Self { expr, exhausted: AtomicBool::new(false) }
     }
 
@@ -94,60 +95,14 @@ impl Budgeted {
     }
 }
 
-/// The parser bounds expression depth (96); this bound only keeps the walk
-/// safe should that change.
-const MAX_DEPTH: usize = 256;
-
-fn wrap_ranges(e: &mut IdedExpr, depth: usize) {
-    if depth > MAX_DEPTH {
-        return;
-    }
-    let d = depth + 1;
-    match &mut e.expr {
-        Expr::Comprehension(c) => {
-            for part in [&mut c.iter_range, &mut c.accu_init, &mut c.loop_cond, &mut c.loop_step, &mut c.result] {
-                wrap_ranges(part, d);
-            }
+fn wrap_ranges(e: &mut IdedExpr) {
+    super::ast_walk::post_order(e, &mut |node| {
+        if let Expr::Comprehension(c) = &mut node.expr {
             let range = std::mem::take(&mut c.iter_range);
             c.iter_range = IdedExpr {
                 id: range.id,
                 expr: Expr::Call(CallExpr { func_name: FUNCTION.into(), target: None, args: vec![range] }),
             };
         }
-        Expr::Call(call) => {
-            if let Some(t) = &mut call.target {
-                wrap_ranges(t, d);
-            }
-            for a in &mut call.args {
-                wrap_ranges(a, d);
-            }
-        }
-        Expr::List(list) => {
-            for el in &mut list.elements {
-                wrap_ranges(el, d);
-            }
-        }
-        Expr::Map(map) => {
-            for entry in &mut map.entries {
-                wrap_entry(entry, d);
-            }
-        }
-        Expr::Select(select) => wrap_ranges(&mut select.operand, d),
-        Expr::Struct(s) => {
-            for entry in &mut s.entries {
-                wrap_entry(entry, d);
-            }
-        }
-        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
-    }
-}
-
-fn wrap_entry(entry: &mut cel::common::ast::IdedEntryExpr, depth: usize) {
-    match &mut entry.expr {
-        cel::common::ast::EntryExpr::StructField(f) => wrap_ranges(&mut f.value, depth),
-        cel::common::ast::EntryExpr::MapEntry(m) => {
-            wrap_ranges(&mut m.key, depth);
-            wrap_ranges(&mut m.value, depth);
-        }
-    }
+    });
 }

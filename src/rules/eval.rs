@@ -33,6 +33,7 @@ pub fn environment() -> Arc<Env> {
         let _ = env.add_extension(cel::extensions::lists);
         let _ = env.add_extension(cel::extensions::math);
         super::budget::register(&mut env);
+        super::cached_regex::register(&mut env);
         Arc::new(env)
     })
     .clone()
@@ -70,7 +71,7 @@ impl Engine {
             .rules
             .iter()
             .filter(|r| matches!(r.logic, Logic::Secret(_)))
-            .map(|r| (r.meta.id.clone(), r.clone()))
+            .map(|r| (r.meta.id.to_string(), r.clone()))
             .collect();
         Ok(Self { by_kind: rules.by_kind(), secret_rules, policy, id_root: None })
     }
@@ -131,7 +132,9 @@ impl Engine {
             )
             .collect();
 
-        let mut findings = Vec::new();
+        // Sized once: growing a 70,000-finding vector by doubling showed in
+        // the profile as page faults on each copy.
+        let mut findings = Vec::with_capacity(per_fact.iter().map(|(f, _)| f.len()).sum());
         // One error per rule, with a count: a broken rule over 10,000
         // workloads should read as one problem, not 10,000.
         let mut errors: BTreeMap<String, (ScanError, usize)> = BTreeMap::new();
@@ -199,10 +202,10 @@ impl Engine {
             match outcome {
                 Ok(Ok(found)) => findings.extend(found),
                 Err(description) => errors.push((
-                    rule.meta.id.clone(),
+                    rule.meta.id.to_string(),
                     ScanError::new(
                         "rules",
-                        &rule.meta.id,
+                        &*rule.meta.id,
                         ErrorKind::Internal,
                         crate::contain::message(
                             &format!("evaluating rule {} on {}", rule.meta.id, fact.subject.display()),
@@ -228,7 +231,7 @@ pub(super) fn rule_error(rule: &Rule, check: &Check, fact: &Fact, message: &str)
         format!("rule cannot be evaluated: {message}"),
     )
     .at(Location::line(&rule.meta.path, check.line));
-    (rule.meta.id.clone(), error)
+    (rule.meta.id.to_string(), error)
 }
 
 /// Runs one check against a fact value bound in `ctx`.

@@ -89,14 +89,14 @@ impl RuleSet {
     }
 
     pub fn get(&self, id: &str) -> Option<&Arc<Rule>> {
-        self.rules.iter().find(|r| r.meta.id == id)
+        self.rules.iter().find(|r| *r.meta.id == *id)
     }
 
     /// The `[secret]` specs of the secret rules with their IDs: what the
     /// pipeline builds the secret matcher from.
     pub fn secret_specs(&self) -> impl Iterator<Item = (&str, &super::pattern::SecretPatternSpec)> {
         self.rules.iter().filter_map(|r| match &r.logic {
-            Logic::Secret(p) => Some((r.meta.id.as_str(), &p.spec)),
+            Logic::Secret(p) => Some((&*r.meta.id, &p.spec)),
             Logic::Expression(_) => None,
         })
     }
@@ -202,13 +202,13 @@ fn load_rule_source_compiled(path: &str, text: &str, compile: Compile) -> Result
 
     Ok(Rule {
         meta: RuleMeta {
-            id: file.id,
-            title: file.title,
+            id: file.id.into(),
+            title: file.title.into(),
             severity: file.severity,
             message: file.message,
             rationale: file.rationale,
-            remediation: file.remediation,
-            references: file.references,
+            remediation: file.remediation.into(),
+            references: file.references.into(),
             tags: file.tags,
             path: path.to_string(),
         },

@@ -2,7 +2,9 @@
 //! with `--rules`. Each holds metadata, either a CEL expression over one kind
 //! of fact or a secret pattern, and inline tests that must pass.
 
+mod ast_walk;
 mod budget;
+mod cached_regex;
 mod cel_val;
 mod eval;
 mod load;

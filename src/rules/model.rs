@@ -1,6 +1,6 @@
 //! The rule file format and the compiled rule.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -106,13 +106,14 @@ fn empty_table() -> toml::Value {
 /// What every rule has, whatever its logic.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleMeta {
-    pub id: String,
-    pub title: String,
+    /// Shared with every finding of the rule (see `Finding`).
+    pub id: Arc<str>,
+    pub title: Arc<str>,
     pub severity: Severity,
     pub message: String,
     pub rationale: String,
-    pub remediation: String,
-    pub references: Vec<String>,
+    pub remediation: Arc<str>,
+    pub references: Arc<[String]>,
     pub tags: Vec<String>,
     /// The file the rule was loaded from (`rules/...` for built-in rules).
     pub path: String,

@@ -72,7 +72,7 @@ pub fn secret_finding(
             return None;
         }
     };
-    let title = pattern.map(|p| p.meta.title.as_str());
+    let title = pattern.map(|p| &*p.meta.title);
     finding.subject = subject(fact, secret, title);
     finding.id = fingerprint(&finding.rule_id, &finding.subject, Some(&structure_key(secret)));
     finding.legacy_ids = legacy_ids(fact, secret, title);

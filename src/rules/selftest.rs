@@ -31,7 +31,7 @@ impl std::fmt::Display for TestFailure {
 /// and one that does not.
 pub fn self_test(rule: &Rule) -> Vec<TestFailure> {
     let fail = |test: &str, message: String| TestFailure {
-        rule_id: rule.meta.id.clone(),
+        rule_id: rule.meta.id.to_string(),
         path: rule.meta.path.clone(),
         test: test.to_string(),
         message,

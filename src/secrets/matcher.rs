@@ -1,14 +1,14 @@
-//! Matching secret rules against text: one Aho-Corasick pass over the
-//! rules' keywords, then each rule's regex only on the lines (or, for
+//! Matching secret rules against text: one pass for the rules' keywords
+//! (`keywords.rs`), then each rule's regex only on the lines (or, for
 //! multi-line rules, the windows) where one of its keywords occurs, each
 //! line at most once per rule. Matches then go through the filters.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::Regex;
 
-use super::context::{in_comment, line_end, line_start, line_start_near, FileKind, Format};
+use super::context::{in_comment, line_end, line_start_near, FileKind, Format};
 use super::filters;
 use super::keyname::key_before;
+use super::keywords::{Hit, Keywords};
 use super::spec::{name_matches, PatternSpec};
 use super::validate::Validator;
 use super::words::{self, KeyRole};
@@ -46,7 +46,7 @@ pub struct Matcher {
     ids: Vec<String>,
     /// `None` for a rule whose pattern did not compile.
     rules: Vec<Option<Compiled>>,
-    prefilter: Option<AhoCorasick>,
+    prefilter: Option<Keywords>,
     /// For each keyword (Aho-Corasick pattern ID), the rules it triggers.
     keyword_rules: Vec<Vec<usize>>,
     /// Rules without keywords, limited to some files: they read every line.
@@ -137,10 +137,7 @@ impl Matcher {
                 }
             }
         }
-        let prefilter = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&keywords)
+        let prefilter = Keywords::new(&keywords)
             .map_err(|e| errors.push(("secret rules".to_string(), format!("keyword prefilter: {e}"))))
             .ok();
         (Self { ids, rules, prefilter, keyword_rules, file_rules }, errors)
@@ -171,16 +168,8 @@ impl Matcher {
         // last window, so each line is searched at most once per rule.
         let mut line_done = vec![usize::MAX; self.rules.len()];
         let mut window_done = vec![0usize; self.rules.len()];
-        let (mut cur_start, mut cur_end) = (0usize, 0usize);
-        let mut have_line = false;
-        for hit in prefilter.find_overlapping_iter(text) {
-            let at = hit.start();
-            if !have_line || at < cur_start || at >= cur_end {
-                cur_start = line_start(text, at);
-                cur_end = line_end(text, at);
-                have_line = true;
-            }
-            for &rule in self.keyword_rules.get(hit.pattern().as_usize()).map_or(&[][..], Vec::as_slice) {
+        prefilter.each_hit(text, |Hit { start: at, keyword, line_start, line_end }| {
+            for &rule in self.keyword_rules.get(keyword).map_or(&[][..], Vec::as_slice) {
                 let Some(m) = self.rules.get(rule).and_then(Option::as_ref) else { continue };
                 if !m.applies(file) {
                     continue;
@@ -195,18 +184,18 @@ impl Matcher {
                     }
                     let to = (at + MULTILINE_WINDOW).min(text.len());
                     *window = to;
-                    (cur_start, to)
+                    (line_start, to)
                 } else {
-                    if *line == cur_start {
+                    if *line == line_start {
                         continue;
                     }
-                    *line = cur_start;
-                    (cur_start, cur_end)
+                    *line = line_start;
+                    (line_start, line_end)
                 };
 
                 m.find(rule, text, from, to, file, &mut out);
             }
-        }
+        });
         out
     }
 

@@ -13,6 +13,7 @@ mod file_scan;
 mod filters;
 mod inline;
 mod keyname;
+mod keywords;
 pub mod mask;
 mod matcher;
 mod spec;

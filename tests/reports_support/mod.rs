@@ -56,11 +56,13 @@ pub fn hostile() -> Report {
         if let Some(loc) = f.declared_in.as_mut() {
             loc.path = format!("{p}.toml");
         }
-        f.remediation = format!("fix {p}");
-        f.references.push(format!("javascript:alert(1)//{p}"));
+        f.remediation = format!("fix {p}").into();
+        let mut refs = f.references.to_vec();
+        refs.push(format!("javascript:alert(1)//{p}"));
+        f.references = refs.into();
     }
     // A rule ID ends up in data attributes and option values.
-    r.findings[0].rule_id = format!("rule-{ATTR_PAYLOAD}");
+    r.findings[0].rule_id = format!("rule-{ATTR_PAYLOAD}").into();
     for e in &mut r.errors {
         e.target = SCRIPT_PAYLOAD.to_string();
         e.message = ATTR_PAYLOAD.to_string();

@@ -11,6 +11,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 use globset::GlobBuilder;
 
@@ -75,15 +76,31 @@ struct Parsed {
 /// the folders it walked. A file `.gitignore` excluded (and git does not
 /// track) sits in the checkout only and is never deployed, so an include
 /// glob must not pull it in.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub struct Scope {
     pub roots: Vec<PathBuf>,
-    pub listed: HashSet<PathBuf>,
+    /// The files discovery listed, as it found them.
+    files: Vec<PathBuf>,
+    /// Their canonical paths, worked out for the first include that lands
+    /// inside a walked folder: a canonical path costs system calls for each
+    /// folder above the file, for every file of the scan, and most scans
+    /// have no such include.
+    listed: OnceLock<HashSet<PathBuf>>,
 }
 
 impl Scope {
+    pub fn new(roots: Vec<PathBuf>, files: Vec<PathBuf>) -> Self {
+        Self { roots, files, listed: OnceLock::new() }
+    }
+
     fn allows(&self, canonical: &Path) -> bool {
-        self.listed.contains(canonical) || !self.roots.iter().any(|r| canonical.starts_with(r))
+        if !self.roots.iter().any(|r| canonical.starts_with(r)) {
+            return true;
+        }
+        let listed = self.listed.get_or_init(|| {
+            self.files.iter().map(|f| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())).collect()
+        });
+        listed.contains(canonical)
     }
 }
 

@@ -55,14 +55,7 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
     let limit = ctx.config.scan.max_config_bytes;
     let mut out = Collected::default();
     let candidates = classify_all(discovery, limit, &mut out);
-    let scope = Scope {
-        roots: discovery.roots.clone(),
-        listed: discovery
-            .files
-            .iter()
-            .map(|f| std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone()))
-            .collect(),
-    };
+    let scope = Scope::new(discovery.roots.clone(), discovery.files.iter().map(|f| f.path.clone()).collect());
 
     let roots: Vec<&Candidate> = candidates.iter().filter(|c| c.kind == Kind::Main).collect();
     let loaded_roots: Vec<(&Candidate, Loaded)> = roots

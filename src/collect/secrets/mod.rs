@@ -26,7 +26,7 @@ use super::{CollectContext, Collected};
 use crate::diagnostics::{ErrorKind, ScanError, Skipped};
 use crate::facts::secret::{Secret, SecretContext};
 use crate::facts::{Fact, FactData, FactKind, Location, Subject};
-use crate::input::looks_binary;
+use crate::input::{looks_binary, BINARY_PROBE_BYTES};
 use crate::secrets::{fingerprint, preview, Found, Matcher};
 
 const SOURCE: &str = "secrets";
@@ -44,30 +44,31 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
     }
     let detector = ctx.detector;
     let exclude = exclude_set(&config.exclude, &mut out);
-    let outcomes: Vec<FileOutcome> = discovery
+    // Each rayon job folds its files into one batch (with one read buffer,
+    // so memory does not grow with the tree); batches join in file order.
+    // Most files hold no secret: they leave nothing behind but their size.
+    let batch = discovery
         .files
         .par_iter()
         .filter(|f| !exclude.is_match(&f.display))
-        .map_init(Vec::new, |buf, file| {
-            crate::contain::catch(|| {
+        .fold(Batch::default, |mut batch, file| {
+            let outcome = crate::contain::catch(|| {
                 crate::contain::test_trigger(&file.display);
-                scan_file(detector, file, config.max_file_bytes, buf)
+                scan_file(detector, file, config.max_file_bytes, &mut batch.buf)
             })
             .unwrap_or_else(|description| FileOutcome {
                 error: super::panicked(SOURCE, &file.display, &description).errors.pop(),
                 ..FileOutcome::default()
-            })
+            });
+            batch.add(outcome);
+            batch
         })
-        .collect();
-    for o in outcomes {
-        out.facts.extend(o.facts);
-        out.skipped.extend(o.skipped);
-        out.errors.extend(o.error);
-        if o.bytes > 0 {
-            out.stats.files += 1;
-            out.stats.bytes += o.bytes;
-        }
-    }
+        .reduce(Batch::default, Batch::join);
+    out.facts.extend(batch.collected.facts);
+    out.skipped.extend(batch.collected.skipped);
+    out.errors.extend(batch.collected.errors);
+    out.stats.files += batch.collected.stats.files;
+    out.stats.bytes += batch.collected.stats.bytes;
     if let Some(text) = &discovery.stdin {
         out.facts.extend(scan_text(detector.matcher(), "<stdin>", text.as_bytes()));
     }
@@ -90,6 +91,31 @@ fn exclude_set(patterns: &[String], out: &mut Collected) -> GlobSet {
     builder.build().unwrap_or_else(|_| GlobSet::empty())
 }
 
+/// The outcomes of a run of files, and the buffer their reads reuse.
+#[derive(Default)]
+struct Batch {
+    collected: Collected,
+    buf: Vec<u8>,
+}
+
+impl Batch {
+    fn add(&mut self, o: FileOutcome) {
+        self.collected.facts.extend(o.facts);
+        self.collected.skipped.extend(o.skipped);
+        self.collected.errors.extend(o.error);
+        if o.bytes > 0 {
+            self.collected.stats.files += 1;
+            self.collected.stats.bytes += o.bytes;
+        }
+    }
+
+    /// `self`'s files, then `later`'s.
+    fn join(mut self, later: Batch) -> Batch {
+        self.collected.merge(later.collected);
+        self
+    }
+}
+
 #[derive(Default)]
 struct FileOutcome {
     facts: Vec<Fact>,
@@ -105,15 +131,15 @@ fn scan_file(detector: &Detector, file: &DiscoveredFile, max: u64, buf: &mut Vec
         ScanError::new(SOURCE, &file.display, ErrorKind::from_io(&e), format!("cannot read for secrets: {e}"))
     };
     // A file swapped for a FIFO or device after the walk is refused here.
-    let mut handle = match crate::input::open_regular(&file.path) {
-        Ok(f) => f,
+    // The size from the walk may be stale: the opened file's is used, and
+    // the read is capped either way.
+    let (mut handle, size) = match crate::input::open_regular_sized(&file.path) {
+        Ok(opened) => opened,
         Err(e) => {
             outcome.error = Some(e.into_scan_error(SOURCE, &file.display));
             return outcome;
         }
     };
-    // The size from the walk may be stale; the read is capped either way.
-    let size = handle.metadata().map(|m| m.len()).unwrap_or(file.size);
     if size > max {
         outcome.skipped = Some(Skipped {
             path: file.display.clone(),
@@ -122,7 +148,23 @@ fn scan_file(detector: &Detector, file: &DiscoveredFile, max: u64, buf: &mut Vec
         return outcome;
     }
     buf.clear();
-    if let Err(e) = (&mut handle).take(max + 1).read_to_end(buf) {
+    // The whole file in one read (and one more that finds its end).
+    buf.reserve(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    let mut reader = (&mut handle).take(max + 1);
+    // The first bytes of a large file say whether it is binary, before the
+    // rest is read.
+    let probe = BINARY_PROBE_BYTES as u64;
+    if size > probe {
+        if let Err(e) = (&mut reader).take(probe).read_to_end(buf) {
+            outcome.error = Some(io_error(e));
+            return outcome;
+        }
+        if looks_binary(buf) {
+            outcome.skipped = Some(Skipped { path: file.display.clone(), reason: "secrets: binary file".into() });
+            return outcome;
+        }
+    }
+    if let Err(e) = reader.read_to_end(buf) {
         outcome.error = Some(io_error(e));
         return outcome;
     }

@@ -230,7 +230,7 @@ pub fn build(report: &Report) -> View {
                 .iter()
                 .map(|f| ResolvedRow {
                     severity: f.severity.as_str(),
-                    rule_id: f.rule_id.clone(),
+                    rule_id: f.rule_id.to_string(),
                     subject: f.subject.display(),
                     location: f.location.as_ref().map(Location::to_string),
                     message: f.message.clone(),
@@ -304,8 +304,8 @@ fn finding_row(
     };
     FindingRow {
         id: f.id.clone(),
-        rule_id: f.rule_id.clone(),
-        title: f.title.clone(),
+        rule_id: f.rule_id.to_string(),
+        title: f.title.to_string(),
         severity: f.severity.as_str(),
         message: f.message.clone(),
         subject: f.subject.display(),
@@ -317,7 +317,7 @@ fn finding_row(
         location: f.location.as_ref().map(Location::to_string),
         declared_in: f.declared_in.as_ref().map(Location::to_string),
         evidence: f.evidence.clone(),
-        rationale: rationales.get(&f.rule_id).cloned().unwrap_or_default(),
+        rationale: rationales.get(&*f.rule_id).cloned().unwrap_or_default(),
         remediation: f.remediation.trim().to_string(),
         references: f
             .references
