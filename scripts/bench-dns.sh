@@ -10,6 +10,7 @@
 #
 #   scripts/bench-dns.sh                 # 500 domains, 5 runs each
 #   N=100 RUNS=3 scripts/bench-dns.sh
+#   STACKAUDIT=target/profiling/stackaudit scripts/bench-dns.sh   # no release build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,12 +29,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for tool in nsd hyperfine dig /usr/bin/time; do
+# Install step: nsd, dig (bind9-dnsutils), GNU time, python3-venv for checkdmarc.
+if ! command -v nsd >/dev/null || ! command -v dig >/dev/null || [ ! -x /usr/bin/time ]; then
+  sudo -n true 2>/dev/null && SUDO="sudo -n" || SUDO=""
+  $SUDO apt-get install -y --no-install-recommends nsd bind9-dnsutils time python3-venv >/dev/null
+fi
+for tool in nsd dig /usr/bin/time python3; do
   command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
 done
 
-cargo build --release --locked --quiet
-STACKAUDIT=$PWD/target/release/stackaudit
+if [ -z "${STACKAUDIT:-}" ]; then
+  cargo build --release --locked --quiet
+  STACKAUDIT=$PWD/target/release/stackaudit
+fi
 
 CHECKDMARC=/tmp/checkdmarc-venv/bin/checkdmarc
 if [ ! -x "$CHECKDMARC" ]; then
@@ -126,11 +134,12 @@ CD_CMD="$CHECKDMARC $WORK/domains.txt -t 2 -n $ADDR -o $WORK/checkdmarc.json"
 DIG_CMD="dig -f $WORK/dig.batch > $WORK/dig.out"
 
 echo "== $N domains, $(wc -l < "$WORK/dig.batch") questions per pass of dig, nsd on $ADDR:53"
-hyperfine --warmup 1 --runs "$RUNS" --export-markdown "$WORK/hyperfine.md" \
-  -n "stackaudit ($N domains, all checks)" "$SA_CMD" \
-  -n "checkdmarc ($N domains, SPF/DMARC/MX)" "$CD_CMD" \
-  -n "dig -f (same questions, sequential)" "$DIG_CMD"
-cat "$WORK/hyperfine.md"
+# Alternating runs (stackaudit, checkdmarc, dig, stackaudit, ...); ratios
+# are to stackaudit (above 1: the peer is slower).
+python3 scripts/alternate.py "$RUNS" \
+  "stackaudit ($N domains, all checks)" "$SA_CMD" \
+  "checkdmarc ($N domains, SPF/DMARC/MX)" "$CD_CMD" \
+  "dig -f (same questions, sequential)" "$DIG_CMD"
 
 echo
 echo "== peak memory (/usr/bin/time -v)"

@@ -51,15 +51,32 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
     }
 
     progress.stage("loading rules");
-    let (rules, detector, mut errors) = load_rules(request);
-
-    progress.stage("discovering files");
-    let discovery = discover(&request.paths, &config.scan.exclude);
-
-    progress.stage("collecting");
-    let ctx = CollectContext { config, detector: &detector };
-    let mut collected = sources::collect_all(&discovery, &ctx, &request.sources, progress);
+    let detector = Detector::pending();
+    // The rules load on their own thread while the files are found and the
+    // sources run: until evaluation only the secret matcher needs them, and
+    // it waits for them. A TLS audit's probes start without waiting.
+    let (loaded, discovery, mut collected) = std::thread::scope(|scope| {
+        let loading = scope.spawn(|| {
+            let _unblock = ProvideOnExit(&detector);
+            let (rules, errors) = load_rules(request);
+            detector.provide(rules.secret_specs().map(|(id, spec)| (id.to_string(), spec.clone())).collect());
+            // The live targets' probes take longer than this: their rules
+            // are compiled meanwhile instead of after them.
+            live_kinds(request).into_iter().for_each(|kind| rules.precompile(kind));
+            (rules, errors)
+        });
+        progress.stage("discovering files");
+        let discovery = discover(&request.paths, &config.scan.exclude);
+        progress.stage("collecting");
+        let ctx = CollectContext { config, detector: &detector };
+        let collected = sources::collect_all(&discovery, &ctx, &request.sources, progress);
+        (loading.join(), discovery, collected)
+    });
+    // A fault while loading is not one rule's: the run's containment has it.
+    let (rules, mut errors) = loaded.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     enrich(&mut collected.facts, config);
+    // After the rules' own errors, as when the matcher was built up front.
+    errors.extend(matcher_problems(&rules, &detector));
     errors.extend(discovery.errors.iter().cloned());
     collected.skipped.splice(0..0, discovery.skipped.iter().cloned());
     errors.append(&mut collected.errors);
@@ -96,16 +113,32 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
     }
 }
 
-/// Stage 1: the built-in rules, the user's rule folders, and the secret
-/// matcher built from the secret rules.
-fn load_rules(request: &ScanRequest) -> (RuleSet, Detector, Vec<ScanError>) {
+/// Stage 1: the built-in rules and the user's rule folders.
+fn load_rules(request: &ScanRequest) -> (RuleSet, Vec<ScanError>) {
     let mut rules = RuleSet::builtin();
     for dir in &request.rule_dirs {
         rules.add_dir(dir);
     }
-    let mut errors: Vec<ScanError> = std::mem::take(&mut rules.errors);
-    let detector = secret_detector(&rules, &mut errors);
-    (rules, detector, errors)
+    let errors: Vec<ScanError> = std::mem::take(&mut rules.errors);
+    (rules, errors)
+}
+
+/// The fact kinds the configured live targets produce.
+fn live_kinds(request: &ScanRequest) -> Vec<crate::facts::FactKind> {
+    use crate::facts::FactKind;
+    let config = &request.config;
+    let runs = |source: &str, targets: bool| targets && request.sources.runs(source);
+    let mut kinds = Vec::new();
+    if runs("tls", !config.tls.is_empty()) {
+        kinds.push(FactKind::TlsEndpoint);
+    }
+    if runs("http", !config.http.is_empty()) {
+        kinds.push(FactKind::HttpEndpoint);
+    }
+    if runs("dns", !config.dns.is_empty()) {
+        kinds.push(FactKind::DnsDomain);
+    }
+    kinds
 }
 
 /// Stage 3: facts that need facts of other sources.
@@ -191,23 +224,32 @@ pub fn diff_with(mut previous: Report, shown_path: &str, current: &[Finding]) ->
     diff_findings(run, &previous.findings, current)
 }
 
-/// The secret matcher, built from the loaded secret rules and handed to the
-/// collectors.
-fn secret_detector(rules: &RuleSet, errors: &mut Vec<ScanError>) -> Detector {
-    let (matcher, problems) = crate::secrets::Matcher::new(rules.secret_specs());
-    for (id, message) in problems {
-        let path = rules.get(&id).map_or_else(|| id.clone(), |r| r.meta.path.clone());
-        errors.push(
+/// Hands the secret matcher its specs (none) if loading the rules ends
+/// without doing so, so that no collector waits for them forever.
+struct ProvideOnExit<'a>(&'a Detector);
+
+impl Drop for ProvideOnExit<'_> {
+    fn drop(&mut self) {
+        self.0.provide(Vec::new());
+    }
+}
+
+/// The secret rules the matcher could not use, if it was built.
+fn matcher_problems(rules: &RuleSet, detector: &Detector) -> Vec<ScanError> {
+    detector
+        .problems()
+        .iter()
+        .map(|(id, message)| {
+            let path = rules.get(id).map_or_else(|| id.clone(), |r| r.meta.path.clone());
             ScanError::new(
                 "secrets",
                 &path,
                 crate::diagnostics::ErrorKind::Rule,
                 format!("secret pattern not usable: {message}"),
             )
-            .at(crate::facts::Location::file(&path)),
-        );
-    }
-    Detector::new(matcher)
+            .at(crate::facts::Location::file(&path))
+        })
+        .collect()
 }
 
 /// Secret fingerprints made with a key that could not be stored match no

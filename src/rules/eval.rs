@@ -236,7 +236,7 @@ pub(super) fn rule_error(rule: &Rule, check: &Check, fact: &Fact, message: &str)
 
 /// Runs one check against a fact value bound in `ctx`.
 pub(super) fn run_check(check: &Check, ctx: &Context) -> Result<Vec<Hit>, String> {
-    let value = check.program.execute(ctx).map_err(|e| e.to_string())?;
+    let value = check.program()?.execute(ctx).map_err(|e| e.to_string())?;
     hits_from_value(value)
 }
 

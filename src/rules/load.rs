@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::config::line_col;
 use crate::diagnostics::{ErrorKind, ScanError};
@@ -28,12 +28,26 @@ pub struct RuleSet {
     pub errors: Vec<ScanError>,
 }
 
+/// When a rule's expressions and secret pattern are compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compile {
+    /// While loading, so a mistake is a load error pointing into the file:
+    /// rules from `--rules` folders.
+    AtLoad,
+    /// When first evaluated: the built-in rules, which the test suite
+    /// compiles (`tests::every_builtin_rule_compiles`). Compiling all 176 of
+    /// them was most of a scan's start-up, and a run needs those of the
+    /// fact kinds it sees (a TLS audit: the `tls_endpoint` rules, and no
+    /// secret pattern unless there is text to scan).
+    OnFirstUse,
+}
+
 impl RuleSet {
     /// The built-in rules.
     pub fn builtin() -> Self {
         let mut set = RuleSet::default();
         for (path, text) in builtin_sources() {
-            set.add_source(path, text);
+            set.add_source_compiled(path, text, Compile::OnFirstUse);
         }
         set
     }
@@ -41,7 +55,11 @@ impl RuleSet {
     /// Adds a rule from text; a rule with an ID already loaded is an error
     /// (IDs are what suppressions and baselines refer to).
     pub fn add_source(&mut self, path: &str, text: &str) {
-        match load_rule_source(path, text) {
+        self.add_source_compiled(path, text, Compile::AtLoad);
+    }
+
+    fn add_source_compiled(&mut self, path: &str, text: &str, compile: Compile) {
+        match load_rule_source_compiled(path, text, compile) {
             Ok(rule) => {
                 if let Some(existing) = self.get(&rule.meta.id) {
                     self.errors.push(
@@ -81,6 +99,18 @@ impl RuleSet {
             Logic::Secret(p) => Some((&*r.meta.id, &p.spec)),
             Logic::Expression(_) => None,
         })
+    }
+
+    /// Compiles now the expressions of the checks that read `kind` (the
+    /// built-in ones are otherwise compiled when first evaluated), so that a
+    /// run whose facts are still being collected does not compile them after.
+    pub fn precompile(&self, kind: FactKind) {
+        for rule in &self.rules {
+            if let Logic::Expression(checks) = &rule.logic {
+                // A failure is reported where the check is evaluated.
+                checks.iter().filter(|c| c.kind == kind).for_each(|c| drop(c.program()));
+            }
+        }
     }
 
     /// Expression checks grouped by the kind of fact they read, as
@@ -137,7 +167,12 @@ pub fn load_dir(dir: &Path) -> (Vec<(String, String)>, Vec<ScanError>) {
 
 /// Parses and compiles one rule file.
 pub fn load_rule_source(path: &str, text: &str) -> Result<Rule, ScanError> {
-    let source = Source { path, text };
+    load_rule_source_compiled(path, text, Compile::AtLoad)
+}
+
+/// Parses one rule file, compiling it now or on first use.
+fn load_rule_source_compiled(path: &str, text: &str, compile: Compile) -> Result<Rule, ScanError> {
+    let source = Source { path, text, compile };
     let file: RuleFile = toml::from_str(text).map_err(|e| {
         let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
         source.err_at(line, col, format!("invalid rule file: {}", e.message()))
@@ -185,6 +220,7 @@ pub fn load_rule_source(path: &str, text: &str) -> Result<Rule, ScanError> {
 struct Source<'a> {
     path: &'a str,
     text: &'a str,
+    compile: Compile,
 }
 
 impl Source<'_> {
@@ -210,8 +246,13 @@ impl Source<'_> {
         })
     }
 
-    fn compile(&self, expr: &str, line: u32) -> Result<super::budget::Budgeted, ScanError> {
-        compile_expression(expr).map_err(|msg| self.err_at(line, 1, format!("expression does not compile: {msg}")))
+    fn compile(&self, expr: &str, line: u32) -> Result<OnceLock<Result<super::budget::Budgeted, String>>, ScanError> {
+        match self.compile {
+            Compile::OnFirstUse => Ok(OnceLock::new()),
+            Compile::AtLoad => compile_expression(expr)
+                .map(|program| OnceLock::from(Ok(program)))
+                .map_err(|msg| self.err_at(line, 1, format!("expression does not compile: {msg}"))),
+        }
     }
 
     /// `[secret]`: a pattern the secrets engine runs.
@@ -220,8 +261,11 @@ impl Source<'_> {
             return Err(self.err_at(1, 1, "a secret rule has `kind = \"secret\"` (or none) and no expression".into()));
         }
         let line = self.key_line("[secret");
-        let compiled = CompiledPattern::compile(spec.clone())
-            .map_err(|msg| self.err_at(line, 1, format!("invalid secret pattern: {msg}")))?;
+        let compiled = match self.compile {
+            Compile::OnFirstUse => CompiledPattern::on_first_use(spec.clone()),
+            Compile::AtLoad => CompiledPattern::compile(spec.clone())
+                .map_err(|msg| self.err_at(line, 1, format!("invalid secret pattern: {msg}")))?,
+        };
         Ok(Logic::Secret(Box::new(compiled)))
     }
 
@@ -316,6 +360,36 @@ message = "other wording"
         // The image check has no tests: the self-test says so.
         let failures = crate::rules::self_test(&rule);
         assert_eq!(failures.len(), 2, "{failures:?}");
+    }
+
+    /// The built-in rules are compiled on first use, so a mistake in one
+    /// would show only in a run that meets its fact kind: every expression
+    /// and secret pattern is compiled here instead.
+    #[test]
+    fn every_builtin_rule_compiles() {
+        let set = RuleSet::builtin();
+        assert!(set.errors.is_empty(), "{:?}", set.errors);
+        assert!(set.rules.len() > 150, "{} rules", set.rules.len());
+        for rule in &set.rules {
+            match &rule.logic {
+                Logic::Expression(checks) => {
+                    for check in checks {
+                        assert!(check.program().is_ok(), "{}: {:?}", rule.meta.id, check.program().err());
+                    }
+                }
+                Logic::Secret(p) => assert_eq!(p.spec.check(), Ok(()), "{}", rule.meta.id),
+            }
+        }
+    }
+
+    #[test]
+    fn a_broken_rule_from_a_folder_is_a_load_error() {
+        let text = MULTI.replace("workload.privileged", "workload.privileged &&");
+        let err = load_rule_source("multi.toml", &text).unwrap_err();
+        assert!(err.message.contains("expression does not compile"), "{err}");
+        let secret = "id = \"s\"\ntitle = \"t\"\nseverity = \"high\"\nmessage = \"m\"\nrationale = \"r\"\nremediation = \"r\"\n\n[secret]\npattern = \"(unclosed\"\nkeywords = [\"x\"]\n";
+        let err = load_rule_source("s.toml", secret).unwrap_err();
+        assert!(err.message.contains("invalid secret pattern"), "{err}");
     }
 
     #[test]

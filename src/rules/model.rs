@@ -1,6 +1,6 @@
 //! The rule file format and the compiled rule.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -125,11 +125,22 @@ pub struct Check {
     pub field: Option<String>,
     pub message: Option<String>,
     pub source: String,
-    /// The expression with its evaluation budget (`rules::budget`).
-    pub program: super::budget::Budgeted,
+    /// The expression with its evaluation budget (`rules::budget`),
+    /// compiled at load or on first use (`load::Compile`).
+    pub(super) program: OnceLock<Result<super::budget::Budgeted, String>>,
     pub tests: Vec<RuleTest>,
     /// Line of the expression in the rule file.
     pub line: u32,
+}
+
+impl Check {
+    /// The compiled expression; compiled now if it was not at load.
+    pub fn program(&self) -> Result<&super::budget::Budgeted, String> {
+        self.program
+            .get_or_init(|| super::load::compile_expression(&self.source))
+            .as_ref()
+            .map_err(|e| format!("expression does not compile: {e}"))
+    }
 }
 
 impl std::fmt::Debug for Check {

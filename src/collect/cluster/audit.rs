@@ -113,6 +113,9 @@ pub async fn audit(target: Target, ctx: &CollectContext<'_>, progress: &dyn Prog
     let mut done: u64 = 0;
     let mut skipped_system: BTreeMap<String, usize> =
         namespace_labels.keys().filter(|n| is_system_namespace(n) && !wanted(n)).map(|n| (n.clone(), 0)).collect();
+    // Pod environments are classified by the secret matcher: built before,
+    // off the async workers.
+    ctx.detector.ready().await;
     let pods_outcome = lister
         .namespaced::<Pod>("pods", &scope, |items, remaining| {
             done += items.len() as u64;

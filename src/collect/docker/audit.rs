@@ -1,7 +1,9 @@
 //! Auditing one Docker host: `version` (to agree on an API version), `info`,
 //! the default bridge, one list call, one inspect per distinct image, and
-//! one inspect plus one `top` per container, over one client. Every call
-//! here is a GET: stackaudit never changes anything on a daemon.
+//! one inspect per container, over one client; the process list of a
+//! running container from this host's `/proc` when stackaudit runs on the
+//! Docker host in the daemon's PID namespace, else one `top` per container.
+//! Every call here is a GET: stackaudit never changes anything on a daemon.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -14,7 +16,7 @@ use super::connect::{self, Host};
 use super::daemon::daemon_fact;
 use super::errors::HostError;
 use super::filter::Filter;
-use super::host::{host_files, local_socket, DaemonConfig, HostRoot};
+use super::host::{container_processes, host_files, local_socket, DaemonConfig, HostRoot};
 use super::map::{self, ImageConfig, Observed};
 use crate::collect::{CollectContext, Collected};
 use crate::diagnostics::{ErrorKind, ScanError, Skipped};
@@ -173,13 +175,17 @@ pub async fn audit(
         .collect()
         .await;
     let images = Arc::new(images);
+    // Process lists from /proc only on the daemon's own host.
+    let proc_root = local.as_ref().map(|_| root.clone());
 
     let mut results: Vec<(String, Result<Option<ContainerFacts>, ScanError>)> = stream::iter(selected)
         .map(|(id, name)| {
             let docker = &docker;
             let images = images.clone();
+            let proc_root = proc_root.clone();
             async move {
-                let r = container(docker, &host.shown, &id, &name, &images, daemon_apparmor, ctx).await;
+                let observer = Observer { host: &host.shown, images: &images, daemon_apparmor, proc_root };
+                let r = container(docker, &observer, &id, &name, ctx).await;
                 (name, r)
             }
         })
@@ -212,15 +218,23 @@ struct ContainerFacts {
     top_error: Option<ScanError>,
 }
 
+/// What every container of a host is looked at with.
+struct Observer<'a> {
+    host: &'a str,
+    images: &'a HashMap<String, ImageConfig>,
+    daemon_apparmor: bool,
+    /// This host's filesystem, when it is the Docker host.
+    proc_root: Option<HostRoot>,
+}
+
 async fn container(
     docker: &Docker,
-    host: &str,
+    observer: &Observer<'_>,
     id: &str,
     name: &str,
-    images: &HashMap<String, ImageConfig>,
-    daemon_apparmor: bool,
     ctx: &CollectContext<'_>,
 ) -> Result<Option<ContainerFacts>, ScanError> {
+    let Observer { host, images, daemon_apparmor, .. } = *observer;
     let target = format!("{host} › {name}");
     let inspect = match docker.inspect_container(id, None).await {
         Ok(i) => i,
@@ -230,7 +244,18 @@ async fn container(
     let running = inspect.state.as_ref().and_then(|s| s.running).unwrap_or(false);
     let mut top_error = None;
     let mut processes = Vec::new();
-    if running {
+    // On the Docker host: the container's cgroup and /proc, no `ps` in the
+    // daemon (on the blocking pool: file reads).
+    let local = match (&observer.proc_root, inspect.state.as_ref().and_then(|s| s.pid)) {
+        (Some(root), Some(pid)) if running => {
+            let (root, full_id) = (root.clone(), inspect.id.clone().unwrap_or_default());
+            tokio::task::spawn_blocking(move || container_processes(&root, &full_id, pid)).await.ok().flatten()
+        }
+        _ => None,
+    };
+    if let Some(names) = local {
+        processes = names;
+    } else if running {
         let mut top = docker.top_processes(id, Some(TopOptions { ps_args: PS_ARGS.to_string() })).await;
         // A running container has at least one process: none listed means
         // the daemon did not narrow `ps` to the container.
@@ -248,6 +273,7 @@ async fn container(
     }
     let image = inspect.image.as_ref().and_then(|i| images.get(i));
     let observed = Observed { host, inspect: &inspect, image, processes, daemon_apparmor };
+    ctx.detector.ready().await;
     let workload = map::workload(&observed, ctx.detector);
     let short_id: String = id.chars().take(12).collect();
     let image_name = workload.image.as_ref().map(|i| i.raw.clone()).unwrap_or_default();

@@ -1,9 +1,13 @@
 //! The transport for local and plain-TCP Docker hosts: bollard's own
 //! clients read a response body into memory without limit and time only the
 //! headers, so an endpoint that streams an endless body (chunked or not)
-//! fills memory at loopback speed. Here every response is read over its own
-//! connection, and that connection refuses to deliver more than
-//! [`MAX_RESPONSE_BYTES`]; the host's overall deadline bounds a slow one.
+//! fills memory at loopback speed. Here a connection refuses to deliver more
+//! than [`MAX_RESPONSE_BYTES`] per response; the host's overall deadline
+//! bounds a slow one. Connections are kept alive and reused (one `connect`
+//! and one daemon-side accept per connection, not per request): an HTTP/1.1
+//! client writes its next request only once the previous response has been
+//! read to its end, so the budget restarts on the first write after a read.
+//! A connection is never used by two requests at once.
 
 use std::future::Future;
 use std::io;
@@ -24,6 +28,9 @@ use tokio::net::{TcpStream, UnixStream};
 /// Swarm's `/tasks`) are a few MiB.
 pub const MAX_RESPONSE_BYTES: u64 = 64 << 20;
 
+/// Idle connections kept per host: above the containers audited at once.
+const MAX_IDLE: usize = 64;
+
 /// Where a capped connection goes.
 #[derive(Debug, Clone)]
 pub enum Endpoint {
@@ -43,9 +50,8 @@ pub fn client(endpoint: Endpoint, timeout_secs: u64, cap: u64) -> Result<Docker,
         Endpoint::Unix(_) => "http://localhost".to_string(),
         Endpoint::Tcp(authority) => format!("http://{authority}"),
     };
-    // No idle connections are kept: each request opens its own, so the cap
-    // is per response rather than per keep-alive session.
-    let http = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(0).build(Connector { endpoint, cap });
+    let http =
+        Client::builder(TokioExecutor::new()).pool_max_idle_per_host(MAX_IDLE).build(Connector { endpoint, cap });
     Docker::connect_with_custom_transport(
         move |req: BollardRequest| {
             let http = http.clone();
@@ -82,7 +88,7 @@ impl tower_service::Service<Uri> for Connector {
                 Endpoint::Unix(path) => Stream::Unix(UnixStream::connect(path).await?),
                 Endpoint::Tcp(authority) => Stream::Tcp(TcpStream::connect(authority).await?),
             };
-            Ok(TokioIo::new(Capped { stream, left, cap: left }))
+            Ok(TokioIo::new(Capped { stream, left, cap: left, read_since_write: false }))
         })
     }
 }
@@ -92,11 +98,15 @@ enum Stream {
     Tcp(TcpStream),
 }
 
-/// A connection that fails a read once `left` bytes have come through.
+/// A connection that fails a read once `left` bytes of one response have
+/// come through.
 pub struct Capped {
     stream: Stream,
     left: u64,
     cap: u64,
+    /// Bytes came in since the last write: the next write starts a new
+    /// request, whose response gets the whole budget again.
+    read_since_write: bool,
 }
 
 impl Connection for Capped {
@@ -115,6 +125,7 @@ impl AsyncRead for Capped {
         };
         if let Poll::Ready(Ok(())) = polled {
             let read = buf.filled().len().saturating_sub(before) as u64;
+            this.read_since_write |= read > 0;
             match this.left.checked_sub(read) {
                 Some(left) => this.left = left,
                 None => {
@@ -131,6 +142,10 @@ impl AsyncRead for Capped {
 
 impl AsyncWrite for Capped {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        if self.read_since_write {
+            self.read_since_write = false;
+            self.left = self.cap;
+        }
         match &mut self.stream {
             Stream::Unix(s) => Pin::new(s).poll_write(cx, data),
             Stream::Tcp(s) => Pin::new(s).poll_write(cx, data),

@@ -2,19 +2,73 @@
 //! environment variable of a running container): the same rules as the
 //! file scan, the answer as the facts' `SecretRef`.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::facts::SecretRef;
-use crate::secrets::{fingerprint, is_reference, preview, Matcher};
+use crate::secrets::{fingerprint, is_reference, preview, Matcher, PatternSpec};
+
+/// Problems met while building the matcher, as `(rule ID, message)`.
+type Problems = Vec<(String, String)>;
 
 #[derive(Clone)]
 pub struct Detector {
-    matcher: Arc<Matcher>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// The secret rules' specs by rule ID, once the rules are loaded.
+    specs: OnceLock<Vec<(String, PatternSpec)>>,
+    matcher: OnceLock<(Matcher, Problems)>,
 }
 
 impl Detector {
     pub fn new(matcher: Matcher) -> Self {
-        Self { matcher: Arc::new(matcher) }
+        Self { inner: Arc::new(Inner { specs: OnceLock::new(), matcher: OnceLock::from((matcher, Vec::new())) }) }
+    }
+
+    /// A detector whose matcher is built when a collector first needs it,
+    /// from the specs [`provide`](Self::provide) hands it (the rules load
+    /// while the sources run; a collector that needs the matcher sooner
+    /// waits for them). Compiling the secret patterns is the larger part of
+    /// start-up, and a run with no text to scan and no value to classify (a
+    /// TLS or DNS audit) never needs them.
+    pub fn pending() -> Self {
+        Self { inner: Arc::new(Inner { specs: OnceLock::new(), matcher: OnceLock::new() }) }
+    }
+
+    /// The secret rules' specs, by rule ID. Only the first call counts.
+    pub fn provide(&self, specs: Vec<(String, PatternSpec)>) {
+        let _ = self.inner.specs.set(specs);
+    }
+
+    /// Builds the matcher, if it is not built yet, on the blocking pool:
+    /// for async collectors, before they classify values (waiting for the
+    /// rules and compiling the patterns would hold an async worker for tens
+    /// of milliseconds).
+    pub async fn ready(&self) {
+        if self.inner.matcher.get().is_some() {
+            return;
+        }
+        let detector = self.clone();
+        // A panic while compiling is re-raised by the first `matcher()` call
+        // of the collector, inside its containment.
+        let _ = tokio::task::spawn_blocking(move || {
+            detector.built();
+        })
+        .await;
+    }
+
+    fn built(&self) -> &(Matcher, Problems) {
+        self.inner.matcher.get_or_init(|| {
+            let specs = self.inner.specs.wait();
+            Matcher::new(specs.iter().map(|(id, spec)| (id.as_str(), spec)))
+        })
+    }
+
+    /// The rules that could not be compiled into the matcher, if it was
+    /// built (none when it was not: nothing was matched).
+    pub fn problems(&self) -> &[(String, String)] {
+        self.inner.matcher.get().map_or(&[], |(_, problems)| problems.as_slice())
     }
 
     /// The built-in rules' detector, for unit tests of the collectors that
@@ -25,7 +79,7 @@ impl Detector {
     }
 
     pub fn matcher(&self) -> &Matcher {
-        &self.matcher
+        &self.built().0
     }
 
     /// Label values as facts may carry them: a value the secret rules
@@ -59,9 +113,10 @@ impl Detector {
         if value.is_empty() || is_reference(value) {
             return None;
         }
-        let best = self.matcher.classify(key, value).into_iter().next()?;
+        let matcher = self.matcher();
+        let best = matcher.classify(key, value).into_iter().next()?;
         Some(SecretRef {
-            rule_id: self.matcher.rule_id(best.rule).to_string(),
+            rule_id: matcher.rule_id(best.rule).to_string(),
             preview: preview(best.value.expose()),
             fingerprint: fingerprint(best.value.expose()),
         })
@@ -98,5 +153,17 @@ mod tests {
         ] {
             assert_eq!(detector.detect(key, value), None, "{key}");
         }
+    }
+
+    #[test]
+    fn a_detector_built_on_first_use_classifies_the_same() {
+        let rules = RuleSet::builtin();
+        let specs = rules.secret_specs().map(|(id, spec)| (id.to_string(), spec.clone())).collect();
+        let detector = Detector::pending();
+        detector.provide(specs);
+        assert!(detector.inner.matcher.get().is_none(), "built before use");
+        let redis = detector.detect("REDIS_PASSWORD", "Xk9mQ2vLp7wZ").expect("password");
+        assert_eq!(redis.rule_id, "secret-generic-password");
+        assert!(detector.problems().is_empty(), "{:?}", detector.problems());
     }
 }

@@ -42,7 +42,7 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
     if !config.enabled {
         return out;
     }
-    let matcher = ctx.detector.matcher();
+    let detector = ctx.detector;
     let exclude = exclude_set(&config.exclude, &mut out);
     // Each rayon job folds its files into one batch (with one read buffer,
     // so memory does not grow with the tree); batches join in file order.
@@ -54,7 +54,7 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
         .fold(Batch::default, |mut batch, file| {
             let outcome = crate::contain::catch(|| {
                 crate::contain::test_trigger(&file.display);
-                scan_file(matcher, file, config.max_file_bytes, &mut batch.buf)
+                scan_file(detector, file, config.max_file_bytes, &mut batch.buf)
             })
             .unwrap_or_else(|description| FileOutcome {
                 error: super::panicked(SOURCE, &file.display, &description).errors.pop(),
@@ -70,7 +70,7 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
     out.stats.files += batch.collected.stats.files;
     out.stats.bytes += batch.collected.stats.bytes;
     if let Some(text) = &discovery.stdin {
-        out.facts.extend(scan_text(matcher, "<stdin>", text.as_bytes()));
+        out.facts.extend(scan_text(detector.matcher(), "<stdin>", text.as_bytes()));
     }
     tracing::debug!(files = out.stats.files, bytes = out.stats.bytes, secrets = out.facts.len(), "secret scan done");
     out
@@ -125,7 +125,7 @@ struct FileOutcome {
 }
 
 /// Reads one file into the worker's buffer and scans it.
-fn scan_file(matcher: &Matcher, file: &DiscoveredFile, max: u64, buf: &mut Vec<u8>) -> FileOutcome {
+fn scan_file(detector: &Detector, file: &DiscoveredFile, max: u64, buf: &mut Vec<u8>) -> FileOutcome {
     let mut outcome = FileOutcome::default();
     let io_error = |e: std::io::Error| {
         ScanError::new(SOURCE, &file.display, ErrorKind::from_io(&e), format!("cannot read for secrets: {e}"))
@@ -180,7 +180,12 @@ fn scan_file(matcher: &Matcher, file: &DiscoveredFile, max: u64, buf: &mut Vec<u
         return outcome;
     }
     outcome.bytes = buf.len() as u64;
-    let mut found = matcher.scan_file(&file.display, buf);
+    // An empty file holds no secret: the matcher (compiled on first use)
+    // is not needed for it.
+    if buf.is_empty() {
+        return outcome;
+    }
+    let mut found = detector.matcher().scan_file(&file.display, buf);
     if found.len() > MAX_SECRETS_PER_FILE {
         outcome.skipped = Some(Skipped {
             path: file.display.clone(),

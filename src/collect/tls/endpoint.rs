@@ -1,14 +1,15 @@
 //! One target from start to fact: resolve, probe the versions, enumerate
 //! the suites of each accepted one, read and judge the certificate chain.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::join_all;
+use futures::FutureExt;
 use rustls::RootCertStore;
-use tokio::sync::Semaphore;
 
-use super::probe::{Prober, VersionProbe};
+use super::probe::{Limits, Prober, VersionProbe};
 use super::version::Version;
 use super::wire::{Answer, WireError};
 use super::{cert, chain13, suites, target};
@@ -25,12 +26,10 @@ const FIELDS: [&str; 3] = ["protocols", "ciphers", "certificate"];
 pub async fn audit(
     t: &TlsTarget,
     declared_in: Option<Location>,
-    roots: Result<Arc<RootCertStore>, String>,
-    permits: Arc<Semaphore>,
-    timeout: Duration,
+    roots: impl Future<Output = Result<Arc<RootCertStore>, String>>,
+    limits: Limits,
     now: i64,
 ) -> Collected {
-    let mut out = Collected::default();
     let name = t.target.trim().to_string();
     let error = |kind: ErrorKind, message: String| {
         let e = ScanError::new("tls", &name, kind, message);
@@ -39,31 +38,82 @@ pub async fn audit(
     let (host, port) = match target::split(&name) {
         Ok(hp) => hp,
         Err(e) => {
+            let mut out = Collected::default();
             out.error(error(ErrorKind::Config, format!("not HOST:PORT: {e}")));
             return out;
         }
     };
-    let roots = match roots {
-        Ok(r) => r,
+    let sni = t.sni.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| host.clone());
+    // The trust store loads while the endpoint is probed: only the chain
+    // check needs it. A CA bundle that cannot be used is a config error and
+    // the endpoint's only result, as when the store was read first; probes
+    // still in flight are dropped.
+    let probing = probe(&name, &host, port, &sni, limits, &error).map(Ok);
+    let (roots, Probed { mut out, found }) = match futures::future::try_join(roots, probing).await {
+        Ok(both) => both,
         Err(e) => {
+            let mut out = Collected::default();
             out.error(error(ErrorKind::Config, e));
             return out;
         }
     };
-    let addr = match target::resolve(&host, port, timeout).await {
+    let Some((mut fact, chain)) = found else { return out };
+    if let Some(chain) = chain {
+        // Path building and signature checks are CPU work: off the async
+        // workers, so other targets' handshakes keep their deadlines.
+        let (sni_owned, roots_owned) = (sni.clone(), roots.clone());
+        let analysed = tokio::task::spawn_blocking(move || cert::analyse(&chain, &sni_owned, &roots_owned, now)).await;
+        let (certs, status, problem) = match analysed {
+            Ok(result) => result,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        };
+        fact.certificates = certs;
+        fact.certificate = status;
+        if let Some(p) = problem {
+            out.error(error(ErrorKind::Malformed, p));
+        }
+    }
+
+    let subject = Subject::new(FactKind::TlsEndpoint, &name).with_label("sni", &sni);
+    let mut f = Fact::new(subject, FactData::TlsEndpoint(fact));
+    f.declare_in(declared_in, &FIELDS);
+    out.facts.push(f);
+    out
+}
+
+/// What the probes found: the errors so far and, unless the endpoint
+/// could not be audited, its fact without the certificate verdicts and
+/// the chain to judge.
+struct Probed {
+    out: Collected,
+    found: Option<(TlsEndpoint, Option<Vec<Vec<u8>>>)>,
+}
+
+/// Resolves, probes the versions, enumerates the suites of each accepted
+/// one and reads the chain.
+async fn probe(
+    name: &str,
+    host: &str,
+    port: u16,
+    sni: &str,
+    limits: Limits,
+    error: &(dyn Fn(ErrorKind, String) -> ScanError + Sync),
+) -> Probed {
+    let mut out = Collected::default();
+    let timeout = limits.timeout;
+    let addr = match target::resolve(host, port, timeout).await {
         Ok(a) => a,
         Err(e) => {
             out.error(error(ErrorKind::Unreachable, e));
-            return out;
+            return Probed { out, found: None };
         }
     };
-    let sni = t.sni.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| host.clone());
-    let prober = Prober { addr, sni: Some(sni.clone()), timeout, permits };
+    let prober = Prober { addr, sni: Some(sni.to_string()), limits };
 
     let probes = prober.versions().await;
     if let Some((kind, message)) = unusable(&probes, timeout) {
         out.error(error(kind, message));
-        return out;
+        return Probed { out, found: None };
     }
     // A version whose probe broke the protocol is not accepted, and the
     // scan says so: the verdict for it is unknown, not "off".
@@ -75,10 +125,28 @@ pub async fn audit(
 
     let accepted: Vec<(Version, u16)> =
         probes.iter().filter_map(|p| p.accepted_suite().map(|s| (p.version, s))).collect();
-    let enumerations = join_all(accepted.iter().map(|(v, first)| prober.suites(*v, *first))).await;
+    // The chain from the highest clear-text handshake, else over TLS 1.3:
+    // fetched while the suites are enumerated.
+    let clear_chain = probes
+        .iter()
+        .rev()
+        .filter(|p| p.accepted_suite().is_some())
+        .filter_map(|p| p.result.as_ref().ok())
+        .find(|ex| !ex.chain.is_empty())
+        .map(|ex| ex.chain.clone());
+    let tls13 = accepted.iter().any(|(v, _)| *v == Version::Tls13);
+    let chain = async {
+        match clear_chain {
+            Some(c) => Ok(Some(c)),
+            None if tls13 => chain13::fetch(addr, sni, timeout).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    let enumerate = join_all(accepted.iter().map(|(v, first)| prober.suites(*v, *first)));
+    let (enumerations, chain) = futures::future::join(enumerate, chain).await;
 
     let mut fact =
-        TlsEndpoint { target: name.clone(), address: addr.to_string(), sni: sni.clone(), ..Default::default() };
+        TlsEndpoint { target: name.to_string(), address: addr.to_string(), sni: sni.to_string(), ..Default::default() };
     let mut all_suites: Vec<u16> = Vec::new();
     for p in &probes {
         let position = accepted.iter().position(|(v, _)| *v == p.version);
@@ -124,46 +192,11 @@ pub async fn audit(
         all_suites.iter().filter(|s| !suites::forward_secret(**s)).map(|s| suites::name(*s)).collect();
     fact.cbc_only = !all_suites.iter().any(|s| suites::aead(*s)) && all_suites.iter().any(|s| suites::cbc(*s));
 
-    // The chain from the highest clear-text handshake, else over TLS 1.3.
-    let clear_chain = probes
-        .iter()
-        .rev()
-        .filter(|p| p.accepted_suite().is_some())
-        .filter_map(|p| p.result.as_ref().ok())
-        .find(|ex| !ex.chain.is_empty())
-        .map(|ex| ex.chain.clone());
-    let chain = match clear_chain {
-        Some(c) => Some(c),
-        None if accepted.iter().any(|(v, _)| *v == Version::Tls13) => match chain13::fetch(addr, &sni, timeout).await {
-            Ok(c) => Some(c),
-            Err(e) => {
-                out.error(error(ErrorKind::Malformed, format!("certificate chain not read: {e}")));
-                None
-            }
-        },
-        None => None,
-    };
-    if let Some(chain) = chain {
-        // Path building and signature checks are CPU work: off the async
-        // workers, so other targets' handshakes keep their deadlines.
-        let (sni_owned, roots_owned) = (sni.clone(), roots.clone());
-        let analysed = tokio::task::spawn_blocking(move || cert::analyse(&chain, &sni_owned, &roots_owned, now)).await;
-        let (certs, status, problem) = match analysed {
-            Ok(result) => result,
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
-        };
-        fact.certificates = certs;
-        fact.certificate = status;
-        if let Some(p) = problem {
-            out.error(error(ErrorKind::Malformed, p));
-        }
-    }
-
-    let subject = Subject::new(FactKind::TlsEndpoint, &name).with_label("sni", &sni);
-    let mut f = Fact::new(subject, FactData::TlsEndpoint(fact));
-    f.declare_in(declared_in, &FIELDS);
-    out.facts.push(f);
-    out
+    let chain = chain.unwrap_or_else(|e| {
+        out.error(error(ErrorKind::Malformed, format!("certificate chain not read: {e}")));
+        None
+    });
+    Probed { out, found: Some((fact, chain)) }
 }
 
 /// When no version probe got a TLS answer at all, the endpoint is not a

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::join_all;
-use tokio::sync::Semaphore;
+use tokio::sync::{oneshot, Semaphore};
 
 use super::{CollectContext, Collected};
 
@@ -41,34 +41,43 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
         return out;
     }
     // Reading the system trust store and the CA bundles is file I/O and
-    // parsing: done on the blocking pool, not on an async worker.
+    // parsing: done on the blocking pool, not on an async worker, and while
+    // the probes run (only the chain check needs it). Each target gets its
+    // store through its own channel.
     let bundles: Vec<Option<std::path::PathBuf>> =
         config.tls.iter().map(|t| t.ca_bundle.as_ref().map(|p| config.resolve_path(p))).collect();
-    let stores = tokio::task::spawn_blocking(move || {
+    let (senders, receivers): (Vec<_>, Vec<_>) = config.tls.iter().map(|_| oneshot::channel()).unzip();
+    let loading = tokio::task::spawn_blocking(move || {
         let system = Arc::new(roots::system());
-        bundles
-            .iter()
-            .map(|b| match b {
+        for (bundle, sender) in bundles.iter().zip(senders) {
+            let store = match bundle {
                 Some(path) => roots::with_bundle(&system, path),
                 None => Ok(system.clone()),
-            })
-            .collect::<Vec<_>>()
-    })
-    .await;
-    let mut stores = match stores {
-        Ok(s) => s.into_iter(),
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
-    };
+            };
+            // A target that already ended (its host did not parse) no longer listens.
+            let _ = sender.send(store);
+        }
+    });
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let max_splits = probe::splits_for(config.tls.len());
     let now = chrono::Utc::now().timestamp();
-    let results = join_all(config.tls.iter().enumerate().map(|(index, t)| {
+    let results = join_all(config.tls.iter().zip(receivers).enumerate().map(|(index, (t, receiver))| {
         let declared_in = config.target_lines.tls.get(index).and_then(|l| config.declared_at(Some(*l)));
-        let roots = stores.next().unwrap_or_else(|| Err("no trust store".to_string()));
+        let roots = async move {
+            // Dropped unsent only when the loading task panicked: re-raised below.
+            receiver.await.unwrap_or_else(|_| Err("no trust store".to_string()))
+        };
         let timeout = Duration::from_millis(t.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS).max(1));
-        let audit = endpoint::audit(t, declared_in, roots, permits.clone(), timeout, now);
+        let limits = probe::Limits { timeout, permits: permits.clone(), max_splits };
+        let audit = endpoint::audit(t, declared_in, roots, limits, now);
         super::contained_future("tls", t.target.trim(), audit)
     }))
     .await;
+    if let Err(e) = loading.await {
+        if e.is_panic() {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
     for part in results {
         out.merge(part);
     }

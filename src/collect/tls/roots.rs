@@ -12,8 +12,12 @@ use rustls::RootCertStore;
 /// readable, so the check still means "publicly trusted".
 pub fn system() -> RootCertStore {
     let mut store = RootCertStore::empty();
-    let loaded = rustls_native_certs::load_native_certs();
-    let (added, _) = store.add_parsable_certificates(loaded.certs);
+    let mut certs = rustls_native_certs::load_native_certs().certs;
+    // The bundle file and the folder (Debian's /etc/ssl/certs) hold each
+    // root: parse each once.
+    let mut seen = std::collections::HashSet::new();
+    certs.retain(|c| seen.insert(blake3::hash(c.as_ref())));
+    let (added, _) = store.add_parsable_certificates(certs);
     if added == 0 {
         store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     }

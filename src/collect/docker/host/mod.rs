@@ -11,6 +11,7 @@
 mod daemon_config;
 mod files;
 mod listeners;
+mod processes;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 pub use daemon_config::DaemonConfig;
 pub use files::host_files;
 pub use listeners::listening_on;
+pub use processes::container_processes;
 
 /// Largest configuration file read (`daemon.json`, `/etc/passwd`, a
 /// process's command line): far beyond any real one.

@@ -109,6 +109,9 @@ pub async fn audit(
     let images = service_images(docker, &selected, concurrency).await;
     let task_health = task_healthchecks(docker, &selected, concurrency).await;
     let running = running_tasks(&tasks);
+    if !selected.is_empty() {
+        ctx.detector.ready().await;
+    }
     for s in selected {
         let image_ref = image_of(s);
         let cx = service::ServiceContext {
