@@ -154,6 +154,8 @@ pub fn names_itself_an_override(name: &str) -> bool {
 /// Cheap test on raw text before parsing: a top-level `services:` or
 /// `include:` key.
 pub fn may_be_compose(text: &str) -> bool {
+    // A byte-order mark sits before the first key; editors on Windows write one.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     text.lines().any(|l| l.starts_with("services:") || l.starts_with("include:"))
 }
 
@@ -192,6 +194,13 @@ pub fn has_compose_shape(doc: &Node) -> bool {
 mod tests {
     use super::*;
     use crate::collect::yaml::parse_single;
+
+    #[test]
+    fn a_byte_order_mark_before_the_first_key_is_not_a_different_file() {
+        assert!(may_be_compose("\u{feff}services:\n  web:\n    image: nginx:1.27\n"));
+        assert!(may_be_compose("\u{feff}include:\n  - a.yml\n"));
+        assert!(!may_be_compose("\u{feff}jobs:\n  build: {}\n"));
+    }
 
     fn shape(text: &str) -> bool {
         has_compose_shape(&parse_single(text).unwrap())
