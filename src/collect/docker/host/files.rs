@@ -95,16 +95,19 @@ const DEFAULT_DOCKER: Expected = Expected {
     owner: "root",
     group: "root",
     max_mode: 0o644,
+    // docker-bench-security (v1.6.0 checks) numbers this file's permissions
+    // 3.22 and /etc/sysconfig/docker's 3.20/3.21; cited as it prints them so
+    // the two reports line up check by check.
     cis_ownership: "3.19",
-    cis_permissions: "3.20",
+    cis_permissions: "3.22",
 };
 const SYSCONFIG_DOCKER: Expected = Expected {
     purpose: "/etc/sysconfig/docker",
     owner: "root",
     group: "root",
     max_mode: 0o644,
-    cis_ownership: "3.22",
-    cis_permissions: "3.21",
+    cis_ownership: "3.21",
+    cis_permissions: "3.20",
 };
 const CONTAINERD_SOCK: Expected = Expected {
     purpose: "containerd socket",
@@ -230,6 +233,10 @@ mod tests {
         std::fs::write(p("lib/systemd/system/docker.service"), "[Service]\n").unwrap();
         std::fs::write(p("etc/docker/daemon.json"), "{}").unwrap();
         std::fs::write(p("etc/docker/certs.d/registry.example.com/ca.crt"), "x").unwrap();
+        std::fs::create_dir_all(p("etc/default")).unwrap();
+        std::fs::create_dir_all(p("etc/sysconfig")).unwrap();
+        std::fs::write(p("etc/default/docker"), "DOCKER_OPTS=\n").unwrap();
+        std::fs::write(p("etc/sysconfig/docker"), "OPTIONS=\n").unwrap();
         std::fs::set_permissions(p("etc/docker/daemon.json"), std::fs::Permissions::from_mode(0o666)).unwrap();
         std::fs::set_permissions(
             p("etc/docker/certs.d/registry.example.com/ca.crt"),
@@ -244,9 +251,18 @@ mod tests {
                 "/lib/systemd/system/docker.service",
                 "/etc/docker",
                 "/etc/docker/certs.d/registry.example.com/ca.crt",
-                "/etc/docker/daemon.json"
+                "/etc/docker/daemon.json",
+                "/etc/default/docker",
+                "/etc/sysconfig/docker"
             ]
         );
+        // docker-bench-security's numbers for the two environment files.
+        let cis = |purpose: &str| {
+            let f = files.iter().find(|f| f.purpose == purpose).unwrap();
+            (f.cis_ownership.clone(), f.cis_permissions.clone())
+        };
+        assert_eq!(cis("/etc/default/docker"), ("3.19".to_string(), "3.22".to_string()));
+        assert_eq!(cis("/etc/sysconfig/docker"), ("3.21".to_string(), "3.20".to_string()));
         let json = files.iter().find(|f| f.purpose == "daemon.json").unwrap();
         assert_eq!((json.mode.as_str(), json.excess_mode.as_str()), ("0666", "0022"));
         assert_eq!((json.cis_ownership.as_str(), json.cis_permissions.as_str()), ("3.17", "3.18"));
