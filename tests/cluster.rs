@@ -573,7 +573,15 @@ fn the_shipped_rbac_is_read_only_and_the_examples_pass_the_manifest_rules() {
 
     let (code, report) = support::scan_json(
         &root,
-        &["examples/cluster", "examples/scheduled/cronjob.yaml", "--fail-on", "medium", "--only", "kubernetes"],
+        &[
+            "examples/cluster",
+            "examples/scheduled/cronjob.yaml",
+            "examples/scheduled/config.yaml",
+            "--fail-on",
+            "medium",
+            "--only",
+            "kubernetes",
+        ],
     );
     let at_medium: Vec<&Value> = report["findings"]
         .as_array()
@@ -584,6 +592,59 @@ fn the_shipped_rbac_is_read_only_and_the_examples_pass_the_manifest_rules() {
     assert!(at_medium.is_empty(), "{at_medium:#?}");
     assert_eq!(report["errors"], json!([]));
     assert_eq!(code, 0);
+}
+
+/// A ConfigMap key's literal block (`key: |`), unindented.
+fn config_map_block(text: &str, key: &str) -> String {
+    let mut lines = text.lines().skip_while(|l| l.trim() != format!("{key}: |")).skip(1);
+    let first = lines.next().unwrap();
+    let indent = first.len() - first.trim_start().len();
+    std::iter::once(first)
+        .chain(lines.take_while(|l| l.trim().is_empty() || l.len() - l.trim_start().len() >= indent))
+        .map(|l| l.get(indent..).unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// What the CronJob mounts is shipped and works: the config in its ConfigMap
+/// loads, asks for the in-cluster credentials (so outside a pod the one error
+/// is the missing service host), and the manifest it compares the cluster
+/// with passes the rules; the claim and ConfigMap names match the CronJob's.
+#[test]
+fn the_cronjob_mounts_a_shipped_config_that_loads_and_selects_in_cluster_credentials() {
+    let root = support::root();
+    let config = std::fs::read_to_string(root.join("examples/scheduled/config.yaml")).unwrap();
+    let cronjob = std::fs::read_to_string(root.join("examples/scheduled/cronjob.yaml")).unwrap();
+    for name in ["name: stackaudit-config", "claimName: stackaudit-history", "path: repo/web.yaml"] {
+        assert!(cronjob.contains(name), "cronjob lacks {name}");
+    }
+    assert!(config.contains("name: stackaudit-config") && config.contains("name: stackaudit-history"));
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("repo")).unwrap();
+    std::fs::write(dir.path().join("stackaudit.toml"), config_map_block(&config, "stackaudit.toml")).unwrap();
+    std::fs::write(dir.path().join("repo/web.yaml"), config_map_block(&config, "web.yaml")).unwrap();
+    let out = support::bin()
+        .current_dir(dir.path())
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env("KUBECONFIG", dir.path().join("no-kubeconfig"))
+        .args(["scan", "repo", "--config", "stackaudit.toml", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0]["message"].as_str().unwrap().contains("KUBERNETES_SERVICE_HOST"), "{errors:#?}");
+    let workloads = report["facts"].as_array().unwrap().iter().filter(|f| f["kind"] == "workload").count();
+    assert_eq!(workloads, 1, "the mounted manifest was read");
+    let blocking: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| matches!(f["severity"].as_str(), Some("critical" | "high" | "medium")))
+        .collect();
+    assert!(blocking.is_empty(), "{blocking:#?}");
+    assert_eq!(out.status.code(), Some(2), "incomplete: no cluster to reach");
 }
 
 /// Serves `BENCH_PODS` pods (default 5,000) until the file `BENCH_DIR/stop`
