@@ -551,6 +551,11 @@ fn every_report_format_carries_the_cluster_findings() {
             assert!(text.contains(id), "{file} lacks {id}");
         }
     }
+    // With --output-dir the table goes to stdout.
+    let table = support::stdout(&out);
+    for id in ["cluster-datastore-reachable", "cluster-service-exposes-internal-port", "workload-may-run-as-root"] {
+        assert!(table.contains(id), "the table lacks {id}");
+    }
 }
 
 /// The RBAC the examples ship is what stackaudit needs and no more, and the

@@ -316,6 +316,31 @@ fn swarm_services_nodes_and_settings() {
     assert_eq!(daemon["data"]["swarm_state"], "active");
     assert_eq!(daemon["data"]["swarm_manager"], true);
 
+    // Every report format carries the services' findings, under the same
+    // rule IDs and finding IDs (rendered from this scan's JSON by the
+    // renderers `scan` uses).
+    let saved = dir.path().join("swarm.json");
+    std::fs::write(&saved, serde_json::to_vec(&report).unwrap()).unwrap();
+    let redis_ids: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["subject"]["name"] == name("redis").as_str())
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!redis_ids.is_empty());
+    for format in ["table", "html", "sarif", "junit"] {
+        let out = support::bin().args(["report", "--format", format]).arg(&saved).output().unwrap();
+        let text = support::stdout(&out);
+        assert!(text.contains("workload-internal-port-published"), "{format} lacks the rule");
+        assert!(text.contains(&name("redis")), "{format} lacks the service");
+        if format != "table" {
+            for id in &redis_ids {
+                assert!(text.contains(id.as_str()), "{format} lacks finding {id}");
+            }
+        }
+    }
+
     // Only GET requests, and the swarm endpoints among them.
     let proxy = RecordingProxy::start(SOCKET);
     let report = scan(dir.path(), Some(&proxy.uri()));
