@@ -116,6 +116,12 @@ fn each_setting_gives_exactly_its_findings() {
     let redis_tag = format!("stackaudit-test/redis:{}", t.to_ascii_lowercase());
     docker_ok(&["tag", &image.tag, &redis_tag]);
     let mut c = Containers::new(&t);
+    // The parent must suit the engine's cgroup driver: systemd takes a slice.
+    let cgroup_parent = if docker_ok(&["info", "--format", "{{.CgroupDriver}}"]) == "systemd" {
+        format!("stackaudit-{}.slice", t.to_ascii_lowercase())
+    } else {
+        format!("/stackaudit-{}", t.to_ascii_lowercase())
+    };
     let secret_value = "Zq8kP2vLx9mW4rYh";
     let secret_env = format!("DB_PASSWORD={secret_value}");
 
@@ -205,6 +211,42 @@ fn each_setting_gives_exactly_its_findings() {
             &user_image.tag,
             vec![],
             vec!["workload-runs-as-root", "docker-user-overrides-image"],
+        ),
+        // CIS 5.15, 5.19, 5.8 and 5.25 on real containers.
+        (
+            "restart-always",
+            with(hardened("1001", "exit 0"), &["--restart", "always"]),
+            &image.tag,
+            vec![],
+            vec!["docker-restart-policy-unbounded"],
+        ),
+        (
+            "restart-bounded",
+            with(hardened("1001", "exit 0"), &["--restart", "on-failure:5"]),
+            &image.tag,
+            vec![],
+            vec![],
+        ),
+        (
+            "ulimit",
+            with(hardened("1001", "exit 0"), &["--ulimit", "nofile=1024:2048"]),
+            &image.tag,
+            vec![],
+            vec!["docker-ulimit-override"],
+        ),
+        (
+            "low-port",
+            with(hardened("1001", "exit 0"), &["-p", "127.0.0.1:1023:8080"]),
+            &image.tag,
+            vec![],
+            vec!["docker-privileged-port-mapped"],
+        ),
+        (
+            "cgroup-parent",
+            with(hardened("1001", "exit 0"), &["--cgroup-parent", &cgroup_parent]),
+            &image.tag,
+            vec![],
+            vec!["docker-cgroup-parent"],
         ),
         (
             "ignored",
