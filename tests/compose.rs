@@ -576,6 +576,73 @@ fn a_compose_file_on_standard_input_is_audited() {
     assert_eq!(fact(&report, "workload", "hardened")["subject"]["scope"], "<stdin>");
 }
 
+/// Shapes Docker Compose accepts that stackaudit once rejected or dropped
+/// (issue 12): a flow sequence closed at its key's indentation, a
+/// docker-compose.yml and a stack.yml (found by content, not name) that
+/// start with a byte-order mark.
+#[test]
+fn yaml_shapes_compose_accepts_are_audited_in_full() {
+    let (code, report) = scan_fixture("shapes");
+    assert_eq!(errors(&report), vec![], "exit {code}");
+    assert_eq!(skipped(&report), vec![]);
+    let scope = |file: &str| format!("shapes/{file}");
+    assert_eq!(
+        workloads(&report),
+        vec![
+            ("cache".to_string(), scope("flow/docker-compose.yml")),
+            ("monitor".to_string(), scope("flow/docker-compose.yml")),
+            ("sqlserver".to_string(), scope("bom/docker-compose.yml")),
+            ("traefik".to_string(), scope("stack/stack.yml")),
+            ("web".to_string(), scope("bom/docker-compose.yml")),
+        ]
+    );
+
+    // The healthcheck's `]` sits at the indentation of `test:`; the keys
+    // after it still belong to the service.
+    let monitor = &fact(&report, "workload", "monitor")["data"];
+    assert_eq!(monitor["healthcheck"], json!({"defined": true, "disabled": false, "source": "workload"}));
+    assert_eq!(monitor["mounts"][0]["target"], "/app/data");
+    assert_eq!(monitor["ports"][0]["host_ip"], "127.0.0.1");
+    assert!(hits_of(&report, "monitor").contains(&hit(
+        "workload-privileged",
+        "monitor",
+        "shapes/flow/docker-compose.yml:18"
+    )));
+    assert!(!hits_of(&report, "monitor").iter().any(|h| h.0 == "workload-no-healthcheck"));
+
+    // The mark takes no line: findings keep the lines an editor shows.
+    let web = &fact(&report, "workload", "web")["data"];
+    assert_eq!(web["user"]["declared"], "1000");
+    assert!(hits_of(&report, "web").contains(&hit(
+        "workload-port-published-all-interfaces",
+        "web",
+        "shapes/bom/docker-compose.yml:5"
+    )));
+    assert!(hits_of(&report, "sqlserver").contains(&hit(
+        "workload-dangerous-capability-added",
+        "sqlserver",
+        "shapes/bom/docker-compose.yml:13"
+    )));
+    assert!(hits_of(&report, "traefik").contains(&hit(
+        "workload-docker-socket-mounted",
+        "traefik",
+        "shapes/stack/stack.yml:9"
+    )));
+
+    // Docker Compose reads the same services from each file.
+    let fixtures = support::fixture("compose/shapes");
+    for (dir, args, services) in [
+        ("flow", &[][..], &["cache", "monitor"][..]),
+        ("bom", &[], &["sqlserver", "web"]),
+        ("stack", &["-f", "stack.yml"], &["traefik"]),
+    ] {
+        let Some(config) = compose_config(&fixtures.join(dir), args) else { return };
+        let mut names: Vec<&str> = config["services"].as_object().unwrap().keys().map(String::as_str).collect();
+        names.sort();
+        assert_eq!(names, services, "{dir}");
+    }
+}
+
 // ----------------------------------------- multi-file projects (issue 18)
 
 const MULTI_SET: &[&str] = &["compose.yml", "compose.backend.yml", "suites/smoke/compose.yml"];

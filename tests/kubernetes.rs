@@ -492,6 +492,66 @@ fn host_path_use_and_sensitive_host_paths_are_separate_findings() {
     );
 }
 
+const KUBECTL_GET: &str = "tests/fixtures/kubernetes/kubectl-get/deployment.yaml";
+
+/// What `kubectl get deployment -o yaml` prints: long quoted strings are
+/// wrapped onto lines at the key's indentation (issue 12). The object is
+/// audited with the wrapped values joined, and no error.
+#[test]
+fn quoted_values_kubectl_wraps_over_lines_are_read_whole() {
+    let (code, report) = support::scan_json(&support::root(), &[KUBECTL_GET]);
+    assert_eq!(report["errors"], serde_json::json!([]));
+    assert_eq!(report["skipped"], serde_json::json!([]));
+    assert_eq!(code, 1, "the planted privileged container fails the gate");
+
+    // The password sits on the continuation line of a single-quoted value:
+    // it is only found if that line is part of the value.
+    let worker = &fact(&report, "workload", "Deployment/billing-worker/worker")["data"];
+    let env = worker["environment"].as_array().unwrap();
+    assert_eq!(env[0]["name"], "JAVA_TOOL_OPTIONS");
+    assert_eq!(env[0]["secret"]["rule_id"], "secret-generic-password");
+    assert_eq!(env[0]["secret"]["preview"], "… (20 chars)", "the closing quote is not part of it");
+    assert_eq!(env[1]["name"], "QUEUE_NAME", "the next entry is still its own");
+    assert_eq!(
+        findings(&report, ""),
+        expected(&[
+            ("secret-generic-password", "Deployment/billing-worker", "-Dspring.datasource.password", KUBECTL_GET, 46),
+            ("workload-privileged", "Deployment/billing-worker/worker", "-", KUBECTL_GET, 72),
+        ])
+    );
+    // Settings after the wrapped values are read where they are.
+    assert_eq!(worker["user"]["uid"], 10001);
+    assert_eq!(worker["limits"]["cpus"], 1.0);
+    assert_eq!(worker["healthcheck"]["source"], "probe");
+
+    // The same value on one line is the same secret.
+    let text = std::fs::read_to_string(support::root().join(KUBECTL_GET)).unwrap();
+    let one_line = text.replace("UTC\n          -Dspring", "UTC -Dspring");
+    assert_ne!(one_line, text);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("deployment.yaml"), one_line).unwrap();
+    let (_, flat) = support::scan_json(dir.path(), &["."]);
+    let flat_env = &fact(&flat, "workload", "Deployment/billing-worker/worker")["data"]["environment"];
+    assert_eq!(flat_env[0]["secret"]["fingerprint"], env[0]["secret"]["fingerprint"]);
+
+    // The wrapped annotation and shell argument, as the scan's parser joins them.
+    let doc = stackaudit::collect::yaml::parse_single(&text).unwrap();
+    let cause = doc.path(&["metadata", "annotations", "example.org/change-cause"]).unwrap();
+    assert_eq!(
+        cause.as_str(),
+        Some(
+            "Roll out the 2.14 billing worker with the new invoice queue and the retry budget agreed in the incident review"
+        )
+    );
+    let container = &doc.path(&["spec", "template", "spec", "containers"]).unwrap().as_seq().unwrap()[0];
+    assert_eq!(
+        container.path(&["args"]).unwrap().as_seq().unwrap()[1].as_str(),
+        Some(
+            "until nc -z billing-db.billing.svc 5432; do echo 'waiting for billing-db'; sleep 2; done; exec java -jar /app/billing-worker.jar --spring.profiles.active=prod"
+        )
+    );
+}
+
 /// Runs a scan of `dir` under `/usr/bin/time -v` when it is installed:
 /// `(exit code, report, peak RSS in KiB if measured)`.
 fn scan_measured(dir: &std::path::Path) -> (i32, Value, Option<u64>) {
