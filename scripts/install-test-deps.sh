@@ -14,6 +14,7 @@ packages=(
   busybox-static   # static binary for FROM-scratch test images
   chromium         # headless browser that opens the HTML report
   prometheus       # promtool check metrics
+  docker-compose   # oracle: `docker-compose config` on the multi-file compose fixtures
   ca-certificates
 )
 
@@ -29,4 +30,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Oracle for tests/yaml.rs: PyYAML built on libyaml, for the `python3` on
+# PATH (the tests cross-check every YAML case against libyaml through it).
+if ! python3 -c 'import yaml; assert yaml.__with_libyaml__' 2>/dev/null; then
+  echo "installing: PyYAML (with libyaml) for $(command -v python3)" >&2
+  python3 -m pip install --quiet pyyaml >/dev/null || echo "PyYAML could not be installed: the libyaml cross-check will be skipped" >&2
 fi
