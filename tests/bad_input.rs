@@ -20,6 +20,7 @@
     unsafe_code
 )]
 
+mod docker_support;
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -48,6 +49,10 @@ impl Run {
 /// Runs `stackaudit args` in `dir` under `/usr/bin/time -v`, killed after
 /// twice the bound so a hang fails the test instead of blocking it.
 fn run_bounded(dir: &Path, args: &[&str]) -> Run {
+    run_bounded_env(dir, args, &[])
+}
+
+fn run_bounded_env(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Run {
     let stats = tempfile::NamedTempFile::new().unwrap();
     let out = Command::new("timeout")
         .args(["-k", "5", &format!("{}", MAX_SECONDS * 2.0)])
@@ -61,6 +66,7 @@ fn run_bounded(dir: &Path, args: &[&str]) -> Run {
         .env("NO_COLOR", "1")
         .env("STACKAUDIT_FINGERPRINT_KEY", "test-key")
         .env_remove("STACKAUDIT_LOG")
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .output()
         .expect("timeout and /usr/bin/time run");
     let text = std::fs::read_to_string(stats.path()).unwrap_or_default();
@@ -495,5 +501,48 @@ fn docker_endpoints_that_stream_an_endless_body() {
     let report = run.report();
     assert_error_naming(&run, &report, &unix_uri);
     assert_error_naming(&run, &report, &tcp_uri);
+    assert_known_finding_kept(&report);
+}
+
+/// The same over TLS with client certificates and over ssh: the transport
+/// that carries them caps each response too. The TLS peer and `ssh` are
+/// stand-ins (docker_support/fronts.rs) that answer with an endless body.
+#[test]
+fn tls_and_ssh_docker_endpoints_that_stream_an_endless_body() {
+    let dir = tree_with_a_known_finding();
+    let front = docker_support::fronts::TlsFront::start(true, Path::new("/nonexistent"));
+    let ssh = docker_support::fronts::FakeSsh::new();
+    let tls_uri = format!("tcp://127.0.0.1:{}", front.port);
+    let ssh_uri = "ssh://auditor@engine.example";
+    let config = dir.path().join("../endless-hosts.toml");
+    let c = &front.cert_dir;
+    std::fs::write(
+        &config,
+        format!(
+            "[docker]\nenabled = true\n[[docker.hosts]]\nuri = \"{tls_uri}\"\nca = \"{}\"\ncert = \"{}\"\nkey = \"{}\"\n\
+             [[docker.hosts]]\nuri = \"{ssh_uri}\"\n",
+            c.join("ca.pem").display(),
+            c.join("cert.pem").display(),
+            c.join("key.pem").display()
+        ),
+    )
+    .unwrap();
+    let run = run_bounded_env(
+        dir.path(),
+        &["scan", ".", "--config", config.to_str().unwrap(), "--docker", "--format", "json"],
+        &[
+            ("PATH", ssh.path_env()),
+            ("FAKE_SSH_LOG", ssh.log().display().to_string()),
+            ("FAKE_SSH_MODE", "endless".to_string()),
+        ],
+    );
+    let _ = std::fs::remove_file(&config);
+    let report = run.report();
+    let tls_error = assert_error_naming(&run, &report, &tls_uri);
+    let ssh_error = assert_error_naming(&run, &report, ssh_uri);
+    for error in [&tls_error, &ssh_error] {
+        assert!(error.contains("larger than"), "the response limit is named: {error}");
+    }
+    assert!(ssh.calls().contains("dial-stdio"), "the ssh stand-in was used");
     assert_known_finding_kept(&report);
 }

@@ -21,6 +21,7 @@ use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
+use docker_support::fronts::{FakeSsh, TlsFront};
 use docker_support::proxy::RecordingProxy;
 use docker_support::{config_dir, docker_ok, require_engine, token, Containers, TestImage, SOCKET};
 use serde_json::Value;
@@ -368,6 +369,71 @@ fn without_user(opts: Vec<String>) -> Vec<String> {
         out.push(o);
     }
     out
+}
+
+/// TLS with client certificates (the docker CLI's `DOCKER_TLS_VERIFY` and
+/// `DOCKER_CERT_PATH`) and `ssh://` (with a port) reach the real engine
+/// through stackaudit's capped transport; the TLS front and `ssh` are
+/// stand-ins (see docker_support/fronts.rs), the engine behind them is real.
+#[test]
+fn tls_and_ssh_hosts_reach_the_engine() {
+    require_engine();
+    let version = docker_ok(&["info", "--format", "{{.ServerVersion}}"]);
+    let daemon_version = |report: &Value| {
+        report["facts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["kind"] == "docker_daemon")
+            .map(|f| f["data"]["server_version"].as_str().unwrap_or_default().to_string())
+    };
+    let dir = tempfile::tempdir().unwrap();
+
+    let front = TlsFront::start(false, Path::new(SOCKET));
+    let out = support::bin()
+        .current_dir(dir.path())
+        .args(["scan", "--docker", "--only", "docker", "--format", "json"])
+        .env("DOCKER_HOST", format!("tcp://127.0.0.1:{}", front.port))
+        .env("DOCKER_TLS_VERIFY", "1")
+        .env("DOCKER_CERT_PATH", &front.cert_dir)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["errors"], serde_json::json!([]), "{}", support::stderr(&out));
+    assert_eq!(daemon_version(&report).as_deref(), Some(version.as_str()));
+
+    // Without the client certificate the front refuses the handshake.
+    std::fs::remove_file(front.cert_dir.join("key.pem")).unwrap();
+    let out = support::bin()
+        .current_dir(dir.path())
+        .args(["scan", "--docker", "--only", "docker", "--format", "json"])
+        .env("DOCKER_HOST", format!("tcp://127.0.0.1:{}", front.port))
+        .env("DOCKER_TLS_VERIFY", "1")
+        .env("DOCKER_CERT_PATH", &front.cert_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(support::stdout(&out).contains("key.pem"), "the missing key file is named");
+
+    let ssh = FakeSsh::new();
+    let out = support::bin()
+        .current_dir(dir.path())
+        .args(["scan", "--docker", "--only", "docker", "--format", "json"])
+        .env("DOCKER_HOST", "ssh://auditor@engine.example:2222")
+        .env("PATH", ssh.path_env())
+        .env("FAKE_SSH_LOG", ssh.log())
+        .env("FAKE_SSH_TARGET", SOCKET)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["errors"], serde_json::json!([]), "{}", support::stderr(&out));
+    assert_eq!(daemon_version(&report).as_deref(), Some(version.as_str()));
+    let calls = ssh.calls();
+    for want in
+        ["-T\n", "BatchMode=yes\n", "-l\nauditor\n", "-p\n2222\n", "--\nengine.example\ndocker\nsystem\ndial-stdio\n"]
+    {
+        assert!(calls.contains(want), "ssh was not called with {want:?}: {calls}");
+    }
 }
 
 #[test]

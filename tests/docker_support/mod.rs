@@ -18,6 +18,7 @@
 )]
 #![allow(dead_code)]
 
+pub mod fronts;
 pub mod proxy;
 
 use std::path::{Path, PathBuf};

@@ -1,4 +1,6 @@
-//! The transport for local and plain-TCP Docker hosts: bollard's own
+//! The transport for every Docker host (Unix socket, plain TCP, TLS with
+//! client certificates, and ssh through the system's `ssh` running
+//! `docker system dial-stdio`, as the docker CLI does): bollard's own
 //! clients read a response body into memory without limit and time only the
 //! headers, so an endpoint that streams an endless body (chunked or not)
 //! fills memory at loopback speed. Here a connection refuses to deliver more
@@ -20,8 +22,12 @@ use hyper::Uri;
 use hyper_util::client::legacy::connect::{Connected, Connection};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use std::sync::Arc;
+
+use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpStream, UnixStream};
+use tokio::process::{ChildStdin, ChildStdout};
 
 /// The largest response accepted from a Docker host. The biggest real ones
 /// (`/containers/json?all=1` on a host with thousands of containers, a
@@ -37,6 +43,15 @@ pub enum Endpoint {
     Unix(PathBuf),
     /// `host:port`, as `tcp://host:port` gives it.
     Tcp(String),
+    /// `host:port` spoken to over TLS with the host's client certificate.
+    Tls {
+        authority: String,
+        server_name: ServerName<'static>,
+        config: Arc<rustls::ClientConfig>,
+    },
+    /// The argument list of `ssh` (options, `--`, destination and the
+    /// remote `docker system dial-stdio`): ssh carries the bytes.
+    Ssh(Vec<String>),
 }
 
 /// A bollard client whose every response is capped at `cap` bytes.
@@ -47,8 +62,8 @@ pub fn client(endpoint: Endpoint, timeout_secs: u64, cap: u64) -> Result<Docker,
         Endpoint::Unix(path) if !path.exists() => {
             return Err(bollard::errors::Error::SocketNotFoundError(path.display().to_string()))
         }
-        Endpoint::Unix(_) => "http://localhost".to_string(),
-        Endpoint::Tcp(authority) => format!("http://{authority}"),
+        Endpoint::Unix(_) | Endpoint::Ssh(_) => "http://localhost".to_string(),
+        Endpoint::Tcp(authority) | Endpoint::Tls { authority, .. } => format!("http://{authority}"),
     };
     let http =
         Client::builder(TokioExecutor::new()).pool_max_idle_per_host(MAX_IDLE).build(Connector { endpoint, cap });
@@ -84,18 +99,68 @@ impl tower_service::Service<Uri> for Connector {
         let endpoint = self.endpoint.clone();
         let left = self.cap;
         Box::pin(async move {
-            let stream = match endpoint {
-                Endpoint::Unix(path) => Stream::Unix(UnixStream::connect(path).await?),
-                Endpoint::Tcp(authority) => Stream::Tcp(TcpStream::connect(authority).await?),
+            let stream: Stream = match endpoint {
+                Endpoint::Unix(path) => Box::pin(UnixStream::connect(path).await?),
+                Endpoint::Tcp(authority) => Box::pin(TcpStream::connect(authority).await?),
+                Endpoint::Tls { authority, server_name, config } => {
+                    let tcp = TcpStream::connect(authority).await?;
+                    Box::pin(tokio_rustls::TlsConnector::from(config).connect(server_name, tcp).await?)
+                }
+                Endpoint::Ssh(args) => Box::pin(SshPipe::spawn(&args)?),
             };
             Ok(TokioIo::new(Capped { stream, left, cap: left, read_since_write: false }))
         })
     }
 }
 
-enum Stream {
-    Unix(UnixStream),
-    Tcp(TcpStream),
+trait ReadWrite: AsyncRead + AsyncWrite + Send {}
+impl<T: AsyncRead + AsyncWrite + Send> ReadWrite for T {}
+type Stream = Pin<Box<dyn ReadWrite>>;
+
+/// One `ssh ... docker system dial-stdio` process: its stdout is what the
+/// daemon sends, its stdin what it receives. The process ends with the
+/// connection (killed on drop), and never prompts (`BatchMode`).
+struct SshPipe {
+    _child: tokio::process::Child,
+    stdin: ChildStdin,
+    stdout: ChildStdout,
+}
+
+impl SshPipe {
+    fn spawn(args: &[String]) -> io::Result<Self> {
+        let mut child = tokio::process::Command::new("ssh")
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot run ssh: {e}")))?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(io::Error::other("ssh started without its pipes"));
+        };
+        Ok(Self { _child: child, stdin, stdout })
+    }
+}
+
+impl AsyncRead for SshPipe {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stdout).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for SshPipe {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stdin).poll_write(cx, data)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stdin).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stdin).poll_shutdown(cx)
+    }
 }
 
 /// A connection that fails a read once `left` bytes of one response have
@@ -119,10 +184,7 @@ impl AsyncRead for Capped {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let this = &mut *self;
-        let polled = match &mut this.stream {
-            Stream::Unix(s) => Pin::new(s).poll_read(cx, buf),
-            Stream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
-        };
+        let polled = this.stream.as_mut().poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = polled {
             let read = buf.filled().len().saturating_sub(before) as u64;
             this.read_since_write |= read > 0;
@@ -146,23 +208,14 @@ impl AsyncWrite for Capped {
             self.read_since_write = false;
             self.left = self.cap;
         }
-        match &mut self.stream {
-            Stream::Unix(s) => Pin::new(s).poll_write(cx, data),
-            Stream::Tcp(s) => Pin::new(s).poll_write(cx, data),
-        }
+        self.stream.as_mut().poll_write(cx, data)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match &mut self.stream {
-            Stream::Unix(s) => Pin::new(s).poll_flush(cx),
-            Stream::Tcp(s) => Pin::new(s).poll_flush(cx),
-        }
+        self.stream.as_mut().poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match &mut self.stream {
-            Stream::Unix(s) => Pin::new(s).poll_shutdown(cx),
-            Stream::Tcp(s) => Pin::new(s).poll_shutdown(cx),
-        }
+        self.stream.as_mut().poll_shutdown(cx)
     }
 }

@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use bollard::{Docker, API_DEFAULT_VERSION};
+use bollard::Docker;
 
 use super::capped;
 use super::errors::HostError;
@@ -93,14 +93,14 @@ fn env_tls(uri: &str) -> Option<TlsFiles> {
 /// limit); the whole audit of the host is bounded separately.
 pub fn client(host: &Host, timeout_secs: u64) -> Result<Docker, HostError> {
     let uri = host.uri.as_str();
-    let version = API_DEFAULT_VERSION;
     let result = if let Some(tls) = &host.tls {
-        for file in [&tls.ca, &tls.cert, &tls.key] {
-            if !file.is_file() {
-                return Err(HostError::Config(format!("TLS file {} does not exist", file.display())));
-            }
-        }
-        Docker::connect_with_ssl(uri, &tls.key, &tls.cert, &tls.ca, timeout_secs, version)
+        let authority = uri
+            .strip_prefix("tcp://")
+            .or_else(|| uri.strip_prefix("https://"))
+            .map(|a| a.trim_end_matches('/'))
+            .ok_or_else(|| HostError::Config(format!("{}: TLS needs a tcp:// or https:// URI", host.shown)))?;
+        let endpoint = tls_endpoint(authority, tls).map_err(|e| HostError::Config(format!("{}: {e}", host.shown)))?;
+        capped::client(endpoint, timeout_secs, capped::MAX_RESPONSE_BYTES)
     } else if let Some(path) = uri.strip_prefix("unix://") {
         capped::client(capped::Endpoint::Unix(path.into()), timeout_secs, capped::MAX_RESPONSE_BYTES)
     } else if let Some(authority) = uri.strip_prefix("tcp://").or_else(|| uri.strip_prefix("http://")) {
@@ -108,19 +108,7 @@ pub fn client(host: &Host, timeout_secs: u64) -> Result<Docker, HostError> {
         capped::client(capped::Endpoint::Tcp(authority.to_string()), timeout_secs, capped::MAX_RESPONSE_BYTES)
     } else if uri.starts_with("ssh://") {
         let target = ssh_target(uri).map_err(HostError::Config)?;
-        if let Some(port) = target.port {
-            // The client library hands ssh `user@host:port` as one host name
-            // (it drops the `ssh://` its ssh wrapper needs to see a port), so
-            // ssh would look up a host literally named `host:port`.
-            return Err(HostError::Config(format!(
-                "{}: a port in an ssh:// Docker URI is not supported by the Docker client library; \
-                 add `Host {host}-docker` with `HostName {host}` and `Port {port}` to ~/.ssh/config and use ssh://{user}{host}-docker",
-                host.shown,
-                host = target.host,
-                user = target.user.map(|u| format!("{u}@")).unwrap_or_default(),
-            )));
-        }
-        Docker::connect_with_ssh(uri, timeout_secs, version, None)
+        capped::client(capped::Endpoint::Ssh(ssh_args(&target, timeout_secs)), timeout_secs, capped::MAX_RESPONSE_BYTES)
     } else if uri.starts_with('/') {
         capped::client(capped::Endpoint::Unix(uri.into()), timeout_secs, capped::MAX_RESPONSE_BYTES)
     } else {
@@ -137,6 +125,80 @@ pub struct SshTarget<'a> {
     pub user: Option<&'a str>,
     pub host: &'a str,
     pub port: Option<u16>,
+}
+
+/// The `ssh` arguments the docker CLI uses for an `ssh://` host: a session
+/// without a terminal running `docker system dial-stdio` on the far side,
+/// here also without prompts (a scan runs unattended) and with the host's
+/// timeout for connecting. `--` keeps a host name from reading as an option.
+pub fn ssh_args(target: &SshTarget<'_>, timeout_secs: u64) -> Vec<String> {
+    let mut args = vec![
+        "-T".to_string(),
+        "-o".to_string(),
+        "BatchMode=yes".to_string(),
+        "-o".to_string(),
+        format!("ConnectTimeout={}", timeout_secs.max(1)),
+    ];
+    if let Some(user) = target.user {
+        args.extend(["-l".to_string(), user.to_string()]);
+    }
+    if let Some(port) = target.port {
+        args.extend(["-p".to_string(), port.to_string()]);
+    }
+    args.extend(["--", target.host, "docker", "system", "dial-stdio"].map(str::to_string));
+    args
+}
+
+/// The largest CA, certificate or key file read for a Docker TLS host.
+const MAX_TLS_FILE_BYTES: u64 = 1 << 20;
+
+/// A TLS endpoint for `host:port` with the host's CA and client certificate,
+/// verified against that CA only (as the docker CLI does with
+/// `--tlsverify`).
+fn tls_endpoint(authority: &str, files: &TlsFiles) -> Result<capped::Endpoint, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+
+    let read = |path: &Path| {
+        crate::input::read_capped(path, MAX_TLS_FILE_BYTES).map_err(|e| format!("TLS file {}: {e}", path.display()))
+    };
+    let pem_certs = |path: &Path| -> Result<Vec<CertificateDer<'static>>, String> {
+        let certs = CertificateDer::pem_slice_iter(&read(path)?)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("TLS file {} is not PEM: {e}", path.display()))?;
+        if certs.is_empty() {
+            return Err(format!("TLS file {} holds no certificate", path.display()));
+        }
+        Ok(certs)
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    let (added, _) = roots.add_parsable_certificates(pem_certs(&files.ca)?);
+    if added == 0 {
+        return Err(format!("no usable CA certificate in {}", files.ca.display()));
+    }
+    let chain = pem_certs(&files.cert)?;
+    let key = PrivateKeyDer::from_pem_slice(&read(&files.key)?)
+        .map_err(|e| format!("TLS file {} holds no private key: {e}", files.key.display()))?;
+    let config =
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_client_auth_cert(chain, key)
+            .map_err(|e| format!("client certificate {} and key {}: {e}", files.cert.display(), files.key.display()))?;
+    let host = match authority.rsplit_once(':') {
+        Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => authority,
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let server_name =
+        ServerName::try_from(host.to_string()).map_err(|_| format!("{host:?} is not a host name or address"))?;
+    let authority = if authority.rsplit_once(':').is_some_and(|(_, p)| p.chars().all(|c| c.is_ascii_digit())) {
+        authority.to_string()
+    } else {
+        format!("{authority}:2376")
+    };
+    Ok(capped::Endpoint::Tls { authority, server_name, config: std::sync::Arc::new(config) })
 }
 
 /// Parses an `ssh://` Docker URI as the docker CLI does: an optional user
@@ -204,12 +266,31 @@ mod tests {
     }
 
     #[test]
-    fn an_ssh_uri_with_a_port_is_a_config_error_saying_what_to_do() {
-        let host = Host::new("ssh://deploy@h.example.test:2222".into(), None);
+    fn ssh_arguments_are_the_docker_clis_with_the_port_and_no_prompts() {
+        let target = ssh_target("ssh://deploy@h.example.test:2222").unwrap();
+        assert_eq!(
+            ssh_args(&target, 20).join(" "),
+            "-T -o BatchMode=yes -o ConnectTimeout=20 -l deploy -p 2222 -- h.example.test docker system dial-stdio"
+        );
+        // A host that looks like an option stays the destination.
+        let target = ssh_target("ssh://-oProxyCommand=x").unwrap();
+        assert!(ssh_args(&target, 20).join(" ").ends_with("-- -oProxyCommand=x docker system dial-stdio"));
+    }
+
+    #[test]
+    fn tls_files_that_are_not_pem_are_a_config_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["ca.pem", "cert.pem", "key.pem"] {
+            std::fs::write(dir.path().join(name), "not pem\n").unwrap();
+        }
+        let files = TlsFiles {
+            ca: dir.path().join("ca.pem"),
+            cert: dir.path().join("cert.pem"),
+            key: dir.path().join("key.pem"),
+        };
+        let host = Host::new("tcp://127.0.0.1:2376".into(), Some(files));
         match client(&host, 1) {
-            Err(HostError::Config(m)) => {
-                assert!(m.contains("Port 2222") && m.contains("ssh://deploy@h.example.test-docker"), "{m}")
-            }
+            Err(HostError::Config(m)) => assert!(m.contains("ca.pem") && m.contains("no certificate"), "{m}"),
             other => panic!("{other:?}"),
         }
     }

@@ -47,15 +47,9 @@ impl From<bollard::errors::Error> for HostError {
             E::JsonDataError { .. } | E::JsonSerdeError { .. } | E::APIVersionParseError {} => {
                 (ErrorKind::Malformed, format!("unexpected answer from the daemon: {e}"))
             }
-            E::CertPathError { .. }
-            | E::CertMultipleKeys { .. }
-            | E::CertParseError { .. }
-            | E::NoNativeCertsError { .. }
-            | E::LoadNativeCertsErrors { .. }
-            | E::NoHomePathError
-            | E::UnsupportedURISchemeError { .. }
-            | E::InvalidURIError { .. }
-            | E::URLParseError { .. } => (ErrorKind::Config, e.to_string()),
+            E::UnsupportedURISchemeError { .. } | E::InvalidURIError { .. } | E::URLParseError { .. } => {
+                (ErrorKind::Config, e.to_string())
+            }
             _ => match io_cause(&e) {
                 Some(io) => (ErrorKind::from_io(io), format!("cannot talk to the daemon: {}", chain(&e))),
                 None => (ErrorKind::Unreachable, format!("cannot talk to the daemon: {}", chain(&e))),
