@@ -38,13 +38,11 @@ pub fn collect_all(
                     }
                     Work::Network(_) => Collected::default(),
                 })
-                .collect::<Vec<Collected>>()
+                .collect::<Collected>()
         },
         || run_network(&network, ctx, progress),
     );
-    for part in file_parts {
-        out.merge(part);
-    }
+    out.merge(file_parts);
     out
 }
 
@@ -124,9 +122,7 @@ fn run_network(
             }
         }
     });
-    for part in parts {
-        out.merge(part);
-    }
+    out.extend(parts);
     out
 }
 
