@@ -25,7 +25,8 @@ use crate::config::Config;
 pub use source::{FileSource, NetworkSource, Source, Work};
 
 /// Every source, in report order. Adding a source: its folder under
-/// `collect/`, its name in `config::sources::SOURCES`, and one line here.
+/// `collect/` and one line here; its name is what `--only`/`--skip` and
+/// `[scan] only/skip` accept (see [`source_names`]).
 pub static SOURCES: &[&(dyn Source + Send)] = &[
     &FileSource { name: "compose", collect: compose::collect },
     &FileSource { name: "dockerfile", collect: dockerfile::collect },
@@ -39,6 +40,13 @@ pub static SOURCES: &[&(dyn Source + Send)] = &[
     &NetworkSource { name: "dns", collect: |ctx, _| Box::pin(dns::collect(ctx)) },
     &NetworkSource { name: "firewall", collect: |ctx, _| Box::pin(firewall::collect(ctx)) },
 ];
+/// The names of [`SOURCES`], in order: the vocabulary the config and the
+/// command line validate `only`/`skip` against (config may not import this
+/// module, so the CLI passes it in).
+pub fn source_names() -> Vec<&'static str> {
+    SOURCES.iter().map(|s| s.name()).collect()
+}
+
 use crate::diagnostics::{ScanError, Skipped};
 use crate::facts::Fact;
 
