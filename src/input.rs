@@ -154,7 +154,6 @@ mod tests {
     use super::*;
 
     #[test]
-    #[allow(unsafe_code, reason = "mkfifo(3) has no std wrapper")]
     fn devices_fifos_and_symlinks_to_them_are_refused_without_reading() {
         let dir = tempfile::tempdir().unwrap();
         let zero = dir.path().join("zero");
@@ -163,7 +162,9 @@ mod tests {
         let fifo = dir.path().join("fifo");
         let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
         // SAFETY: mkfifo on a NUL-terminated path in a fresh temp dir.
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        #[allow(unsafe_code, reason = "mkfifo(3) has no std wrapper")]
+        let made = unsafe { libc::mkfifo(c.as_ptr(), 0o600) };
+        assert_eq!(made, 0);
         assert!(matches!(read_text(&fifo, 1024), Err(ReadError::NotRegular("a FIFO"))));
         assert!(matches!(read_text(dir.path(), 1024), Err(ReadError::NotRegular("a folder"))));
     }

@@ -15,11 +15,11 @@ fn main() -> ExitCode {
 /// Rust ignores SIGPIPE, so `stackaudit diff ... | head` would make every
 /// later `print!` panic on a closed pipe. Like other filters, stop quietly
 /// when the reader has gone.
-#[allow(unsafe_code, reason = "std has no safe way to reset a signal disposition")]
 fn restore_default_sigpipe() {
-    #[cfg(unix)]
     // SAFETY: called first thing in main, before any thread exists; only
     // resets one signal disposition to the OS default.
+    #[cfg(unix)]
+    #[allow(unsafe_code, reason = "std has no safe way to reset a signal disposition")]
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
@@ -31,12 +31,12 @@ fn restore_default_sigpipe() {
 /// 1,000-project compose scan, which both run faster on regular pages (see
 /// docs/performance.md). Children (`nft`, `iptables`) inherit the setting,
 /// which changes nothing for them.
-#[allow(unsafe_code, reason = "std has no safe way to call prctl(2)")]
 fn no_transparent_huge_pages() {
-    #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_THP_DISABLE takes integer arguments only and changes
     // a flag of this process's memory map; it cannot fail in a way that
     // matters (an old kernel returns EINVAL and nothing changes).
+    #[cfg(target_os = "linux")]
+    #[allow(unsafe_code, reason = "std has no safe way to call prctl(2)")]
     unsafe {
         libc::prctl(
             libc::PR_SET_THP_DISABLE,

@@ -11,8 +11,7 @@
     clippy::panic,
     clippy::string_slice,
     clippy::indexing_slicing,
-    clippy::unreachable,
-    unsafe_code
+    clippy::unreachable
 )]
 
 mod support;

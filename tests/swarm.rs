@@ -18,8 +18,7 @@
     clippy::panic,
     clippy::string_slice,
     clippy::indexing_slicing,
-    clippy::unreachable,
-    unsafe_code
+    clippy::unreachable
 )]
 
 mod docker_support;
@@ -49,6 +48,7 @@ impl SwarmLock {
             .open(std::env::temp_dir().join("stackaudit-swarm-test.lock"))
             .unwrap();
         // SAFETY: flock on a descriptor this process owns; released on close.
+        #[allow(unsafe_code, reason = "flock(2) has no stable std wrapper")]
         let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
         assert_eq!(rc, 0, "flock: {}", std::io::Error::last_os_error());
         SwarmLock { _file: file }

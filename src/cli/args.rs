@@ -208,3 +208,29 @@ pub enum DiffFormat {
     Table,
     Json,
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+    use std::collections::BTreeSet;
+
+    fn words(text: &str) -> BTreeSet<&str> {
+        text.split(|c: char| !(c.is_ascii_lowercase() || c == '-')).collect()
+    }
+
+    /// `--help` and the config schema list the sources for users: a source
+    /// registered in `collect::SOURCES` without being named there fails here.
+    #[test]
+    fn the_only_help_and_the_config_schema_name_every_registered_source() {
+        let cli = super::Cli::command();
+        let scan = cli.find_subcommand("scan").unwrap();
+        let only = scan.get_arguments().find(|a| a.get_id() == "only").unwrap();
+        let help = only.get_help().unwrap().to_string();
+        let schema = serde_json::to_value(schemars::schema_for!(crate::config::ScanConfig)).unwrap();
+        let described = schema["properties"]["only"]["description"].as_str().unwrap().to_string();
+        for name in crate::collect::source_names() {
+            assert!(words(&help).contains(name), "--only help lacks {name}: {help}");
+            assert!(words(&described).contains(name), "[scan] only lacks {name}: {described}");
+        }
+    }
+}

@@ -77,13 +77,13 @@ fn writer_pid(name: &str) -> Option<u32> {
 }
 
 #[cfg(unix)]
-#[allow(unsafe_code, reason = "kill(pid, 0): std cannot ask whether another process exists")]
 fn process_alive(pid: u32) -> bool {
     let Ok(pid) = libc::pid_t::try_from(pid) else {
         return false;
     };
     // SAFETY: kill with signal 0 sends nothing; it only checks that the
     // process exists and may be signalled.
+    #[allow(unsafe_code, reason = "kill(pid, 0): std cannot ask whether another process exists")]
     let rc = unsafe { libc::kill(pid, 0) };
     rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }

@@ -17,7 +17,8 @@ use crate::report::{Format, RenderOptions, Report};
 
 pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let formats = chosen_formats(&args)?;
-    let config = match load_config(&args) {
+    let sources = crate::collect::source_names();
+    let config = match load_config(&args, &sources) {
         Ok(c) => c,
         Err(e) => {
             // A broken config is a usage error: say where, exit 2.
@@ -31,7 +32,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let history_dir = args.history.clone().or_else(|| config.history.dir.as_deref().map(|d| config.resolve_path(d)));
     let retention = config.history.retention.clone();
     let lock_wait = std::time::Duration::from_secs(config.history.lock_timeout_secs);
-    let mut request = build_request(&args, config)?;
+    let mut request = build_request(&args, config, &sources)?;
 
     // Held until the run's report is in the history folder and retention is
     // applied; released when this function returns (or the process dies).
@@ -107,9 +108,9 @@ fn chosen_formats(args: &ScanArgs) -> anyhow::Result<Vec<Format>> {
     Ok(formats)
 }
 
-fn load_config(args: &ScanArgs) -> Result<Config, crate::diagnostics::ScanError> {
+fn load_config(args: &ScanArgs, sources: &[&'static str]) -> Result<Config, crate::diagnostics::ScanError> {
     if let Some(path) = &args.config {
-        return Config::load(path);
+        return Config::load(path, sources);
     }
     let mut candidates = vec![PathBuf::from(DEFAULT_FILE_NAME)];
     if let [only] = args.paths.as_slice() {
@@ -120,17 +121,17 @@ fn load_config(args: &ScanArgs) -> Result<Config, crate::diagnostics::ScanError>
     // Present in any form but a folder: a config that is a FIFO or a link to
     // /dev/zero must be refused by the loader, not silently passed over.
     match candidates.into_iter().find(|c| c.symlink_metadata().is_ok_and(|m| !m.is_dir())) {
-        Some(path) => Config::load(&path),
+        Some(path) => Config::load(&path, sources),
         None => Ok(Config::default()),
     }
 }
 
-fn build_request(args: &ScanArgs, mut config: Config) -> anyhow::Result<ScanRequest> {
+fn build_request(args: &ScanArgs, mut config: Config, known: &[&'static str]) -> anyhow::Result<ScanRequest> {
     if !args.only.is_empty() {
         config.scan.only = args.only.clone();
     }
     config.scan.skip.extend(args.skip.iter().cloned());
-    let sources = config.scan.selection().map_err(|e| anyhow::anyhow!("--only/--skip: {e}"))?;
+    let sources = config.scan.selection(known).map_err(|e| anyhow::anyhow!("--only/--skip: {e}"))?;
     // Live targets named on the command line, with no path, are the whole
     // scan: `scan --tls host:443` run from a home folder must not also audit
     // every file below it.

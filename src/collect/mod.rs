@@ -25,7 +25,8 @@ use crate::config::Config;
 pub use source::{FileSource, NetworkSource, Source, Work};
 
 /// Every source, in report order. Adding a source: its folder under
-/// `collect/`, its name in `config::sources::SOURCES`, and one line here.
+/// `collect/` and one line here; its name is what `--only`/`--skip` and
+/// `[scan] only/skip` accept (see [`source_names`]).
 pub static SOURCES: &[&(dyn Source + Send)] = &[
     &FileSource { name: "compose", collect: compose::collect },
     &FileSource { name: "dockerfile", collect: dockerfile::collect },
@@ -39,6 +40,13 @@ pub static SOURCES: &[&(dyn Source + Send)] = &[
     &NetworkSource { name: "dns", collect: |ctx, _| Box::pin(dns::collect(ctx)) },
     &NetworkSource { name: "firewall", collect: |ctx, _| Box::pin(firewall::collect(ctx)) },
 ];
+/// The names of [`SOURCES`], in order: the vocabulary the config and the
+/// command line validate `only`/`skip` against (config may not import this
+/// module, so the CLI passes it in).
+pub fn source_names() -> Vec<&'static str> {
+    SOURCES.iter().map(|s| s.name()).collect()
+}
+
 use crate::diagnostics::{ScanError, Skipped};
 use crate::facts::Fact;
 
@@ -68,6 +76,33 @@ impl Collected {
 
     pub fn error(&mut self, error: ScanError) {
         self.errors.push(error);
+    }
+}
+
+/// Parts merge in the order given, so facts and errors keep the order of
+/// the files and targets they came from.
+impl Extend<Collected> for Collected {
+    fn extend<I: IntoIterator<Item = Collected>>(&mut self, parts: I) {
+        for part in parts {
+            self.merge(part);
+        }
+    }
+}
+
+impl FromIterator<Collected> for Collected {
+    fn from_iter<I: IntoIterator<Item = Collected>>(parts: I) -> Self {
+        let mut out = Collected::default();
+        out.extend(parts);
+        out
+    }
+}
+
+/// Parallel parts merge in the iterator's order too, not in the order they
+/// finish: reports stay stable whatever the thread count.
+impl rayon::iter::FromParallelIterator<Collected> for Collected {
+    fn from_par_iter<I: rayon::iter::IntoParallelIterator<Item = Collected>>(parts: I) -> Self {
+        use rayon::iter::ParallelIterator;
+        parts.into_par_iter().collect::<Vec<Collected>>().into_iter().collect()
     }
 }
 
@@ -125,4 +160,32 @@ pub struct CollectContext<'a> {
     /// scan and the classification of literal values (environment, build
     /// args) use the same one.
     pub detector: &'a secrets::Detector,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::ErrorKind;
+    use rayon::prelude::*;
+
+    fn part(target: &str, bytes: u64) -> Collected {
+        let mut c = Collected { stats: Stats { files: 1, bytes }, ..Collected::default() };
+        c.error(ScanError::new("test", target, ErrorKind::Io, "x"));
+        c
+    }
+
+    #[test]
+    fn parts_merge_in_the_order_given_sequentially_and_in_parallel() {
+        let names: Vec<String> = (0..200).map(|i| format!("t{i}")).collect();
+        let sequential: Collected = names.iter().map(|n| part(n, 2)).collect();
+        let parallel: Collected = names.par_iter().map(|n| part(n, 2)).collect();
+        for merged in [&sequential, &parallel] {
+            let targets: Vec<&String> = merged.errors.iter().map(|e| &e.target).collect();
+            assert_eq!(targets, names.iter().collect::<Vec<_>>());
+            assert_eq!((merged.stats.files, merged.stats.bytes), (200, 400));
+        }
+        let mut extended = part("first", 1);
+        extended.extend([part("second", 1)]);
+        assert_eq!(extended.errors.iter().map(|e| e.target.as_str()).collect::<Vec<_>>(), ["first", "second"]);
+    }
 }

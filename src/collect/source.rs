@@ -20,8 +20,7 @@ pub enum Work<'a> {
 
 /// One source of facts.
 pub trait Source: Sync {
-    /// The name `--only` and `--skip` select it by (one of
-    /// `config::sources::SOURCES`).
+    /// The name `--only` and `--skip` select it by; unique in the registry.
     fn name(&self) -> &'static str;
 
     /// Whether it reads the discovered files (else it reads network targets

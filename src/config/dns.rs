@@ -93,7 +93,7 @@ mod tests {
         let start = doc.find("```toml\n# stackaudit.toml").expect("docs/dns.md has the config example");
         let body = &doc[start + 8..];
         let example = &body[..body.find("```").unwrap()];
-        let config = Config::parse(example, "docs/dns.md").unwrap();
+        let config = Config::parse(example, "docs/dns.md", &crate::collect::source_names()).unwrap();
         assert_eq!(config.dns.len(), 2);
         assert_eq!(config.resolver.concurrency(), 64);
         assert_eq!(config.dns[0].cname.len(), 2);

@@ -91,25 +91,26 @@ pub struct TargetLines {
 pub const MAX_CONFIG_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 impl Config {
-    /// Reads and validates a config file.
-    pub fn load(path: &Path) -> Result<Self, ScanError> {
+    /// Reads and validates a config file; `[scan] only/skip` must name
+    /// `sources` (the registry's names, `collect::source_names()`).
+    pub fn load(path: &Path, sources: &[&'static str]) -> Result<Self, ScanError> {
         let display = path.display().to_string();
         // Capped, regular files only: a config that is /dev/zero or a FIFO is an error, not a hang.
         let text = crate::input::read_text(path, MAX_CONFIG_FILE_BYTES)
             .map_err(|e| ScanError::new("config", &display, e.kind(), format!("cannot read config: {e}")))?;
-        let mut config = Self::parse(&text, &display)?;
+        let mut config = Self::parse(&text, &display, sources)?;
         config.source = Some(path.to_path_buf());
         Ok(config)
     }
 
-    pub fn parse(text: &str, display: &str) -> Result<Self, ScanError> {
+    pub fn parse(text: &str, display: &str, sources: &[&'static str]) -> Result<Self, ScanError> {
         let mut config: Config = toml::from_str(text).map_err(|e| {
             let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
             ScanError::new("config", display, ErrorKind::Config, e.message().to_string())
                 .at(Location::at(display, line, col))
         })?;
         config.target_lines = TargetLines::scan(text);
-        config.validate(display)?;
+        config.validate(display, sources)?;
         if let Some(invalid) = validate::check(&config, text) {
             let err = ScanError::new("config", display, ErrorKind::Config, invalid.message);
             return Err(match invalid.line {
@@ -120,9 +121,9 @@ impl Config {
         Ok(config)
     }
 
-    fn validate(&self, display: &str) -> Result<(), ScanError> {
+    fn validate(&self, display: &str, sources: &[&'static str]) -> Result<(), ScanError> {
         let err = |msg: String| ScanError::new("config", display, ErrorKind::Config, msg);
-        self.scan.selection().map_err(|e| err(format!("[scan] only/skip: {e}")))?;
+        self.scan.selection(sources).map_err(|e| err(format!("[scan] only/skip: {e}")))?;
         for (i, t) in self.tls.iter().enumerate() {
             if t.target.trim().is_empty() {
                 return Err(err(format!("[[tls]] entry {} has an empty target", i + 1)));
@@ -206,14 +207,14 @@ mod tests {
 
     #[test]
     fn unknown_keys_name_the_line() {
-        let err = Config::parse("[scan]\nfail_on = \"high\"\nfial_on = \"low\"\n", "x.toml").unwrap_err();
+        let err = Config::parse("[scan]\nfail_on = \"high\"\nfial_on = \"low\"\n", "x.toml", &[]).unwrap_err();
         assert_eq!(err.location.as_ref().and_then(|l| l.line), Some(3), "{err:?}");
         assert!(err.message.contains("fial_on"), "{}", err.message);
     }
 
     #[test]
     fn wrong_types_name_the_line() {
-        let err = Config::parse("[policy]\n\nhsts_min_max_age = \"long\"\n", "x.toml").unwrap_err();
+        let err = Config::parse("[policy]\n\nhsts_min_max_age = \"long\"\n", "x.toml", &[]).unwrap_err();
         assert_eq!(err.location.as_ref().and_then(|l| l.line), Some(3), "{err:?}");
     }
 
@@ -223,7 +224,7 @@ mod tests {
         let start = readme.find("```toml\n# stackaudit.toml").expect("README has the full config example");
         let body = &readme[start + 8..];
         let example = &body[..body.find("```").unwrap()];
-        let config = Config::parse(example, "README.md").unwrap();
+        let config = Config::parse(example, "README.md", &crate::collect::source_names()).unwrap();
         assert!(!config.tls.is_empty() && !config.dns.is_empty() && !config.http.is_empty());
     }
 }

@@ -29,9 +29,13 @@ pub struct ScanConfig {
 }
 
 impl ScanConfig {
-    /// The sources `only`/`skip` select.
-    pub fn selection(&self) -> Result<super::sources::Selection, String> {
-        super::sources::Selection::new(self.only.iter().map(String::as_str), self.skip.iter().map(String::as_str))
+    /// The sources `only`/`skip` select among the `known` ones.
+    pub fn selection(&self, known: &[&'static str]) -> Result<super::sources::Selection, String> {
+        super::sources::Selection::new(
+            self.only.iter().map(String::as_str),
+            self.skip.iter().map(String::as_str),
+            known,
+        )
     }
 }
 

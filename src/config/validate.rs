@@ -107,7 +107,7 @@ mod tests {
     use crate::config::Config;
 
     fn error_line(text: &str) -> (Option<u32>, String) {
-        let err = Config::parse(text, "x.toml").unwrap_err();
+        let err = Config::parse(text, "x.toml", &[]).unwrap_err();
         (err.location.as_ref().and_then(|l| l.line), err.message)
     }
 
@@ -142,6 +142,6 @@ mod tests {
     fn valid_values_pass() {
         let text = "[policy]\ninternal_ports = [6379]\nssh_allowed_sources = [\"198.51.100.7\", \"2001:db8::/32\"]\n\
                     [[tls]]\ntarget = \"[::1]:8443\"\n[resolver]\nnameservers = [\"127.0.0.1:5353\", \"::1\"]\n";
-        Config::parse(text, "x.toml").unwrap();
+        Config::parse(text, "x.toml", &[]).unwrap();
     }
 }

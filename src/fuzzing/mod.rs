@@ -191,7 +191,7 @@ pub fn targets() -> Vec<Target> {
             ],
             cost: 1,
             run: |b| {
-                let _ = crate::config::Config::parse(&text(b), "fuzz.toml");
+                let _ = crate::config::Config::parse(&text(b), "fuzz.toml", &crate::collect::source_names());
             },
         },
         Target {

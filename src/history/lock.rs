@@ -85,13 +85,14 @@ mod tests {
     }
 
     #[test]
-    #[allow(unsafe_code, reason = "mkfifo(3) has no std wrapper")]
     fn a_fifo_in_place_of_the_lock_is_refused_without_hanging() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(LOCK_FILE);
         let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
         // SAFETY: a valid NUL-terminated path; mkfifo only creates a node.
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        #[allow(unsafe_code, reason = "mkfifo(3) has no std wrapper")]
+        let made = unsafe { libc::mkfifo(c.as_ptr(), 0o600) };
+        assert_eq!(made, 0);
         let err = HistoryLock::acquire(dir.path(), Duration::ZERO).unwrap_err();
         assert!(format!("{err:#}").contains("FIFO"), "{err:#}");
     }

@@ -38,13 +38,11 @@ pub fn collect_all(
                     }
                     Work::Network(_) => Collected::default(),
                 })
-                .collect::<Vec<Collected>>()
+                .collect::<Collected>()
         },
         || run_network(&network, ctx, progress),
     );
-    for part in file_parts {
-        out.merge(part);
-    }
+    out.merge(file_parts);
     out
 }
 
@@ -124,17 +122,25 @@ fn run_network(
             }
         }
     });
-    for part in parts {
-        out.merge(part);
-    }
+    out.extend(parts);
     out
 }
 
 #[cfg(test)]
 mod tests {
+    use crate::collect::source_names;
+    use crate::config::sources::{canonical, ALIASES};
+
     #[test]
-    fn every_registered_source_has_its_user_facing_name() {
-        let registered: Vec<&str> = super::SOURCES.iter().map(|s| s.name()).collect();
-        assert_eq!(registered, crate::config::sources::SOURCES);
+    fn source_names_are_unique_and_every_alias_selects_a_registered_source() {
+        let names = source_names();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        for (alias, name) in ALIASES {
+            assert!(!names.contains(alias), "{alias} is both a name and an alias");
+            assert_eq!(canonical(alias, &names), Some(*name), "{alias}");
+        }
     }
 }

@@ -13,8 +13,7 @@
     clippy::panic,
     clippy::string_slice,
     clippy::indexing_slicing,
-    clippy::unreachable,
-    unsafe_code
+    clippy::unreachable
 )]
 #![allow(dead_code)]
 
@@ -305,6 +304,7 @@ pub fn resetter(mut stream: TcpStream) {
     use std::os::fd::AsRawFd;
     let linger = libc::linger { l_onoff: 1, l_linger: 0 };
     // SAFETY: a valid open socket and a correctly sized linger struct.
+    #[allow(unsafe_code, reason = "SO_LINGER has no stable std setter")]
     unsafe {
         libc::setsockopt(
             stream.as_raw_fd(),

@@ -69,9 +69,7 @@ pub async fn collect(ctx: &CollectContext<'_>, progress: &dyn Progress) -> Colle
             }
         }
     });
-    for part in join_all(audits).await {
-        out.merge(part);
-    }
+    out.extend(join_all(audits).await);
     out.errors = out.errors.into_iter().map(|e| e.at_declared(declared_in.as_ref())).collect();
     out
 }

@@ -112,7 +112,7 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
     for plan in &plans {
         plan.files.iter().for_each(|f| sources.expect_use(&f.path));
     }
-    let parts: Vec<Collected> = plans
+    let parts: Collected = plans
         .par_iter()
         .map(|p| {
             let item = p.files.iter().map(|f| f.display.as_str()).collect::<Vec<_>>().join(" + ");
@@ -125,9 +125,7 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
             part
         })
         .collect();
-    for part in parts {
-        out.merge(part);
-    }
+    out.merge(parts);
     out.merge(sources.into_report());
     dedupe(&mut out);
     out

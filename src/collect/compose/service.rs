@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::diagnostics::Skipped;
 use crate::facts::image::{Image, ImageRef};
 use crate::facts::workload::{
-    Capabilities, EnvValue, Healthcheck, HostNamespaces, Limits, Platform, PortBinding, SecurityProfiles, User,
+    Capabilities, EnvValue, Healthcheck, HostNamespaces, Limits, Mount, Platform, PortBinding, SecurityProfiles, User,
     UserSource, Workload,
 };
 use crate::facts::{Fact, FactData, FactKind, Location, Subject};
@@ -38,151 +38,35 @@ pub fn service_facts(input: ServiceInput<'_>, problems: &mut Vec<Problem>, skipp
     }
     let locate = |v: &Val| project.location(v);
     let mut l = Locs::new(&locate, node);
-    let get = |key: &str| node.get(key);
 
-    let image_node = get("image");
+    // Each group records its settings' locations and reports its own
+    // problems, in this order (the order errors reach the report).
+    let image_node = node.get("image");
     let image = image_node.and_then(Val::as_str).map(ImageRef::parse);
     l.at("image", image_node);
-    let build = match get("build") {
+    let build = match node.get("build") {
         Some(b) => builds.resolve(project, b, detector, &mut err),
         None => None,
     };
-    let (user, user_loc) = user(get("user"), build.as_ref(), image.as_ref());
-    match user_loc {
-        Some(loc) => {
-            l.map.insert("user".into(), loc);
-        }
-        None => l.at("user", get("user")),
-    }
-
-    let cap_list = |key: &str, l: &mut Locs<'_>, err: &mut dyn FnMut(&Val, String)| -> Vec<String> {
-        let list = get(key);
-        let mut out = Vec::new();
-        match list.map(|v| (v, v.as_seq())) {
-            Some((_, Some(items))) => {
-                for item in items {
-                    match item.as_str() {
-                        Some(c) => {
-                            let cap = Capabilities::normalise(c);
-                            let side = key.strip_prefix("cap_").unwrap_or(key);
-                            l.set(&format!("capabilities.{side}.{cap}"), item);
-
-                            out.push(cap);
-                        }
-                        None => err(item, format!("{key} entries must be capability names")),
-                    }
-                }
-            }
-            Some((v, None)) => err(v, format!("{key} must be a list, not a {}", v.type_name())),
-            None => {}
-        }
-        out
-    };
-    let add = cap_list("cap_add", &mut l, &mut err);
-    let drop = cap_list("cap_drop", &mut l, &mut err);
-    l.at("capabilities.add", get("cap_add"));
-    l.at("capabilities.drop", get("cap_drop"));
-    let capabilities = Capabilities::new(add, drop);
-
-    let mut flag = |key: &str, field: &str, l: &mut Locs<'_>| -> bool {
-        let v = get(key);
-        l.at(field, v);
-        match v {
-            Some(v) => v.as_bool().unwrap_or_else(|| {
-                err(v, format!("{key} must be true or false, not {:?}", v.shown()));
-                false
-            }),
-            None => false,
-        }
-    };
-    let read_only_rootfs = flag("read_only", "read_only_rootfs", &mut l);
-    let privileged = flag("privileged", "privileged", &mut l);
-
-    let (security, no_new_privileges) = security_opt(get("security_opt"), &mut l, &mut err);
+    let user = user(node.get("user"), build.as_ref(), image.as_ref(), &mut l);
+    let privileges = privileges(node, &mut l, &mut err);
     let limits = limits(node, &mut l, &mut err);
-
-    let mode = |key: &str, field: &str, l: &mut Locs<'_>| -> bool {
-        let v = get(key);
-        l.at(format!("host_namespaces.{field}"), v);
-        v.and_then(Val::as_str).is_some_and(|m| m == "host")
-    };
-    let host_namespaces = HostNamespaces {
-        network: mode("network_mode", "network", &mut l),
-        pid: mode("pid", "pid", &mut l),
-        ipc: mode("ipc", "ipc", &mut l),
-        uts: mode("uts", "uts", &mut l),
-        user: mode("userns_mode", "user", &mut l),
-    };
-    l.at("host_namespaces", None);
-
-    let mut mounts = Vec::new();
-    l.at("mounts", get("volumes"));
-    for item in list(get("volumes"), "volumes", &mut err) {
-        match volumes::parse(item) {
-            Ok(m) => {
-                l.set(&format!("mounts.{}", m.target), item);
-                mounts.push(m);
-            }
-            Err(e) => err(item, e),
-        }
-    }
-    match get("tmpfs") {
-        Some(v) if v.as_str().is_some() => mounts.push(volumes::tmpfs(v.as_str().unwrap_or_default())),
-        other => mounts.extend(list(other, "tmpfs", &mut err).iter().filter_map(|i| i.as_str()).map(volumes::tmpfs)),
-    }
-
-    let mut devices = Vec::new();
-    l.at("devices", get("devices"));
-    for item in list(get("devices"), "devices", &mut err) {
-        let host = match (item.as_str(), item.get("source").and_then(Val::as_str)) {
-            (Some(text), _) => text.split(':').next().unwrap_or(text).to_string(),
-            (None, Some(source)) => source.to_string(),
-            (None, None) => {
-                err(item, "a device must be `HOST:CONTAINER[:PERMISSIONS]` or have `source`".into());
-                continue;
-            }
-        };
-        l.set(&format!("devices.{host}"), item);
-        devices.push(host);
-    }
-
-    let mut port_list: Vec<PortBinding> = Vec::new();
-    l.at("ports", get("ports"));
-    for item in list(get("ports"), "ports", &mut err) {
-        match ports::parse(item) {
-            Ok(p) => {
-                let key = format!("ports.{}/{}", p.container_port, p.protocol);
-                if !l.map.contains_key(&key) || p.all_interfaces {
-                    l.set(&key, item);
-                }
-                port_list.push(p);
-            }
-            Err(e) => err(item, e),
-        }
-    }
-
+    let mounts = mounts(node, &mut l, &mut err);
+    let devices = devices(node, &mut l, &mut err);
+    let ports = published_ports(node, &mut l, &mut err);
     let environment = env::environment(node, project, detector, &mut l.map, skipped, &mut err);
     if !l.map.contains_key("environment") {
-        l.at("environment", get("environment").or(get("env_file")));
+        l.at("environment", node.get("environment").or(node.get("env_file")));
     }
-
-    let (healthcheck, hc_loc) = healthcheck(get("healthcheck"), build.as_ref());
-    match hc_loc {
-        Some(loc) => {
-            l.map.insert("healthcheck".into(), loc);
-        }
-        None => l.at("healthcheck", get("healthcheck")),
-    }
-
-    let networks = match get("networks") {
-        Some(v) if v.as_map().is_some() => v.as_map().unwrap_or_default().iter().map(|(k, _)| k.clone()).collect(),
-        other => list(other, "networks", &mut err).iter().filter_map(|n| n.as_str().map(str::to_string)).collect(),
-    };
-    let mut labels = keyed(get("labels"));
+    let healthcheck = healthcheck(node.get("healthcheck"), build.as_ref(), &mut l);
+    let networks = networks(node.get("networks"), &mut err);
+    let mut labels = keyed(node.get("labels"));
     // Labels are copied into facts and reports: a password or an htpasswd
     // hash in one must not be.
     detector.mask_values(&mut labels);
 
+    let Privileges { capabilities, read_only_rootfs, privileged, security, no_new_privileges, host_namespaces } =
+        privileges;
     let workload = Workload {
         platform: Platform::Compose,
         image: image.clone(),
@@ -197,38 +81,183 @@ pub fn service_facts(input: ServiceInput<'_>, problems: &mut Vec<Problem>, skipp
         host_namespaces,
         mounts,
         devices,
-        ports: port_list,
+        ports,
         environment,
         healthcheck,
         run_to_completion: false,
-        restart_policy: get("restart").and_then(Val::as_str).map(str::to_string),
+        restart_policy: node.get("restart").and_then(Val::as_str).map(str::to_string),
         networks,
         labels,
         runtime: None,
         ..Workload::default()
     };
-
-    let scope = &project.scope;
-    let mut facts = Vec::with_capacity(2);
-    let mut subject = Subject::scoped(FactKind::Workload, name, scope);
-    if let Some(i) = &image {
-        subject = subject.with_label("image", &i.raw);
-    }
-    let mut fact = Fact::new(subject, FactData::Workload(workload));
+    let mut fact = workload_fact(project, name, image.as_ref(), workload);
     fact.origin = Some(project.location(node));
     fact.locations = l.map;
-    facts.push(fact);
+    let mut facts = vec![fact];
     // A service that is built uses its own tag for the result, not a pulled
     // image: the Dockerfile's FROM lines are what the image rules judge.
-    if let (Some(reference), Some(image_node), None) = (image, image_node, get("build")) {
-        let subject = Subject::scoped(FactKind::Image, name, scope).with_label("image", &reference.raw);
-        let mut fact =
-            Fact::new(subject, FactData::Image(Image { reference, used_by: "compose".into(), final_stage: false }));
-        fact.origin = Some(project.location(image_node));
-        fact.locations.insert("image".into(), project.location(image_node));
-        facts.push(fact);
+    if let (Some(reference), Some(image_node), None) = (image, image_node, node.get("build")) {
+        facts.push(image_fact(project, name, reference, image_node));
     }
     facts
+}
+
+fn workload_fact(project: &Project, name: &str, image: Option<&ImageRef>, workload: Workload) -> Fact {
+    let mut subject = Subject::scoped(FactKind::Workload, name, &project.scope);
+    if let Some(i) = image {
+        subject = subject.with_label("image", &i.raw);
+    }
+    Fact::new(subject, FactData::Workload(workload))
+}
+
+fn image_fact(project: &Project, name: &str, reference: ImageRef, image_node: &Val) -> Fact {
+    let subject = Subject::scoped(FactKind::Image, name, &project.scope).with_label("image", &reference.raw);
+    let mut fact =
+        Fact::new(subject, FactData::Image(Image { reference, used_by: "compose".into(), final_stage: false }));
+    fact.origin = Some(project.location(image_node));
+    fact.locations.insert("image".into(), project.location(image_node));
+    fact
+}
+
+/// What the container may do to its host and itself.
+struct Privileges {
+    capabilities: Capabilities,
+    read_only_rootfs: bool,
+    privileged: bool,
+    security: SecurityProfiles,
+    no_new_privileges: bool,
+    host_namespaces: HostNamespaces,
+}
+
+/// `cap_add`/`cap_drop`, `read_only`, `privileged`, `security_opt` and the
+/// host namespaces (`network_mode`, `pid`, `ipc`, `uts`, `userns_mode`).
+fn privileges(node: &Val, l: &mut Locs<'_>, err: &mut dyn FnMut(&Val, String)) -> Privileges {
+    let add = capability_list(node, "cap_add", l, err);
+    let drop = capability_list(node, "cap_drop", l, err);
+    l.at("capabilities.add", node.get("cap_add"));
+    l.at("capabilities.drop", node.get("cap_drop"));
+    let capabilities = Capabilities::new(add, drop);
+    let read_only_rootfs = flag(node, "read_only", "read_only_rootfs", l, err);
+    let privileged = flag(node, "privileged", "privileged", l, err);
+    let (security, no_new_privileges) = security_opt(node.get("security_opt"), l, err);
+    let mut mode = |key: &str, field: &str| -> bool {
+        let v = node.get(key);
+        l.at(format!("host_namespaces.{field}"), v);
+        v.and_then(Val::as_str).is_some_and(|m| m == "host")
+    };
+    let host_namespaces = HostNamespaces {
+        network: mode("network_mode", "network"),
+        pid: mode("pid", "pid"),
+        ipc: mode("ipc", "ipc"),
+        uts: mode("uts", "uts"),
+        user: mode("userns_mode", "user"),
+    };
+    l.at("host_namespaces", None);
+    Privileges { capabilities, read_only_rootfs, privileged, security, no_new_privileges, host_namespaces }
+}
+
+/// `cap_add` or `cap_drop`, normalised, each name recorded where it is.
+fn capability_list(node: &Val, key: &str, l: &mut Locs<'_>, err: &mut dyn FnMut(&Val, String)) -> Vec<String> {
+    let mut out = Vec::new();
+    match node.get(key).map(|v| (v, v.as_seq())) {
+        Some((_, Some(items))) => {
+            for item in items {
+                match item.as_str() {
+                    Some(c) => {
+                        let cap = Capabilities::normalise(c);
+                        let side = key.strip_prefix("cap_").unwrap_or(key);
+                        l.set(&format!("capabilities.{side}.{cap}"), item);
+                        out.push(cap);
+                    }
+                    None => err(item, format!("{key} entries must be capability names")),
+                }
+            }
+        }
+        Some((v, None)) => err(v, format!("{key} must be a list, not a {}", v.type_name())),
+        None => {}
+    }
+    out
+}
+
+/// A boolean setting; absent is false.
+fn flag(node: &Val, key: &str, field: &str, l: &mut Locs<'_>, err: &mut dyn FnMut(&Val, String)) -> bool {
+    let v = node.get(key);
+    l.at(field, v);
+    match v {
+        Some(v) => v.as_bool().unwrap_or_else(|| {
+            err(v, format!("{key} must be true or false, not {:?}", v.shown()));
+            false
+        }),
+        None => false,
+    }
+}
+
+/// `volumes`, then `tmpfs`.
+fn mounts(node: &Val, l: &mut Locs<'_>, err: &mut dyn FnMut(&Val, String)) -> Vec<Mount> {
+    let mut mounts = Vec::new();
+    l.at("mounts", node.get("volumes"));
+    for item in list(node.get("volumes"), "volumes", err) {
+        match volumes::parse(item) {
+            Ok(m) => {
+                l.set(&format!("mounts.{}", m.target), item);
+                mounts.push(m);
+            }
+            Err(e) => err(item, e),
+        }
+    }
+    match node.get("tmpfs") {
+        Some(v) if v.as_str().is_some() => mounts.push(volumes::tmpfs(v.as_str().unwrap_or_default())),
+        other => mounts.extend(list(other, "tmpfs", err).iter().filter_map(|i| i.as_str()).map(volumes::tmpfs)),
+    }
+    mounts
+}
+
+/// `devices`: the host side of each.
+fn devices(node: &Val, l: &mut Locs<'_>, err: &mut dyn FnMut(&Val, String)) -> Vec<String> {
+    let mut devices = Vec::new();
+    l.at("devices", node.get("devices"));
+    for item in list(node.get("devices"), "devices", err) {
+        let host = match (item.as_str(), item.get("source").and_then(Val::as_str)) {
+            (Some(text), _) => text.split(':').next().unwrap_or(text).to_string(),
+            (None, Some(source)) => source.to_string(),
+            (None, None) => {
+                err(item, "a device must be `HOST:CONTAINER[:PERMISSIONS]` or have `source`".into());
+                continue;
+            }
+        };
+        l.set(&format!("devices.{host}"), item);
+        devices.push(host);
+    }
+    devices
+}
+
+/// `ports`; a port published on all interfaces is where findings point,
+/// else its first entry.
+fn published_ports(node: &Val, l: &mut Locs<'_>, err: &mut dyn FnMut(&Val, String)) -> Vec<PortBinding> {
+    let mut port_list = Vec::new();
+    l.at("ports", node.get("ports"));
+    for item in list(node.get("ports"), "ports", err) {
+        match ports::parse(item) {
+            Ok(p) => {
+                let key = format!("ports.{}/{}", p.container_port, p.protocol);
+                if !l.map.contains_key(&key) || p.all_interfaces {
+                    l.set(&key, item);
+                }
+                port_list.push(p);
+            }
+            Err(e) => err(item, e),
+        }
+    }
+    port_list
+}
+
+/// `networks` as a map or a list of names.
+fn networks(v: Option<&Val>, err: &mut dyn FnMut(&Val, String)) -> Vec<String> {
+    match v {
+        Some(v) if v.as_map().is_some() => v.as_map().unwrap_or_default().iter().map(|(k, _)| k.clone()).collect(),
+        other => list(other, "networks", err).iter().filter_map(|n| n.as_str().map(str::to_string)).collect(),
+    }
 }
 
 /// A list setting's items; a non-list is reported and read as empty.
@@ -271,7 +300,19 @@ fn keyed(v: Option<&Val>) -> BTreeMap<String, String> {
 /// engine that has the image can tell (unknown until then; a `FROM
 /// scratch` image has none: root). A Dockerfile that cannot be read leaves
 /// the user unknown, never root.
-fn user(v: Option<&Val>, build: Option<&BuildInfo>, image: Option<&ImageRef>) -> (User, Option<Location>) {
+fn user(v: Option<&Val>, build: Option<&BuildInfo>, image: Option<&ImageRef>, l: &mut Locs<'_>) -> User {
+    let (user, location) = user_and_line(v, build, image);
+    match location {
+        Some(loc) => {
+            l.map.insert("user".into(), loc);
+        }
+        None => l.at("user", v),
+    }
+    user
+}
+
+/// The user and, when a Dockerfile's `USER` decided it, that line.
+fn user_and_line(v: Option<&Val>, build: Option<&BuildInfo>, image: Option<&ImageRef>) -> (User, Option<Location>) {
     if let Some(text) = v.and_then(Val::as_str) {
         let mut user = User::from_declaration(text, UserSource::Workload);
         // `user: ${APP_USER}`: the value may be anything, even a secret.
@@ -292,7 +333,20 @@ fn user(v: Option<&Val>, build: Option<&BuildInfo>, image: Option<&ImageRef>) ->
     }
 }
 
-fn healthcheck(v: Option<&Val>, build: Option<&BuildInfo>) -> (Healthcheck, Option<Location>) {
+/// The service's own health check, else its Dockerfile's (pointing at that
+/// line).
+fn healthcheck(v: Option<&Val>, build: Option<&BuildInfo>, l: &mut Locs<'_>) -> Healthcheck {
+    let (healthcheck, location) = healthcheck_and_line(v, build);
+    match location {
+        Some(loc) => {
+            l.map.insert("healthcheck".into(), loc);
+        }
+        None => l.at("healthcheck", v),
+    }
+    healthcheck
+}
+
+fn healthcheck_and_line(v: Option<&Val>, build: Option<&BuildInfo>) -> (Healthcheck, Option<Location>) {
     if let Some(h) = v {
         let disable = h.get("disable").and_then(Val::as_bool).unwrap_or(false);
         let test = h.get("test");

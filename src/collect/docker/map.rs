@@ -41,16 +41,63 @@ pub fn workload(o: &Observed<'_>, detector: &Detector) -> Workload {
     let default_host = HostConfig::default();
     let hc = o.inspect.host_config.as_ref().unwrap_or(&default_host);
     let config = o.inspect.config.clone().unwrap_or_default();
-    let opts = security_opt::parse(hc.security_opt.as_deref().unwrap_or_default());
     let image_user = o.image.and_then(|i| i.user.clone());
+    let Privileges { capabilities, read_only_rootfs, privileged, security, no_new_privileges, host_namespaces } =
+        privileges(o, hc);
+    let ports = ports(hc, config.exposed_ports.as_deref().unwrap_or_default(), host_namespaces.network);
+    Workload {
+        platform: Platform::Docker,
+        image: config.image.as_deref().map(ImageRef::parse),
+        build_dockerfile: None,
+        user: user(config.user.as_deref(), image_user.as_deref()),
+        capabilities,
+        read_only_rootfs,
+        privileged,
+        no_new_privileges,
+        limits: limits(hc),
+        security,
+        host_namespaces,
+        mounts: mounts(o.inspect, hc),
+        devices: hc.devices.as_deref().unwrap_or_default().iter().filter_map(|d| d.path_on_host.clone()).collect(),
+        ports,
+        environment: environment(config.env.as_deref().unwrap_or_default(), detector),
+        healthcheck: healthcheck(config.healthcheck.as_ref(), o.image.and_then(|i| i.healthcheck.as_ref())),
+        run_to_completion: false,
+        restart_policy: restart_policy(hc),
+        ulimits: ulimits(hc.ulimits.as_deref().unwrap_or_default()),
+        cgroup_parent: hc.cgroup_parent.clone().filter(|p| !p.is_empty()),
+        networks: networks(o.inspect),
+        labels: labels(config.labels.clone(), detector),
+        live: true,
+        runtime: Some(runtime(o, image_user)),
+        ..Workload::default()
+    }
+}
 
-    let user = match config.user.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+/// The configured user; the container inherits the image's `USER` unless
+/// `--user` overrides it, and an empty one is root.
+fn user(configured: Option<&str>, image_user: Option<&str>) -> User {
+    match configured.map(str::trim).filter(|u| !u.is_empty()) {
         None => User::default_root(),
-        // The container inherits the image's USER unless `--user` overrides it.
-        Some(u) if image_user.as_deref() == Some(u) => User::from_declaration(u, UserSource::Image),
+        Some(u) if image_user == Some(u) => User::from_declaration(u, UserSource::Image),
         Some(u) => User::from_declaration(u, UserSource::Workload),
-    };
+    }
+}
 
+/// What the container may do to its host and itself.
+struct Privileges {
+    capabilities: Capabilities,
+    read_only_rootfs: bool,
+    privileged: bool,
+    security: SecurityProfiles,
+    no_new_privileges: bool,
+    host_namespaces: HostNamespaces,
+}
+
+/// Capabilities, `--read-only`, `--privileged`, `--security-opt` and the
+/// host namespaces.
+fn privileges(o: &Observed<'_>, hc: &HostConfig) -> Privileges {
+    let opts = security_opt::parse(hc.security_opt.as_deref().unwrap_or_default());
     let security = SecurityProfiles {
         seccomp: opts.seccomp.clone(),
         // Only meaningful where the daemon enforces AppArmor: elsewhere the
@@ -61,7 +108,6 @@ pub fn workload(o: &Observed<'_>, detector: &Detector) -> Workload {
             .flatten(),
         selinux: opts.selinux.clone(),
     };
-
     let is_host = |mode: &Option<String>| mode.as_deref() == Some("host");
     let host_namespaces = HostNamespaces {
         network: is_host(&hc.network_mode),
@@ -70,13 +116,22 @@ pub fn workload(o: &Observed<'_>, detector: &Detector) -> Workload {
         uts: is_host(&hc.uts_mode),
         user: is_host(&hc.userns_mode),
     };
+    Privileges {
+        capabilities: Capabilities::new(
+            hc.cap_add.clone().unwrap_or_default(),
+            hc.cap_drop.clone().unwrap_or_default(),
+        ),
+        read_only_rootfs: hc.readonly_rootfs.unwrap_or(false),
+        privileged: hc.privileged.unwrap_or(false),
+        security,
+        no_new_privileges: opts.no_new_privileges,
+        host_namespaces,
+    }
+}
 
-    let ports = ports(hc, config.exposed_ports.as_deref().unwrap_or_default(), host_namespaces.network);
-    let healthcheck = healthcheck(config.healthcheck.as_ref(), o.image.and_then(|i| i.healthcheck.as_ref()));
-    let environment = config
-        .env
-        .as_deref()
-        .unwrap_or_default()
+/// `KEY=value` entries: every value the engine reports is a literal.
+fn environment(entries: &[String], detector: &Detector) -> Vec<EnvVar> {
+    entries
         .iter()
         .map(|entry| match entry.split_once('=') {
             Some((name, value)) => {
@@ -84,64 +139,43 @@ pub fn workload(o: &Observed<'_>, detector: &Detector) -> Workload {
             }
             None => EnvVar { name: entry.clone(), value: EnvValue::Unset, secret: None },
         })
-        .collect();
+        .collect()
+}
 
-    let state = o.inspect.state.as_ref();
-    let health = state
-        .and_then(|s| s.health.as_ref())
-        .and_then(|h| h.status)
-        .map(|s| s.to_string())
-        .filter(|s| !s.is_empty() && s != "none");
-    let mut networks: Vec<String> = o
-        .inspect
+/// The networks the container is attached to, sorted.
+fn networks(inspect: &ContainerInspectResponse) -> Vec<String> {
+    let mut networks: Vec<String> = inspect
         .network_settings
         .as_ref()
         .and_then(|n| n.networks.as_ref())
         .map(|n| n.keys().cloned().collect())
         .unwrap_or_default();
     networks.sort();
+    networks
+}
 
-    Workload {
-        platform: Platform::Docker,
-        image: config.image.as_deref().map(ImageRef::parse),
-        build_dockerfile: None,
-        user,
-        capabilities: Capabilities::new(
-            hc.cap_add.clone().unwrap_or_default(),
-            hc.cap_drop.clone().unwrap_or_default(),
-        ),
-        read_only_rootfs: hc.readonly_rootfs.unwrap_or(false),
-        privileged: hc.privileged.unwrap_or(false),
-        no_new_privileges: opts.no_new_privileges,
-        limits: limits(hc),
-        security,
-        host_namespaces,
-        mounts: mounts(o.inspect, hc),
-        devices: hc.devices.as_deref().unwrap_or_default().iter().filter_map(|d| d.path_on_host.clone()).collect(),
-        ports,
-        environment,
-        healthcheck,
-        run_to_completion: false,
-        restart_policy: restart_policy(hc),
-        ulimits: ulimits(hc.ulimits.as_deref().unwrap_or_default()),
-        cgroup_parent: hc.cgroup_parent.clone().filter(|p| !p.is_empty()),
-        networks,
-        labels: {
-            // A container label may hold a password or htpasswd hash.
-            let mut labels = config.labels.clone().unwrap_or_default().into_iter().collect::<BTreeMap<_, _>>();
-            detector.mask_values(&mut labels);
-            labels
-        },
-        live: true,
-        runtime: Some(Runtime {
-            container_id: o.inspect.id.clone().unwrap_or_default(),
-            status: state.and_then(|s| s.status).map(|s| s.to_string()).unwrap_or_default(),
-            health,
-            image_user,
-            processes: o.processes.clone(),
-            host: o.host.to_string(),
-        }),
-        ..Workload::default()
+/// A container label may hold a password or htpasswd hash: masked.
+fn labels(labels: Option<std::collections::HashMap<String, String>>, detector: &Detector) -> BTreeMap<String, String> {
+    let mut labels = labels.unwrap_or_default().into_iter().collect::<BTreeMap<_, _>>();
+    detector.mask_values(&mut labels);
+    labels
+}
+
+/// What only a running container has: its ID, state, health and processes.
+fn runtime(o: &Observed<'_>, image_user: Option<String>) -> Runtime {
+    let state = o.inspect.state.as_ref();
+    let health = state
+        .and_then(|s| s.health.as_ref())
+        .and_then(|h| h.status)
+        .map(|s| s.to_string())
+        .filter(|s| !s.is_empty() && s != "none");
+    Runtime {
+        container_id: o.inspect.id.clone().unwrap_or_default(),
+        status: state.and_then(|s| s.status).map(|s| s.to_string()).unwrap_or_default(),
+        health,
+        image_user,
+        processes: o.processes.clone(),
+        host: o.host.to_string(),
     }
 }
 

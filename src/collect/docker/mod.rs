@@ -72,8 +72,6 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
             }
         }
     });
-    for part in join_all(audits).await {
-        out.merge(part);
-    }
+    out.extend(join_all(audits).await);
     out
 }

@@ -187,15 +187,10 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
     let limit = ctx.config.scan.max_config_bytes;
     let files: Vec<(&DiscoveredFile, DockerfileName)> =
         discovery.files.iter().filter_map(|f| dockerfile_name(f.file_name()).map(|n| (f, n))).collect();
-    let parts: Vec<Collected> = files
+    files
         .par_iter()
         .map(|(f, n)| super::contained(SOURCE, &f.display, || collect_file(f, *n, limit, ctx.detector)))
-        .collect();
-    let mut out = Collected::default();
-    for part in parts {
-        out.merge(part);
-    }
-    out
+        .collect()
 }
 
 /// Reads and analyses one Dockerfile, with compose's build arguments.

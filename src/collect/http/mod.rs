@@ -33,16 +33,13 @@ const FIELDS: [&str; 4] = ["hsts", "redirect", "headers", "cookies"];
 
 pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     let config = ctx.config;
-    let mut out = Collected::default();
-    let parts = join_all(config.http.iter().enumerate().map(|(index, t)| {
+    join_all(config.http.iter().enumerate().map(|(index, t)| {
         let declared_in = config.target_lines.http.get(index).and_then(|l| config.declared_at(Some(*l)));
         super::contained_future("http", &t.url, audit(t, declared_in))
     }))
-    .await;
-    for p in parts {
-        out.merge(p);
-    }
-    out
+    .await
+    .into_iter()
+    .collect()
 }
 
 struct Fetched {

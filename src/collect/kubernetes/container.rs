@@ -54,119 +54,26 @@ pub fn container_facts(input: &ContainerInput<'_, '_>, errors: &mut Vec<ObjectEr
     let locate = |n: &Node| place.of(n);
     let mut b = Builder::new(&locate, node);
     let pod = input.pod;
-    let sc = node.get("securityContext");
-    let sc_get = |key: &str| sc.and_then(|s| s.get(key)).filter(|n| !n.is_null());
 
+    // Each group records its settings' locations and reports its own
+    // problems, in this order (the order errors reach the report).
     let image_node = node.get("image");
     let image = image_node.and_then(Node::as_str).map(ImageRef::parse);
     if image.is_none() && input.container_type != ContainerType::Ephemeral {
         err(node, format!("container {name:?} of {} has no image", input.object.reference()));
     }
     b.at("image", image_node);
-
     let user = security::user(node, pod);
     b.at("user", user.node);
-
-    let caps_node = sc_get("capabilities");
-    let list = |key: &str| -> Vec<(String, &Node)> {
-        caps_node
-            .and_then(|c| c.get(key))
-            .and_then(Node::as_seq)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|n| n.as_str().map(|s| (Capabilities::normalise(s), n)))
-            .collect()
-    };
-    let (add, drop) = (list("add"), list("drop"));
-    for (cap, n) in &add {
-        b.set(&format!("capabilities.add.{cap}"), n);
-    }
-    for (cap, n) in &drop {
-        b.set(&format!("capabilities.drop.{cap}"), n);
-    }
-    b.at("capabilities.add", caps_node.and_then(|c| c.get("add")).or(caps_node).or(sc));
-    b.at("capabilities.drop", caps_node.and_then(|c| c.get("drop")).or(caps_node).or(sc));
-    let capabilities = Capabilities::new(add.iter().map(|c| c.0.clone()), drop.iter().map(|c| c.0.clone()));
-
-    let bool_setting = |b: &mut Builder, key: &str, field: &str| -> Option<bool> {
-        let n = sc_get(key);
-        b.at(field, n.or(sc));
-        n.and_then(Node::as_bool)
-    };
-    let read_only_rootfs = bool_setting(&mut b, "readOnlyRootFilesystem", "read_only_rootfs").unwrap_or(false);
-    let privileged = bool_setting(&mut b, "privileged", "privileged").unwrap_or(false);
-    // no_new_privs is set only for an explicit `false`, and never for a
-    // privileged container or one with CAP_SYS_ADMIN (the API docs).
-    let escalation = bool_setting(&mut b, "allowPrivilegeEscalation", "no_new_privileges");
-    let admin_cap = add.iter().find(|(c, _)| c == "SYS_ADMIN" || c == "ALL").map(|(_, n)| *n);
-    let no_new_privileges = escalation == Some(false) && !privileged && admin_cap.is_none();
-    if escalation == Some(false) && !no_new_privileges {
-        // What overrides the `false` is what to fix: point there.
-        let cause = if privileged { sc_get("privileged") } else { admin_cap };
-        b.at("no_new_privileges", cause);
-    }
-
+    let privileges = privileges(node, name, pod, &mut b);
     let limits = limits(node, &mut b, &mut err);
-
-    let mut security = SecurityProfiles::default();
-    let seccomp = security::seccomp(node, name, pod);
-    b.at("security.seccomp", seccomp.node);
-    security.seccomp = Some(seccomp.value);
-    if let Some(a) = security::apparmor(node, name, pod) {
-        b.at("security.apparmor", a.node);
-        security.apparmor = Some(a.value);
-    }
-    if let Some(s) = security::selinux(node, pod) {
-        b.at("security.selinux", s.node);
-        security.selinux = Some(s.value);
-    }
-
-    let spec = pod.spec;
-    let host_bool = |key: &str| spec.get(key).and_then(Node::as_bool).unwrap_or(false);
-    let host_namespaces = HostNamespaces {
-        network: host_bool("hostNetwork"),
-        pid: host_bool("hostPID"),
-        ipc: host_bool("hostIPC"),
-        ..Default::default()
-    };
-    for (key, field) in [("hostNetwork", "network"), ("hostPID", "pid"), ("hostIPC", "ipc")] {
-        b.at(format!("host_namespaces.{field}"), spec.get(key));
-    }
-
     let mounts = mounts(node, pod, &mut b, &mut err);
-    let mut ports = ports(node, host_namespaces.network, &mut b);
-    let container_count = pod.spec.get("containers").and_then(Node::as_seq).map_or(0, <[Node]>::len);
-    let regular = input.container_type == ContainerType::Container;
-    for service in input.services.iter().filter(|_| regular) {
-        let Some(binding) = service.binding_for(node, container_count) else { continue };
-        let key = format!("ports.{}/{}", binding.container_port, binding.protocol);
-        if b.map.contains_key(&key) {
-            continue;
-        }
-        b.map.insert(key, place.of(service.node));
-        ports.push(binding);
-    }
+    let ports = ports(input, privileges.host_namespaces.network, &mut b);
     let environment = environment(node, input.detector, &mut b);
+    let healthcheck = probes(node, &mut b);
 
-    let probe =
-        ["livenessProbe", "readinessProbe", "startupProbe"].iter().find_map(|k| node.get(k).filter(|p| !p.is_null()));
-    b.at("healthcheck", probe);
-    let healthcheck =
-        Healthcheck { defined: probe.is_some(), disabled: false, source: probe.map(|_| "probe".to_string()) };
-
-    // A sidecar (an init container with `restartPolicy: Always`) keeps running.
-    let sidecar = node.get("restartPolicy").and_then(Node::as_str) == Some("Always");
-    let run_to_completion = match input.container_type {
-        ContainerType::Init => !sidecar,
-        ContainerType::Ephemeral => true,
-        ContainerType::Container => pod.run_to_completion,
-    };
-    let labels = pod
-        .meta
-        .and_then(|m| m.get("labels"))
-        .map(|l| l.entries().filter_map(|(k, v)| Some((k.to_string(), v.as_str()?.to_string()))).collect())
-        .unwrap_or_default();
-
+    let Privileges { capabilities, read_only_rootfs, privileged, security, no_new_privileges, host_namespaces } =
+        privileges;
     let workload = Workload {
         platform: Platform::Kubernetes,
         image: image.clone(),
@@ -184,33 +91,20 @@ pub fn container_facts(input: &ContainerInput<'_, '_>, errors: &mut Vec<ObjectEr
         ports,
         environment,
         healthcheck,
-        run_to_completion,
-        restart_policy: spec.get("restartPolicy").and_then(Node::as_str).map(str::to_string),
+        run_to_completion: runs_to_completion(input),
+        restart_policy: pod.spec.get("restartPolicy").and_then(Node::as_str).map(str::to_string),
         networks: Vec::new(),
-        labels,
+        labels: pod_labels(pod),
         runtime: None,
         ..Workload::default()
     };
 
-    let subject_name = format!("{}/{name}", input.object.reference());
-    let subject = |kind: FactKind| {
-        let mut s = Subject::scoped(kind, &subject_name, input.at.scope);
-        if let Some(overlay) = input.at.overlay {
-            s = s.with_label("overlay", overlay);
-        }
-        if let Some(ns) = &input.object.namespace {
-            s = s.with_label("namespace", ns);
-        }
-        if input.container_type != ContainerType::Container {
-            s = s.with_label("container_type", input.container_type.label());
-        }
-        if let Some(src) = input.helm_source {
-            s = s.with_label("helm_source", src);
-        }
-        s
-    };
-    let origin = place.of(node);
+    let subject = |kind: FactKind| subject(input, name, kind);
     let mut facts = Vec::with_capacity(2);
+    let mut fact = Fact::new(subject(FactKind::Workload), FactData::Workload(workload));
+    fact.origin = Some(place.of(node));
+    fact.locations = b.map;
+    facts.push(fact);
     if let (Some(reference), Some(image_node)) = (image, image_node) {
         let mut fact = Fact::new(
             subject(FactKind::Image).with_label("image", &reference.raw),
@@ -220,11 +114,145 @@ pub fn container_facts(input: &ContainerInput<'_, '_>, errors: &mut Vec<ObjectEr
         fact.locations.insert("image".into(), place.of(image_node));
         facts.push(fact);
     }
-    let mut fact = Fact::new(subject(FactKind::Workload), FactData::Workload(workload));
-    fact.origin = Some(origin);
-    fact.locations = b.map;
-    facts.insert(0, fact);
     facts
+}
+
+/// The subject of a container's facts: `Kind/name/container`, with the
+/// labels that tell apart the same container in other renderings.
+fn subject(input: &ContainerInput<'_, '_>, container: &str, kind: FactKind) -> Subject {
+    let name = format!("{}/{container}", input.object.reference());
+    let mut s = Subject::scoped(kind, &name, input.at.scope);
+    if let Some(overlay) = input.at.overlay {
+        s = s.with_label("overlay", overlay);
+    }
+    if let Some(ns) = &input.object.namespace {
+        s = s.with_label("namespace", ns);
+    }
+    if input.container_type != ContainerType::Container {
+        s = s.with_label("container_type", input.container_type.label());
+    }
+    if let Some(src) = input.helm_source {
+        s = s.with_label("helm_source", src);
+    }
+    s
+}
+
+/// What the container may do to its node and itself.
+struct Privileges {
+    capabilities: Capabilities,
+    read_only_rootfs: bool,
+    privileged: bool,
+    security: SecurityProfiles,
+    no_new_privileges: bool,
+    host_namespaces: HostNamespaces,
+}
+
+/// The container's `securityContext` (capabilities, read-only root,
+/// privileged, privilege escalation), its security profiles and the pod's
+/// host namespaces.
+fn privileges(node: &Node, name: &str, pod: &PodTemplate<'_>, b: &mut Builder<'_>) -> Privileges {
+    let sc = node.get("securityContext");
+    let sc_get = |key: &str| sc.and_then(|s| s.get(key)).filter(|n| !n.is_null());
+
+    let (capabilities, admin_cap) = capabilities(sc, b);
+    let bool_setting = |b: &mut Builder, key: &str, field: &str| -> Option<bool> {
+        let n = sc_get(key);
+        b.at(field, n.or(sc));
+        n.and_then(Node::as_bool)
+    };
+    let read_only_rootfs = bool_setting(b, "readOnlyRootFilesystem", "read_only_rootfs").unwrap_or(false);
+    let privileged = bool_setting(b, "privileged", "privileged").unwrap_or(false);
+    // no_new_privs is set only for an explicit `false`, and never for a
+    // privileged container or one with CAP_SYS_ADMIN (the API docs).
+    let escalation = bool_setting(b, "allowPrivilegeEscalation", "no_new_privileges");
+    let no_new_privileges = escalation == Some(false) && !privileged && admin_cap.is_none();
+    if escalation == Some(false) && !no_new_privileges {
+        // What overrides the `false` is what to fix: point there.
+        let cause = if privileged { sc_get("privileged") } else { admin_cap };
+        b.at("no_new_privileges", cause);
+    }
+
+    let security = security_profiles(node, name, pod, b);
+    let spec = pod.spec;
+    let host_bool = |key: &str| spec.get(key).and_then(Node::as_bool).unwrap_or(false);
+    let host_namespaces = HostNamespaces {
+        network: host_bool("hostNetwork"),
+        pid: host_bool("hostPID"),
+        ipc: host_bool("hostIPC"),
+        ..Default::default()
+    };
+    for (key, field) in [("hostNetwork", "network"), ("hostPID", "pid"), ("hostIPC", "ipc")] {
+        b.at(format!("host_namespaces.{field}"), spec.get(key));
+    }
+    Privileges { capabilities, read_only_rootfs, privileged, security, no_new_privileges, host_namespaces }
+}
+
+/// `securityContext.capabilities`, each name recorded where it is, and the
+/// entry that adds `SYS_ADMIN` (or `ALL`), which keeps privilege escalation on.
+fn capabilities<'n>(sc: Option<&'n Node>, b: &mut Builder<'_>) -> (Capabilities, Option<&'n Node>) {
+    let caps_node = sc.and_then(|s| s.get("capabilities")).filter(|n| !n.is_null());
+    let list = |key: &str| -> Vec<(String, &'n Node)> {
+        caps_node
+            .and_then(|c| c.get(key))
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|n| n.as_str().map(|s| (Capabilities::normalise(s), n)))
+            .collect()
+    };
+    let (add, drop) = (list("add"), list("drop"));
+    for (cap, n) in &add {
+        b.set(&format!("capabilities.add.{cap}"), n);
+    }
+    for (cap, n) in &drop {
+        b.set(&format!("capabilities.drop.{cap}"), n);
+    }
+    b.at("capabilities.add", caps_node.and_then(|c| c.get("add")).or(caps_node).or(sc));
+    b.at("capabilities.drop", caps_node.and_then(|c| c.get("drop")).or(caps_node).or(sc));
+    let admin_cap = add.iter().find(|(c, _)| c == "SYS_ADMIN" || c == "ALL").map(|(_, n)| *n);
+    (Capabilities::new(add.iter().map(|c| c.0.clone()), drop.iter().map(|c| c.0.clone())), admin_cap)
+}
+
+/// Seccomp, AppArmor and SELinux, from the container or its pod.
+fn security_profiles(node: &Node, name: &str, pod: &PodTemplate<'_>, b: &mut Builder<'_>) -> SecurityProfiles {
+    let mut security = SecurityProfiles::default();
+    let seccomp = security::seccomp(node, name, pod);
+    b.at("security.seccomp", seccomp.node);
+    security.seccomp = Some(seccomp.value);
+    if let Some(a) = security::apparmor(node, name, pod) {
+        b.at("security.apparmor", a.node);
+        security.apparmor = Some(a.value);
+    }
+    if let Some(s) = security::selinux(node, pod) {
+        b.at("security.selinux", s.node);
+        security.selinux = Some(s.value);
+    }
+    security
+}
+
+/// The first liveness, readiness or startup probe.
+fn probes(node: &Node, b: &mut Builder<'_>) -> Healthcheck {
+    let probe =
+        ["livenessProbe", "readinessProbe", "startupProbe"].iter().find_map(|k| node.get(k).filter(|p| !p.is_null()));
+    b.at("healthcheck", probe);
+    Healthcheck { defined: probe.is_some(), disabled: false, source: probe.map(|_| "probe".to_string()) }
+}
+
+fn runs_to_completion(input: &ContainerInput<'_, '_>) -> bool {
+    // A sidecar (an init container with `restartPolicy: Always`) keeps running.
+    let sidecar = input.node.get("restartPolicy").and_then(Node::as_str) == Some("Always");
+    match input.container_type {
+        ContainerType::Init => !sidecar,
+        ContainerType::Ephemeral => true,
+        ContainerType::Container => input.pod.run_to_completion,
+    }
+}
+
+fn pod_labels(pod: &PodTemplate<'_>) -> std::collections::BTreeMap<String, String> {
+    pod.meta
+        .and_then(|m| m.get("labels"))
+        .map(|l| l.entries().filter_map(|(k, v)| Some((k.to_string(), v.as_str()?.to_string()))).collect())
+        .unwrap_or_default()
 }
 
 /// The locations of settings; a setting that is absent points at the
@@ -327,7 +355,26 @@ fn mounts(node: &Node, pod: &PodTemplate<'_>, b: &mut Builder<'_>, err: &mut imp
 
 /// Ports bound on the node: a `hostPort`, or every container port when the
 /// pod uses the host's network.
-fn ports(node: &Node, host_network: bool, b: &mut Builder<'_>) -> Vec<PortBinding> {
+/// The container's own published ports, then those of the NodePort and
+/// LoadBalancer Services that select its pod (a regular container only).
+fn ports(input: &ContainerInput<'_, '_>, host_network: bool, b: &mut Builder<'_>) -> Vec<PortBinding> {
+    let node = input.node;
+    let mut ports = container_ports(node, host_network, b);
+    let container_count = input.pod.spec.get("containers").and_then(Node::as_seq).map_or(0, <[Node]>::len);
+    let regular = input.container_type == ContainerType::Container;
+    for service in input.services.iter().filter(|_| regular) {
+        let Some(binding) = service.binding_for(node, container_count) else { continue };
+        let key = format!("ports.{}/{}", binding.container_port, binding.protocol);
+        if b.map.contains_key(&key) {
+            continue;
+        }
+        b.map.insert(key, input.at.place.of(service.node));
+        ports.push(binding);
+    }
+    ports
+}
+
+fn container_ports(node: &Node, host_network: bool, b: &mut Builder<'_>) -> Vec<PortBinding> {
     let list_node = node.get("ports");
     b.at("ports", list_node);
     let mut out = Vec::new();

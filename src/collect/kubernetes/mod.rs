@@ -89,7 +89,7 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
         .collect();
     let all_objects: Vec<objects::Object<'_>> = flats.iter().flat_map(|f| f.objects.iter().cloned()).collect();
     let services = exposure::gather(&all_objects);
-    let parts: Vec<Collected> = sources
+    let mut plain: Collected = sources
         .par_iter()
         .zip(flats.par_iter())
         .enumerate()
@@ -108,10 +108,6 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
             super::contained(SOURCE, &s.display, || plain::audit(s, flat, ctx, &services))
         })
         .collect();
-    let mut plain = Collected::default();
-    for part in parts {
-        plain.merge(part);
-    }
     object_fact::resolve(&mut plain.facts);
 
     // Kustomize renderings: the objects a kustomization changed, as it

@@ -9,7 +9,7 @@ use futures::future::join_all;
 use futures::FutureExt;
 use rustls::RootCertStore;
 
-use super::probe::{Limits, Prober, VersionProbe};
+use super::probe::{Enumeration, Limits, Prober, VersionProbe};
 use super::version::Version;
 use super::wire::{Answer, WireError};
 use super::{cert, chain13, suites, target};
@@ -59,17 +59,7 @@ pub async fn audit(
     };
     let Some((mut fact, chain)) = found else { return out };
     if let Some(chain) = chain {
-        // Path building and signature checks are CPU work: off the async
-        // workers, so other targets' handshakes keep their deadlines.
-        let (sni_owned, roots_owned) = (sni.clone(), roots.clone());
-        let analysed = tokio::task::spawn_blocking(move || cert::analyse(&chain, &sni_owned, &roots_owned, now)).await;
-        let (certs, status, problem) = match analysed {
-            Ok(result) => result,
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
-        };
-        fact.certificates = certs;
-        fact.certificate = status;
-        if let Some(p) = problem {
+        if let Some(p) = judge_chain(&mut fact, chain, &sni, &roots, now).await {
             out.error(error(ErrorKind::Malformed, p));
         }
     }
@@ -81,6 +71,28 @@ pub async fn audit(
     out
 }
 
+/// The certificates and the chain's verdict into `fact`; the problem that
+/// kept the chain from being read fully, if any.
+async fn judge_chain(
+    fact: &mut TlsEndpoint,
+    chain: Vec<Vec<u8>>,
+    sni: &str,
+    roots: &Arc<RootCertStore>,
+    now: i64,
+) -> Option<String> {
+    // Path building and signature checks are CPU work: off the async
+    // workers, so other targets' handshakes keep their deadlines.
+    let (sni, roots) = (sni.to_string(), roots.clone());
+    let analysed = tokio::task::spawn_blocking(move || cert::analyse(&chain, &sni, &roots, now)).await;
+    let (certs, status, problem) = match analysed {
+        Ok(result) => result,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    };
+    fact.certificates = certs;
+    fact.certificate = status;
+    problem
+}
+
 /// What the probes found: the errors so far and, unless the endpoint
 /// could not be audited, its fact without the certificate verdicts and
 /// the chain to judge.
@@ -90,7 +102,7 @@ struct Probed {
 }
 
 /// Resolves, probes the versions, enumerates the suites of each accepted
-/// one and reads the chain.
+/// one (reading the chain meanwhile) and classifies what was accepted.
 async fn probe(
     name: &str,
     host: &str,
@@ -125,8 +137,31 @@ async fn probe(
 
     let accepted: Vec<(Version, u16)> =
         probes.iter().filter_map(|p| p.accepted_suite().map(|s| (p.version, s))).collect();
-    // The chain from the highest clear-text handshake, else over TLS 1.3:
-    // fetched while the suites are enumerated.
+    let (enumerations, chain) = enumerate(&prober, &probes, &accepted, sni).await;
+
+    let mut fact =
+        TlsEndpoint { target: name.to_string(), address: addr.to_string(), sni: sni.to_string(), ..Default::default() };
+    let all_suites = protocols(&mut fact, &probes, &accepted, &enumerations, &mut |version, reason| {
+        out.error(error(ErrorKind::Timeout, format!("{} cipher suite list is incomplete: {reason}", version.name())));
+    });
+    classify(&mut fact, &accepted, all_suites);
+
+    let chain = chain.unwrap_or_else(|e| {
+        out.error(error(ErrorKind::Malformed, format!("certificate chain not read: {e}")));
+        None
+    });
+    Probed { out, found: Some((fact, chain)) }
+}
+
+/// The suites of each accepted version, in `accepted`'s order, and the
+/// certificate chain, fetched while the suites are enumerated: from the
+/// highest clear-text handshake, else over TLS 1.3.
+async fn enumerate(
+    prober: &Prober,
+    probes: &[VersionProbe],
+    accepted: &[(Version, u16)],
+    sni: &str,
+) -> (Vec<Enumeration>, Result<Option<Vec<Vec<u8>>>, String>) {
     let clear_chain = probes
         .iter()
         .rev()
@@ -138,44 +173,58 @@ async fn probe(
     let chain = async {
         match clear_chain {
             Some(c) => Ok(Some(c)),
-            None if tls13 => chain13::fetch(addr, sni, timeout).await.map(Some),
+            None if tls13 => chain13::fetch(prober.addr, sni, prober.limits.timeout).await.map(Some),
             None => Ok(None),
         }
     };
-    let enumerate = join_all(accepted.iter().map(|(v, first)| prober.suites(*v, *first)));
-    let (enumerations, chain) = futures::future::join(enumerate, chain).await;
+    let suites = join_all(accepted.iter().map(|(v, first)| prober.suites(*v, *first)));
+    futures::future::join(suites, chain).await
+}
 
-    let mut fact =
-        TlsEndpoint { target: name.to_string(), address: addr.to_string(), sni: sni.to_string(), ..Default::default() };
+/// One result per probed version, in version order, into `fact`; every
+/// suite accepted under any version is returned. A version whose suite
+/// list stopped early is passed to `incomplete` with the reason.
+fn protocols(
+    fact: &mut TlsEndpoint,
+    probes: &[VersionProbe],
+    accepted: &[(Version, u16)],
+    enumerations: &[Enumeration],
+    incomplete: &mut dyn FnMut(Version, String),
+) -> Vec<u16> {
     let mut all_suites: Vec<u16> = Vec::new();
-    for p in &probes {
+    for p in probes {
         let position = accepted.iter().position(|(v, _)| *v == p.version);
-        let answer = match &p.result {
-            Ok(ex) => match ex.answer {
-                Answer::Hello { version, .. } if version == p.version.wire() => "server_hello".to_string(),
-                Answer::Hello { version, .. } => {
-                    format!("other_version {}", super::version::wire_name(version))
-                }
-                ref other => other.describe(),
-            },
-            Err(e) => format!("error: {e}"),
-        };
         let enumeration = position.and_then(|i| enumerations.get(i));
         let suites_found = enumeration.map(|e| e.suites.clone()).unwrap_or_default();
         if let Some(reason) = enumeration.and_then(|e| e.incomplete.clone()) {
-            out.error(error(
-                ErrorKind::Timeout,
-                format!("{} cipher suite list is incomplete: {reason}", p.version.name()),
-            ));
+            incomplete(p.version, reason);
         }
         all_suites.extend(&suites_found);
         fact.protocols.push(ProtocolResult {
             version: p.version.name().to_string(),
             accepted: position.is_some(),
-            answer,
+            answer: answer(p),
             suites: suites_found.iter().map(|s| suites::name(*s)).collect(),
         });
     }
+    all_suites
+}
+
+/// What the server answered a version's ClientHello with.
+fn answer(p: &VersionProbe) -> String {
+    match &p.result {
+        Ok(ex) => match ex.answer {
+            Answer::Hello { version, .. } if version == p.version.wire() => "server_hello".to_string(),
+            Answer::Hello { version, .. } => format!("other_version {}", super::version::wire_name(version)),
+            ref other => other.describe(),
+        },
+        Err(e) => format!("error: {e}"),
+    }
+}
+
+/// The verdict inputs: accepted and legacy versions, weak suite classes,
+/// forward secrecy, CBC only.
+fn classify(fact: &mut TlsEndpoint, accepted: &[(Version, u16)], mut all_suites: Vec<u16>) {
     fact.accepted_protocols = accepted.iter().map(|(v, _)| v.name().to_string()).collect();
     fact.legacy_protocols = accepted.iter().filter(|(v, _)| v.legacy()).map(|(v, _)| v.name().to_string()).collect();
     all_suites.sort_unstable();
@@ -191,12 +240,6 @@ async fn probe(
     fact.non_forward_secret_suites =
         all_suites.iter().filter(|s| !suites::forward_secret(**s)).map(|s| suites::name(*s)).collect();
     fact.cbc_only = !all_suites.iter().any(|s| suites::aead(*s)) && all_suites.iter().any(|s| suites::cbc(*s));
-
-    let chain = chain.unwrap_or_else(|e| {
-        out.error(error(ErrorKind::Malformed, format!("certificate chain not read: {e}")));
-        None
-    });
-    Probed { out, found: Some((fact, chain)) }
 }
 
 /// When no version probe got a TLS answer at all, the endpoint is not a

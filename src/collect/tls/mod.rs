@@ -78,8 +78,6 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
             std::panic::resume_unwind(e.into_panic());
         }
     }
-    for part in results {
-        out.merge(part);
-    }
+    out.extend(results);
     out
 }
