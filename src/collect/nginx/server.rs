@@ -14,6 +14,7 @@ use super::headers::{is_hsts, parse_hsts};
 use super::include::Loaded;
 use super::listen;
 use super::syntax::Directive;
+use crate::collect::locations::Settings;
 
 /// nginx's defaults (1.23.4 and later for `ssl_protocols`).
 const DEFAULT_PROTOCOLS: [&str; 2] = ["TLSv1.2", "TLSv1.3"];
@@ -39,9 +40,13 @@ pub fn server_facts(loaded: &Loaded, scope: &str) -> Vec<Fact> {
         }
     };
     let mut facts = Vec::new();
+    // Every index the loader hands out is valid; an empty name rather than a
+    // panic if one ever were not.
+    let locate = |d: &Directive| Location::line(loaded.files.get(d.file).map_or("", String::as_str), d.line);
     for http in http_blocks {
         for server in http.iter().filter(|d| d.name == "server" && d.block.is_some()) {
-            facts.push(Analysis { loaded, http, server, locations: BTreeMap::new() }.fact(scope));
+            let settings = Settings::new(&locate, server);
+            facts.push(Analysis { http, server, settings }.fact(scope));
         }
     }
     disambiguate(&mut facts);
@@ -147,26 +152,16 @@ fn return_action(d: &Directive) -> Action {
 }
 
 struct Analysis<'a> {
-    loaded: &'a Loaded,
     http: &'a [Directive],
     server: &'a Directive,
-    locations: BTreeMap<String, Location>,
+    /// Where each setting is: the directive, or the server block when the
+    /// setting is absent (the recorder the compose and Kubernetes mappers use).
+    settings: Settings<'a, Directive>,
 }
 
 impl<'a> Analysis<'a> {
-    fn loc(&self, d: &Directive) -> Location {
-        Location::line(self.file_of(d), d.line)
-    }
-
-    /// The file a directive was read from (every index the loader hands out
-    /// is valid; an empty name rather than a panic if one ever were not).
-    fn file_of(&self, d: &Directive) -> &'a str {
-        self.loaded.files.get(d.file).map_or("", String::as_str)
-    }
-
     fn at(&mut self, key: impl Into<String>, d: Option<&Directive>) {
-        let loc = self.loc(d.unwrap_or(self.server));
-        self.locations.insert(key.into(), loc);
+        self.settings.at(key, d);
     }
 
     /// The innermost of server and http that sets `name`, with where.
@@ -225,7 +220,7 @@ impl<'a> Analysis<'a> {
             }
         }
 
-        let file = self.file_of(server).to_string();
+        let file = self.settings.owner().path;
         let data = NginxServer {
             file: file.clone(),
             line: server.line,
@@ -253,8 +248,8 @@ impl<'a> Analysis<'a> {
         let name = if ports.is_empty() { served.to_string() } else { format!("{served} (listen {})", ports.join(",")) };
         let subject = Subject::scoped(FactKind::NginxServer, name, file.clone()).with_label("config", scope);
         let mut fact = Fact::new(subject, FactData::NginxServer(data));
-        fact.origin = Some(self.loc(server));
-        fact.locations = std::mem::take(&mut self.locations);
+        fact.origin = Some(self.settings.owner());
+        fact.locations = std::mem::take(&mut self.settings.map);
         fact
     }
 
