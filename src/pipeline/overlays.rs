@@ -15,11 +15,22 @@ use crate::findings::Finding;
 /// Findings are expected sorted (`super::sort_and_dedupe`); the first of a
 /// group is kept, preferring one that is not a rendering.
 pub fn drop_inherited_findings(findings: &mut Vec<Finding>) {
-    type Key = (String, Option<String>, Option<Location>);
-    let key = |f: &Finding| -> Key { (f.rule_id.to_string(), f.key.clone(), f.location.clone()) };
     let rendered = |f: &Finding| f.subject.labels.contains_key("overlay");
-    let mut seen: HashSet<Key> = findings.iter().filter(|f| !rendered(f)).map(key).collect();
-    findings.retain(|f| !rendered(f) || seen.insert(key(f)));
+    // Most scans render no overlay: then there is nothing to compare, and a
+    // set of every finding's key (70,000 on a large tree) would be wasted.
+    if !findings.iter().any(rendered) {
+        return;
+    }
+    type Key<'a> = (&'a str, Option<&'a str>, Option<&'a Location>);
+    fn key(f: &Finding) -> Key<'_> {
+        (&f.rule_id, f.key.as_deref(), f.location.as_ref())
+    }
+    let keep: Vec<bool> = {
+        let mut seen: HashSet<Key<'_>> = findings.iter().filter(|f| !rendered(f)).map(key).collect();
+        findings.iter().map(|f| !rendered(f) || seen.insert(key(f))).collect()
+    };
+    let mut keep = keep.into_iter();
+    findings.retain(|_| keep.next().unwrap_or(true));
 }
 
 #[cfg(test)]
