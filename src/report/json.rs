@@ -44,7 +44,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> {
 /// Elements serialised per task, and tasks per window written before the
 /// next window starts (memory: one window of text).
 const CHUNK: usize = 256;
-const WINDOW: usize = 32;
+const WINDOW: usize = 8;
 
 /// Writes the members of the top-level object as serde_json's pretty
 /// printer does: two spaces per level, `"key": value`, `,` between members.
