@@ -547,3 +547,74 @@ fn tls_and_ssh_docker_endpoints_that_stream_an_endless_body() {
     assert!(ssh.calls().contains("dial-stdio"), "the ssh stand-in was used");
     assert_known_finding_kept(&report);
 }
+
+/// `nft -j list ruleset` output (as saved for `[firewall] ruleset_file`) in
+/// which chain C0 jumps twice to C1, C1 twice to C2, ... C30: 2^30 walks per
+/// port without a single source match to split on.
+fn branching_nft_ruleset() -> String {
+    let mut items = vec![
+        serde_json::json!({"metainfo": {"version": "1.0.6", "json_schema_version": 1}}),
+        serde_json::json!({"table": {"family": "inet", "name": "filter", "handle": 1}}),
+        serde_json::json!({"chain": {"family": "inet", "table": "filter", "name": "input", "handle": 1,
+            "type": "filter", "hook": "input", "prio": 0, "policy": "drop"}}),
+    ];
+    for i in 0..=30 {
+        items.push(serde_json::json!({"chain": {"family": "inet", "table": "filter", "name": format!("C{i}"), "handle": i + 2}}));
+    }
+    let mut handle = 100;
+    let mut rule = |chain: String, expr: Value| {
+        handle += 1;
+        serde_json::json!({"rule": {"family": "inet", "table": "filter", "chain": chain, "handle": handle, "expr": expr}})
+    };
+    items.push(rule("input".into(), serde_json::json!([{"jump": {"target": "C0"}}])));
+    for i in 0..30 {
+        for _ in 0..2 {
+            items.push(rule(format!("C{i}"), serde_json::json!([{"jump": {"target": format!("C{}", i + 1)}}])));
+        }
+    }
+    let dport = serde_json::json!({"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 443}});
+    items.push(rule("C30".into(), serde_json::json!([dport, {"accept": null}])));
+    serde_json::json!({ "nftables": items }).to_string()
+}
+
+#[test]
+fn nftables_ruleset_with_branching_jumps() {
+    let dir = tree_with_a_known_finding();
+    let ruleset = write(dir.path(), "saved/branchy.json", &branching_nft_ruleset());
+    write(dir.path(), "stackaudit.toml", &format!("[firewall]\nruleset_file = {:?}\n", ruleset.display().to_string()));
+    let run = run_bounded(dir.path(), &["scan", "--format", "json", "-c", "stackaudit.toml", "proxy"]);
+    let report = run.report();
+    let error = assert_error_naming(&run, &report, "branchy.json");
+    assert!(error.contains("more than 200000 rule visits"), "the limit is named: {error}");
+    assert!(!error.contains("  "), "one readable line: {error:?}");
+    assert_known_finding_kept(&report);
+    assert!(report["facts"].as_array().unwrap().iter().all(|f| f["subject"]["kind"] != "firewall"), "not judged");
+}
+
+/// `scan --history DIR` with the lock file replaced: refused at once, not
+/// followed, not waited on. The history cannot be kept safely, so the run
+/// stops before scanning: exit 2 and one line naming the lock.
+#[test]
+fn history_lock_replaced_by_a_fifo_or_a_symlink() {
+    let dir = tree_with_a_known_finding();
+    let history = dir.path().join("history");
+    std::fs::create_dir(&history).unwrap();
+    let lock = history.join(".stackaudit.lock");
+
+    mkfifo(&lock);
+    let run = run_bounded(dir.path(), &["scan", "--format", "json", "--history", "history", "proxy"]);
+    assert_eq!(run.code, 2, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert!(run.stderr.contains(".stackaudit.lock is a FIFO"), "{}", run.stderr);
+
+    std::fs::remove_file(&lock).unwrap();
+    let target = dir.path().join("elsewhere/created-by-the-lock");
+    std::fs::create_dir(dir.path().join("elsewhere")).unwrap();
+    std::os::unix::fs::symlink(&target, &lock).unwrap();
+    let run = run_bounded(dir.path(), &["scan", "--format", "json", "--history", "history", "proxy"]);
+    assert_eq!(run.code, 2, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert!(run.stderr.contains(".stackaudit.lock is a symbolic link"), "{}", run.stderr);
+    assert!(!target.exists(), "the link was followed and its target created");
+    assert!(std::fs::symlink_metadata(&lock).unwrap().file_type().is_symlink(), "the planted link is left alone");
+    let kept: Vec<_> = std::fs::read_dir(&history).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(kept, [std::ffi::OsString::from(".stackaudit.lock")], "no report written into the history");
+}

@@ -820,6 +820,74 @@ fn an_interpolated_secret_is_never_echoed() {
     }
 }
 
+#[test]
+fn a_malformed_interpolation_is_an_error_at_its_line_and_the_rest_is_audited() {
+    // Each value Docker Compose refuses with "invalid interpolation format".
+    let cases: &[(&str, &str)] = &[
+        ("nginx:${TAG", "has no closing `}`"),
+        ("${ }", "does not start with a variable name"),
+        ("${VAR:?", "has no closing `}`"),
+        ("nginx:${TAG:x}", "followed by something other than"),
+        ("${1TAG}", "does not start with a variable name"),
+    ];
+    for (value, message) in cases {
+        let file = format!(
+            "services:\n  web:\n    image: \"{value}\"\n  worker:\n    image: busybox:1.36\n    privileged: true\n"
+        );
+        let dir = folder(&[("good/docker-compose.yml", GOOD), ("bad/compose.yaml", file.as_bytes())]);
+        if support::have("docker-compose") {
+            let out = std::process::Command::new("docker-compose")
+                .current_dir(dir.path().join("bad"))
+                .arg("config")
+                .output()
+                .unwrap();
+            let said = String::from_utf8_lossy(&out.stderr);
+            assert!(!out.status.success() && said.contains("Invalid interpolation format"), "{value}: {said}");
+        }
+        let (code, report) = scan_dir(dir.path());
+        assert_eq!(code, 2, "{value}: {report}");
+        let errs = errors(&report);
+        let e = errs.iter().find(|e| e.1.contains("invalid interpolation format in the value of \"image\""));
+        let e = e.unwrap_or_else(|| panic!("{value}: {errs:#?}"));
+        assert_eq!(e.0, "bad/compose.yaml", "{e:?}");
+        assert_eq!(e.2, "bad/compose.yaml:3", "{e:?}");
+        assert!(e.1.contains(message), "{value}: {e:?}");
+        assert!(!e.1.contains(value), "the value is never quoted: {e:?}");
+        assert!(report["errors"].as_array().unwrap().iter().all(|e| e["kind"] == "malformed"), "{report}");
+        let all = hits(&report);
+        assert!(all.contains(&hit("workload-privileged", "worker", "bad/compose.yaml:6")), "{value}: {all:#?}");
+        assert!(all.contains(&hit("workload-privileged", "ok", "good/docker-compose.yml:4")), "{all:#?}");
+    }
+}
+
+#[test]
+fn a_malformed_interpolation_next_to_a_secret_never_echoes_it() {
+    let secret = "Vq7-Rlm3-Kx92-Tzp4";
+    let literal = "Hn4w-Pq81-Zr6c-Lm3v";
+    let dir = folder(&[
+        (".env", format!("DB_PASSWORD={secret}\n").as_bytes()),
+        (
+            "compose.yaml",
+            format!(
+                "services:\n  db:\n    image: postgres:16.3\n    environment:\n      DSN: \"postgres://app:${{DB_PASSWORD}}@db/${{DB\"\n      OTHER: \"{literal}${{\"\n"
+            )
+            .as_bytes(),
+        ),
+    ]);
+    let (code, report) = scan_dir(dir.path());
+    assert_eq!(code, 2);
+    let errs = errors(&report);
+    let lines: Vec<&str> =
+        errs.iter().filter(|e| e.1.contains("invalid interpolation format")).map(|e| e.2.as_str()).collect();
+    assert_eq!(lines, ["compose.yaml:5", "compose.yaml:6"], "{errs:#?}");
+    let text = report.to_string();
+    for value in [secret, literal] {
+        for piece in (0..=value.len() - 8).map(|i| &value[i..i + 8]) {
+            assert!(!text.contains(piece), "{piece:?} leaked");
+        }
+    }
+}
+
 // ------------------------------------- image users from the engine (issue 12)
 
 #[test]

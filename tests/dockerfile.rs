@@ -190,3 +190,40 @@ fn binary_and_oversized_dockerfiles_are_errors_naming_the_file() {
     assert!(errs.iter().any(|e| e.0 == "big/Dockerfile" && e.1.contains("limit")), "{errs:#?}");
     assert_eq!(hits(&report), vec![hit("dockerfile-runs-as-root", "ok/Dockerfile", "ok/Dockerfile:2")]);
 }
+
+#[test]
+fn a_substitution_docker_build_refuses_is_an_error_at_its_line() {
+    // `docker build` stops at each of these ("missing ':' in substitution",
+    // "bad substitution", "unsupported modifier"); `RUN` is the shell's, not
+    // substituted by the builder, so it is left alone.
+    let secret = "Wq8-Tzn4-Lp2x-Hm7c";
+    let dockerfile = format!(
+        "ARG TAG=1.36\nARG TOKEN={secret}\nFROM busybox:${{TAG\nEXPOSE 8080 ${{}}\nUSER ${{TOKEN:x}}\nRUN echo ${{unterminated\n"
+    );
+    let dir = folder(&[
+        ("bad/Dockerfile", dockerfile.as_bytes()),
+        ("good/Dockerfile", b"FROM busybox:1.36\nUSER 0\nHEALTHCHECK NONE\n"),
+    ]);
+    let (code, report) = scan(dir.path(), &["."]);
+    assert_eq!(code, 2, "{report}");
+    let errs: Vec<(String, String, String)> =
+        errors(&report).into_iter().filter(|e| e.1.contains("invalid substitution")).collect();
+    let at: Vec<(&str, &str)> = errs.iter().map(|e| (e.0.as_str(), e.2.as_str())).collect();
+    assert_eq!(
+        at,
+        [
+            ("bad/Dockerfile", "bad/Dockerfile:3"),
+            ("bad/Dockerfile", "bad/Dockerfile:4"),
+            ("bad/Dockerfile", "bad/Dockerfile:5")
+        ],
+        "{errs:#?}"
+    );
+    assert!(errs[0].1.contains("in FROM: `${` has no closing `}`"), "{errs:#?}");
+    assert!(errs[1].1.contains("in EXPOSE"), "{errs:#?}");
+    assert!(errs[2].1.contains("in USER"), "{errs:#?}");
+    let text = report.to_string();
+    for piece in (0..=secret.len() - 8).map(|i| &secret[i..i + 8]) {
+        assert!(!text.contains(piece), "{piece:?} leaked");
+    }
+    assert!(hits(&report).contains(&hit("dockerfile-runs-as-root", "good/Dockerfile", "good/Dockerfile:2")));
+}

@@ -1,6 +1,6 @@
 //! The same settings give the same verdicts whichever source declared them:
-//! a compose service and a Kubernetes container with identical security
-//! settings get identical workload findings.
+//! a compose service, a Kubernetes container and a running Docker container
+//! with identical security settings get identical workload findings.
 
 // A test crate: a panic here fails a test, it cannot crash a scan.
 #![allow(
@@ -12,9 +12,12 @@
     clippy::unreachable
 )]
 
+mod docker_support;
 mod support;
 
 use std::collections::BTreeSet;
+
+use docker_support::{config_dir, require_engine, token, Containers, TestImage};
 
 const COMPOSE: &str = r#"services:
   app:
@@ -98,8 +101,10 @@ fn verdicts(
         .collect()
 }
 
-#[test]
-fn compose_and_kubernetes_get_the_same_workload_verdicts() {
+type Verdicts = BTreeSet<(String, String, String)>;
+
+/// The verdicts from the compose file and from the manifest.
+fn compose_and_kubernetes() -> (Verdicts, Verdicts) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("compose")).unwrap();
     std::fs::create_dir_all(dir.path().join("k8s")).unwrap();
@@ -114,6 +119,12 @@ fn compose_and_kubernetes_get_the_same_workload_verdicts() {
     let from_compose = verdicts(&compose, |name| Some(name.to_string()));
     // Kubernetes subjects are `Deployment/web/<container>`.
     let from_k8s = verdicts(&k8s, |name| name.rsplit('/').next().map(str::to_string));
+    (from_compose, from_k8s)
+}
+
+#[test]
+fn compose_and_kubernetes_get_the_same_workload_verdicts() {
+    let (from_compose, from_k8s) = compose_and_kubernetes();
     assert_eq!(from_compose, from_k8s, "compose: {from_compose:#?}\nkubernetes: {from_k8s:#?}");
 
     // And what they are: privileged is reported alone for what it overrides;
@@ -130,4 +141,71 @@ fn compose_and_kubernetes_get_the_same_workload_verdicts() {
             "workload-dangerous-capability-added SYS_RESOURCE".to_string(),
         ])
     );
+}
+
+/// The compose services above as `docker run` options: `app` privileged
+/// without dropping a capability (adding two), `worker` unprivileged with
+/// capabilities outside the Baseline set.
+fn docker_options(container: &str) -> Vec<&'static str> {
+    let mut opts = vec![
+        "--user",
+        "1001",
+        "--read-only",
+        "--memory",
+        "1g",
+        "--cpus",
+        "1",
+        "--pids-limit",
+        "200",
+        "--health-cmd",
+        "exit 0",
+        "--health-interval",
+        "1s",
+        "--health-retries",
+        "1",
+    ];
+    opts.extend(match container {
+        "app" => {
+            &["--privileged", "--cap-add", "SYS_ADMIN", "--cap-add", "IPC_LOCK", "--security-opt", "seccomp=unconfined"]
+                [..]
+        }
+        _ => &[
+            "--cap-drop",
+            "ALL",
+            "--cap-add",
+            "NET_RAW",
+            "--cap-add",
+            "SYS_RESOURCE",
+            "--cap-add",
+            "CHOWN",
+            "--security-opt",
+            "no-new-privileges",
+        ][..],
+    });
+    opts
+}
+
+#[test]
+fn a_live_container_gets_the_same_workload_verdicts_as_compose_and_kubernetes() {
+    require_engine();
+    let t = token("verdicts");
+    let image = TestImage::build(&t, None);
+    let mut c = Containers::new(&t);
+    for name in ["app", "worker"] {
+        let mut args = docker_options(name);
+        args.extend([image.tag.as_str(), "sleep", "600"]);
+        c.run(name, &args);
+    }
+    let (dir, _) = config_dir(&t, "");
+    let (_, live) = support::scan_json(dir.path(), &["--docker"]);
+    assert_eq!(live["errors"], serde_json::json!([]), "{:#}", live["errors"]);
+    let prefix = c.name("");
+    let from_docker = verdicts(&live, |name| name.strip_prefix(&prefix).map(str::to_string));
+    assert!(from_docker.iter().any(|(n, ..)| n == "app"), "the containers were scanned: {live:#}");
+
+    let (from_compose, from_k8s) = compose_and_kubernetes();
+    assert_eq!(from_compose, from_k8s, "compose: {from_compose:#?}\nkubernetes: {from_k8s:#?}");
+    assert_eq!(from_docker, from_compose, "docker: {from_docker:#?}\ncompose: {from_compose:#?}");
+    let app: Vec<&str> = from_docker.iter().filter(|(n, ..)| n == "app").map(|(_, r, _)| r.as_str()).collect();
+    assert_eq!(app, ["workload-privileged"], "privileged without dropped capabilities: {from_docker:#?}");
 }

@@ -99,6 +99,13 @@ const ACCEPTED: &[Case] = &[
         expect: || json!([{"kind": "Pod", "metadata": {"name": "web"}}]),
     },
     Case {
+        // Found by the fuzzer: the parser port panicked on a block scalar
+        // ending the file without a line break.
+        name: "a stripped block scalar ends the file without a line break (kustomize patch)",
+        yaml: "patches:\n  - target:\n      kind: StatefulSet\n    patch: |-\n      - op: remove\n        path: /spec/replicas",
+        expect: || json!([{"patches": [{"target": {"kind": "StatefulSet"}, "patch": "- op: remove\n  path: /spec/replicas"}]}]),
+    },
+    Case {
         name: "tabs as separators after values and in flow",
         yaml: "a:\t1\nb: [x,\tz]\n",
         expect: || json!([{"a": "1", "b": ["x", "z"]}]),
@@ -480,6 +487,12 @@ fn inputs_the_parser_port_chokes_on_are_errors_not_panics() {
     // libyaml-safer panics here where C libyaml reads an empty tagged scalar.
     let err = parse_documents("a: [!!str, b]\n").unwrap_err();
     assert_eq!(err.kind, YamlErrorKind::Syntax);
+    // A block scalar that ends the file without a line break is read (the
+    // port panics on it, libyaml does not): under `|` it keeps a final line
+    // break that libyaml would clip, which no rule reads.
+    let read = docs("services:\n  web:\n    image: nginx:1.27\n    command: |\n      nginx -g 'daemon off;'");
+    assert_eq!(read[0]["services"]["web"]["command"], "nginx -g 'daemon off;'\n");
+    assert_eq!(parse_documents("a: [!!str, b]").unwrap_err().kind, YamlErrorKind::Syntax, "still one error");
     // Control characters YAML does not allow: an error at their position.
     let err = parse_documents("a: 1\nb: x\u{7}y\n").unwrap_err();
     assert_eq!(err.line, 2, "{err}");

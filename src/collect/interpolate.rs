@@ -8,7 +8,13 @@
 //! `${VAR:-default}`, `${VAR-default}`, `${VAR:+alt}`, `${VAR+alt}`,
 //! `${VAR:?err}`, with nested defaults. They differ in one thing: Compose
 //! writes a literal dollar as `$$`; a Dockerfile has no such escape.
+//!
+//! A `${` that is not one of those forms (`${TAG` with no `}`, `${ }`,
+//! `${1X}`, `${VAR:x}`) makes Docker Compose reject the whole file
+//! ("invalid interpolation format"); [`Interpolator::interpolate_checked`]
+//! says which of these it met, without quoting the value.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 /// How deep `${VAR:-${OTHER:-...}}` defaults may nest.
@@ -22,6 +28,31 @@ pub enum Dialect {
     Compose,
     /// `$$` is a `$` followed by whatever comes next.
     Dockerfile,
+}
+
+/// Why a `${...}` is not a reference Docker Compose accepts. It names the
+/// defect only: the text around it may be a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Malformed {
+    /// `${` with no `}` closing it.
+    Unterminated,
+    /// `${}`, `${ }`, `${1X}`: no variable name (names start with a letter or `_`).
+    NoName,
+    /// `${VAR:x}`, `${VARé}`: the name is followed by something other than
+    /// `}`, `:-`, `-`, `:?`, `?`, `:+` or `+`.
+    BadModifier,
+}
+
+impl Malformed {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Malformed::Unterminated => "`${` has no closing `}`",
+            Malformed::NoName => "`${...}` does not start with a variable name",
+            Malformed::BadModifier => {
+                "a variable name in `${...}` is followed by something other than `}`, `:-`, `-`, `:?`, `?`, `:+` or `+`"
+            }
+        }
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -38,6 +69,13 @@ impl Interpolator {
         interpolate(text, &self.vars, Dialect::Compose)
     }
 
+    /// [`Self::interpolate`], and the first malformed `${...}` met on the
+    /// way. Like Docker Compose, a default that is not used is not looked
+    /// into. A malformed reference stays as written in the result.
+    pub fn interpolate_checked(&self, text: &str) -> (String, Option<Malformed>) {
+        interpolate_checked(text, &self.vars, Dialect::Compose)
+    }
+
     /// The vars this interpolator knows.
     pub fn vars(&self) -> &HashMap<String, String> {
         &self.vars
@@ -46,15 +84,34 @@ impl Interpolator {
 
 /// `text` with every known reference replaced.
 pub fn interpolate(text: &str, vars: &HashMap<String, String>, dialect: Dialect) -> String {
-    Engine { vars, dialect }.interpolate_at(text, 0)
+    Engine { vars, dialect, malformed: Cell::new(None) }.interpolate_at(text, 0)
+}
+
+/// [`interpolate`], and the first malformed `${...}` met on the way.
+pub fn interpolate_checked(
+    text: &str,
+    vars: &HashMap<String, String>,
+    dialect: Dialect,
+) -> (String, Option<Malformed>) {
+    let engine = Engine { vars, dialect, malformed: Cell::new(None) };
+    let out = engine.interpolate_at(text, 0);
+    (out, engine.malformed.get())
 }
 
 struct Engine<'a> {
     vars: &'a HashMap<String, String>,
     dialect: Dialect,
+    /// The first malformed reference met.
+    malformed: Cell<Option<Malformed>>,
 }
 
 impl Engine<'_> {
+    fn malformed(&self, what: Malformed) {
+        if self.malformed.get().is_none() {
+            self.malformed.set(Some(what));
+        }
+    }
+
     fn interpolate_at(&self, text: &str, depth: usize) -> String {
         if !text.contains('$') {
             return text.to_string();
@@ -72,6 +129,7 @@ impl Engine<'_> {
                 // halves exist; an unmatched brace leaves the rest as written.
                 let split = matching_brace(body).and_then(|end| Some((body.get(..end)?, body.get(end + 1..)?)));
                 let Some((expr, tail)) = split else {
+                    self.malformed(Malformed::Unterminated);
                     out.push('$');
                     out.push_str(after);
                     return out;
@@ -109,12 +167,20 @@ impl Engine<'_> {
     fn expand(&self, expr: &str, depth: usize) -> Option<String> {
         let len = name_len(expr);
         let (name, op) = expr.split_at(len);
+        if !name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+            self.malformed(Malformed::NoName);
+            return None;
+        }
         let value = self.vars.get(name);
         let set_non_empty = value.is_some_and(|v| !v.is_empty());
         let (operator, arg) = [":-", ":?", ":+", "-", "?", "+"]
             .iter()
             .find_map(|o| op.strip_prefix(o).map(|a| (*o, a)))
             .unwrap_or(("", op));
+        if operator.is_empty() && !op.is_empty() {
+            self.malformed(Malformed::BadModifier);
+            return None;
+        }
         match operator {
             "" => value.cloned(),
             ":-" => Some(if set_non_empty {
@@ -135,15 +201,20 @@ fn name_len(text: &str) -> usize {
     text.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(text.len())
 }
 
+/// The `}` closing a `${` whose body starts `body`. Only a nested `${`
+/// opens another level, as in Docker Compose and BuildKit: a lone `{` in a
+/// default (`${JSON:-{}}`) is text.
 fn matching_brace(body: &str) -> Option<usize> {
     let mut depth = 0;
+    let mut after_dollar = false;
     for (i, c) in body.char_indices() {
         match c {
-            '{' => depth += 1,
+            '{' if after_dollar => depth += 1,
             '}' if depth == 0 => return Some(i),
             '}' => depth -= 1,
             _ => {}
         }
+        after_dollar = c == '$';
     }
     None
 }
@@ -203,6 +274,50 @@ mod tests {
         assert_eq!(env.interpolate("é$é$"), "é$é$");
         assert_eq!(env.interpolate("x:${TAG"), "x:${TAG");
         assert_eq!(env.interpolate("${UNSETé}"), "${UNSETé}");
+    }
+
+    #[test]
+    fn references_compose_rejects_are_named_and_kept_as_written() {
+        let env = Interpolator::new([("TAG".to_string(), "7.2".to_string())].into());
+        let check = |t: &str| env.interpolate_checked(t);
+        assert_eq!(check("nginx:${TAG"), ("nginx:${TAG".to_string(), Some(Malformed::Unterminated)));
+        assert_eq!(check("${VAR:?"), ("${VAR:?".to_string(), Some(Malformed::Unterminated)));
+        assert_eq!(check("${A:-${B}").1, Some(Malformed::Unterminated));
+        assert_eq!(check("${ }").1, Some(Malformed::NoName));
+        assert_eq!(check("${}").1, Some(Malformed::NoName));
+        assert_eq!(check("${1TAG}").1, Some(Malformed::NoName));
+        assert_eq!(check("${TAG:x}"), ("${TAG:x}".to_string(), Some(Malformed::BadModifier)));
+        assert_eq!(check("${UNSETé}").1, Some(Malformed::BadModifier));
+        // The first defect is the one named.
+        assert_eq!(check("${ } ${TAG").1, Some(Malformed::NoName));
+    }
+
+    #[test]
+    fn every_form_compose_accepts_is_well_formed() {
+        let env = Interpolator::new([("TAG".to_string(), "7.2".to_string())].into());
+        for ok in [
+            "${TAG}",
+            "$TAG",
+            "${_X-d}",
+            "${X:-d}",
+            "${X:?need it}",
+            "${X?}",
+            "${TAG:+alt}",
+            "${X+alt}",
+            "${A:-${B:-${C}}}",
+            "$$",
+            "$${not a ref",
+            "cost: 5$",
+            "$1",
+            "${JSON:-{}}",
+            "no dollar",
+            // A default that is not used is not looked into, as in Compose.
+            "${TAG:-${ }}",
+        ] {
+            assert_eq!(env.interpolate_checked(ok).1, None, "{ok:?}");
+        }
+        assert_eq!(env.interpolate("${JSON:-{}}"), "{}");
+        assert_eq!(env.interpolate_checked("${NOPE:-${ }}").1, Some(Malformed::NoName));
     }
 
     #[test]

@@ -153,6 +153,35 @@ pub fn targets() -> Vec<Target> {
             },
         },
         Target {
+            name: "http-headers",
+            seeds: &[],
+            inline_seeds: &[
+                b"Server: nginx/1.22.1\r\nStrict-Transport-Security: max-age=31536000; includeSubDomains\r\n\
+                  Content-Security-Policy: default-src 'self'; frame-ancestors 'none'\r\n\
+                  X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\nReferrer-Policy: no-referrer\r\n\
+                  Set-Cookie: sid=s3cr3t; Path=/; Secure; HttpOnly; SameSite=Lax\r\nSet-Cookie: theme=dark\r\n",
+                b"Server: Apache/2.4.57 (Debian)\nset-cookie: a=b;secure;samesite\nset-cookie: =;;=;\n",
+            ],
+            dict: &[
+                b"\r\n",
+                b"Set-Cookie: ",
+                b"Server: ",
+                b"Content-Security-Policy: ",
+                b"Strict-Transport-Security: ",
+                b"frame-ancestors",
+                b"; Secure",
+                b"; HttpOnly",
+                b"; SameSite=",
+                b"=",
+                b";",
+                b"/",
+                b" (",
+                b"\xff",
+            ],
+            cost: 1,
+            run: crate::collect::http::headers::fuzz_one,
+        },
+        Target {
             name: "nginx-ciphers",
             seeds: &[],
             inline_seeds: &[b"ECDHE+AESGCM:!aNULL:!MD5:@STRENGTH", b"HIGH:!aNULL:!MD5", b"DEFAULT:-RSA:+CHACHA20"],

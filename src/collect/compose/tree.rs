@@ -49,6 +49,14 @@ pub struct Issue {
     pub message: String,
 }
 
+/// Where a node being converted sits: the position of the key it is the
+/// value of, and that key (a list item has its list's key).
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    at: Option<(u32, u32)>,
+    key: Option<&'a str>,
+}
+
 impl Val {
     /// Converts a parsed node. A value under a mapping key takes the key's
     /// position (`privileged: true` points at `privileged`, a block list
@@ -57,7 +65,7 @@ impl Val {
     /// are reported as Docker Compose reports them: errors.
     pub fn from_node(node: &Node, file: usize, env: &Interpolator) -> (Self, Vec<Issue>) {
         let mut issues = Vec::new();
-        let val = Self::convert(node, file, env, None, 0, &mut issues);
+        let val = Self::convert(node, file, env, Place { at: None, key: None }, 0, &mut issues);
         (val, issues)
     }
 
@@ -65,10 +73,11 @@ impl Val {
         node: &Node,
         file: usize,
         env: &Interpolator,
-        at: Option<(u32, u32)>,
+        place: Place<'_>,
         depth: usize,
         issues: &mut Vec<Issue>,
     ) -> Self {
+        let at = place.at;
         if depth > MAX_DEPTH {
             if issues.iter().all(|i| !i.message.starts_with("nested deeper")) {
                 issues.push(Issue {
@@ -83,10 +92,30 @@ impl Val {
         let kind = match &node.kind {
             // `!reset` puts a setting back to its default: as if absent.
             _ if node.is_null() || node.tag.as_deref() == Some("!reset") => Kind::Null,
-            NodeKind::Scalar(s) => Kind::Scalar { raw: s.text.clone(), text: env.interpolate(&s.text), plain: s.plain },
-            NodeKind::Seq(items) => {
-                Kind::Seq(items.iter().map(|n| Self::convert(n, file, env, None, depth + 1, issues)).collect())
+            NodeKind::Scalar(s) => {
+                let (text, malformed) = env.interpolate_checked(&s.text);
+                if let Some(what) = malformed {
+                    // Compose refuses the file; the value is not quoted,
+                    // since what surrounds the `${` may be a password.
+                    let of = place.key.map(|k| format!(" in the value of {k:?}")).unwrap_or_default();
+                    issues.push(Issue {
+                        file,
+                        line: node.line,
+                        col: node.col,
+                        message: format!(
+                            "invalid interpolation format{of}: {}; Docker Compose rejects the file (write `$$` for a literal `$`)",
+                            what.describe()
+                        ),
+                    });
+                }
+                Kind::Scalar { raw: s.text.clone(), text, plain: s.plain }
             }
+            NodeKind::Seq(items) => Kind::Seq(
+                items
+                    .iter()
+                    .map(|n| Self::convert(n, file, env, Place { at: None, key: place.key }, depth + 1, issues))
+                    .collect(),
+            ),
             NodeKind::Map(entries) => {
                 let mut seen: HashMap<&str, u32> = HashMap::with_capacity(entries.len());
                 let mut out = Vec::with_capacity(entries.len());
@@ -100,7 +129,8 @@ impl Val {
                             message: format!("mapping key {key:?} already defined at line {first}"),
                         });
                     }
-                    out.push((key.to_string(), Self::convert(v, file, env, Some((k.line, k.col)), depth + 1, issues)));
+                    let place = Place { at: Some((k.line, k.col)), key: Some(key) };
+                    out.push((key.to_string(), Self::convert(v, file, env, place, depth + 1, issues)));
                 }
                 Kind::Map(out)
             }

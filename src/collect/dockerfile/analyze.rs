@@ -10,7 +10,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::lexer::{self, Instruction, LexError};
-use super::words::{shell_words, split_first_word, substitute};
+use super::words::{shell_words, split_first_word, substitute_checked};
+use crate::collect::interpolate::Malformed;
 use crate::collect::secrets::Detector;
 use crate::facts::dockerfile::{AddInstruction, BuildSecret, Dockerfile, DockerfileHealthcheck, Stage};
 use crate::facts::image::ImageRef;
@@ -182,7 +183,9 @@ impl Walk<'_> {
             return;
         };
         // `${BASE:-}` that resolves to nothing stays as written: unknown.
-        let image = Some(substitute(&image, &self.global_args)).filter(|i| !i.trim().is_empty()).unwrap_or(image);
+        let (substituted, malformed) = substitute_checked(&image, &self.global_args);
+        self.malformed(ins, malformed);
+        let image = Some(substituted).filter(|i| !i.trim().is_empty()).unwrap_or(image);
         let parent = self.names.iter().position(|n| n.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&image)));
         let base = ImageRef::parse(&image);
         let mut state = parent.and_then(|p| self.states.get(p).cloned()).unwrap_or_default();
@@ -235,9 +238,23 @@ impl Walk<'_> {
     }
 
     fn user(&mut self, ins: &Instruction) {
+        let mut malformed = None;
         if let Some(state) = self.states.last_mut() {
-            let value = substitute(ins.args.trim(), &state.vars);
+            let (value, bad) = substitute_checked(ins.args.trim(), &state.vars);
+            malformed = bad;
             state.user = Some((value, ins.line));
+        }
+        self.malformed(ins, malformed);
+    }
+
+    /// `docker build` stops at a `${...}` it cannot process in the
+    /// instructions it substitutes; the text is not quoted (an `ARG` value
+    /// may be a secret).
+    fn malformed(&mut self, ins: &Instruction, what: Option<Malformed>) {
+        if let Some(what) = what {
+            let message =
+                format!("invalid substitution in {}: {}; docker build rejects it", ins.keyword, what.describe());
+            self.error(ins.line, message);
         }
     }
 
@@ -249,10 +266,15 @@ impl Walk<'_> {
     }
 
     fn expose(&mut self, ins: &Instruction) {
+        let mut malformed = None;
         if let Some(state) = self.states.last_mut() {
-            let ports: Vec<String> = ins.args.split_whitespace().map(|p| substitute(p, &state.vars)).collect();
-            state.exposed.extend(ports);
+            for word in ins.args.split_whitespace() {
+                let (port, bad) = substitute_checked(word, &state.vars);
+                malformed = malformed.or(bad);
+                state.exposed.push(port);
+            }
         }
+        self.malformed(ins, malformed);
     }
 
     fn add(&mut self, ins: &Instruction) {

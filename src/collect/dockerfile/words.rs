@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use crate::collect::interpolate::Malformed;
+
 /// Splits on unquoted whitespace, removing quotes and backslash escapes.
 pub fn shell_words(text: &str) -> Vec<String> {
     let mut words = Vec::new();
@@ -78,14 +80,20 @@ pub fn split_first_word(text: &str) -> (String, &str) {
 /// Replaces `$VAR`, `${VAR}`, `${VAR:-default}` and the other shell forms
 /// with known values; unknown variables without a default are left as
 /// written, so callers can tell the value is not known. Compose's
-/// interpolator, with the Dockerfile's rules for `$`.
-pub fn substitute(text: &str, vars: &HashMap<String, String>) -> String {
-    crate::collect::interpolate::interpolate(text, vars, crate::collect::interpolate::Dialect::Dockerfile)
+/// interpolator, with the Dockerfile's rules for `$`. Also gives the first
+/// `${...}` that `docker build` refuses to process (`${TAG` with no `}`,
+/// `${}`, `${TAG:x}`).
+pub fn substitute_checked(text: &str, vars: &HashMap<String, String>) -> (String, Option<Malformed>) {
+    crate::collect::interpolate::interpolate_checked(text, vars, crate::collect::interpolate::Dialect::Dockerfile)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn substitute(text: &str, vars: &HashMap<String, String>) -> String {
+        substitute_checked(text, vars).0
+    }
 
     #[test]
     fn words_and_quotes() {

@@ -107,7 +107,8 @@ pub fn analyze(ruleset: &Ruleset, source: &str, policy: &Policy) -> Result<Firew
 
 fn too_complex() -> String {
     format!(
-        "the ruleset needs more than {} rule visits to decide one port (jumps that branch into chains that          branch again); not judged",
+        "the ruleset needs more than {} rule visits to decide one port (jumps that branch into chains that \
+         branch again); not judged",
         super::eval::MAX_VISITS
     )
 }

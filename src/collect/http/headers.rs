@@ -53,6 +53,29 @@ fn cookie(header: &str) -> Cookie {
     c
 }
 
+/// One fuzz case (`crate::fuzzing`): `block` as the header lines of a
+/// response (`Name: value`, one a line), kept where the HTTP client would
+/// accept them (any byte but CR, LF and NUL in a value, obs-text
+/// included), made into the response fact and serialised as a report would.
+pub(crate) fn fuzz_one(block: &[u8]) {
+    let _ = serde_json::to_string(&response("https://fuzz.example.test/", 200, &header_map(block)));
+}
+
+fn header_map(block: &[u8]) -> HeaderMap {
+    use reqwest::header::{HeaderName, HeaderValue};
+    let mut headers = HeaderMap::new();
+    for line in block.split(|b| *b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let Some(colon) = line.iter().position(|b| *b == b':') else { continue };
+        let (name, value) = line.split_at(colon);
+        let value = value.get(1..).unwrap_or_default().trim_ascii();
+        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name), HeaderValue::from_bytes(value)) {
+            headers.append(name, value);
+        }
+    }
+    headers
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +97,18 @@ mod tests {
         assert!(!format!("{c:?}").contains("s3cr3t"));
         let bare = cookie("theme=dark");
         assert!(!bare.secure && !bare.http_only && bare.same_site.is_none());
+    }
+
+    #[test]
+    fn the_fuzz_harness_reads_header_lines_as_the_client_would() {
+        let map = header_map(
+            b"Server: nginx/1.27.0\r\nSet-Cookie: a=1; Secure\r\nset-cookie: b=2\nbad header: x\nX: \xffok\n",
+        );
+        let r = response("https://x.test/", 200, &map);
+        assert!(r.server_discloses_version);
+        let names: Vec<&str> = r.cookies.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert!(r.cookies[0].secure);
+        assert_eq!(map.len(), 4, "a name with a space is refused, obs-text in a value is kept");
     }
 }

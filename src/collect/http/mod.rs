@@ -9,7 +9,7 @@
 //! URL.
 
 mod client;
-mod headers;
+pub(crate) mod headers;
 pub(crate) mod hsts;
 
 use std::time::Duration;

@@ -11,6 +11,32 @@ use super::{Node, NodeKind, Scalar, Style, YamlError, YamlErrorKind};
 
 /// Parses every document of `text` within `limits`.
 pub fn build(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
+    match build_once(text, limits) {
+        // libyaml-safer panics ("unexpected end of input") on a block
+        // scalar that ends the file without a line break (`command: |` and
+        // its last line, no newline at the end), which libyaml reads; with
+        // the line break it reads the same document. The scalar's value
+        // gains that final line break under `|` and `|+`: no rule reads it.
+        Err(Unreadable) if !text.ends_with('\n') => build_once(&format!("{text}\n"), limits).unwrap_or_else(unreadable),
+        other => other.unwrap_or_else(unreadable),
+    }
+}
+
+/// The parser panicked: the text is none of this module's making.
+struct Unreadable;
+
+fn unreadable(_: Unreadable) -> Result<Vec<Node>, YamlError> {
+    Err(YamlError {
+        line: 1,
+        col: 1,
+        message: "the YAML parser could not read this file (unsupported construct, e.g. a tag followed directly \
+                  by `,` in a flow collection)"
+            .into(),
+        kind: YamlErrorKind::Syntax,
+    })
+}
+
+fn build_once(text: &str, limits: &Limits) -> Result<Result<Vec<Node>, YamlError>, Unreadable> {
     let run = || {
         let mut input = text.as_bytes();
         let mut parser = Parser::new();
@@ -29,16 +55,7 @@ pub fn build(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
     // libyaml-safer panics on a few inputs its C original accepts (a tag
     // followed directly by `,` in a flow collection); one odd file must not
     // take the scan down with it.
-    crate::contain::catch(run).unwrap_or_else(|_| {
-        Err(YamlError {
-            line: 1,
-            col: 1,
-            message: "the YAML parser could not read this file (unsupported construct, e.g. a tag followed directly \
-                      by `,` in a flow collection)"
-                .into(),
-            kind: YamlErrorKind::Syntax,
-        })
-    })
+    crate::contain::catch(run).map_err(|_| Unreadable)
 }
 
 fn syntax_error(e: &libyaml_safer::Error, text: &str, last: Mark) -> YamlError {
