@@ -6,6 +6,7 @@ pub mod error_chain;
 pub mod files;
 pub mod interpolate;
 pub mod locations;
+pub mod privileges;
 pub mod source;
 pub mod yaml;
 

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::collect::privileges::Privileges;
 use crate::diagnostics::Skipped;
 use crate::facts::image::{Image, ImageRef};
 use crate::facts::workload::{
@@ -118,16 +119,6 @@ fn image_fact(project: &Project, name: &str, reference: ImageRef, image_node: &V
     fact.origin = Some(project.location(image_node));
     fact.locations.insert("image".into(), project.location(image_node));
     fact
-}
-
-/// What the container may do to its host and itself.
-struct Privileges {
-    capabilities: Capabilities,
-    read_only_rootfs: bool,
-    privileged: bool,
-    security: SecurityProfiles,
-    no_new_privileges: bool,
-    host_namespaces: HostNamespaces,
 }
 
 /// `cap_add`/`cap_drop`, `read_only`, `privileged`, `security_opt` and the

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use bollard::models::{ContainerInspectResponse, HealthConfig, HostConfig};
 
 use super::security_opt;
+use crate::collect::privileges::Privileges;
 use crate::collect::secrets::Detector;
 use crate::facts::image::ImageRef;
 use crate::facts::workload::{
@@ -82,16 +83,6 @@ fn user(configured: Option<&str>, image_user: Option<&str>) -> User {
         Some(u) if image_user == Some(u) => User::from_declaration(u, UserSource::Image),
         Some(u) => User::from_declaration(u, UserSource::Workload),
     }
-}
-
-/// What the container may do to its host and itself.
-struct Privileges {
-    capabilities: Capabilities,
-    read_only_rootfs: bool,
-    privileged: bool,
-    security: SecurityProfiles,
-    no_new_privileges: bool,
-    host_namespaces: HostNamespaces,
 }
 
 /// Capabilities, `--read-only`, `--privileged`, `--security-opt` and the

@@ -1,6 +1,7 @@
 //! One container of a pod template as a `workload` fact (and its image as an
 //! `image` fact), with the location of every setting rules point at.
 
+use crate::collect::privileges::Privileges;
 use crate::collect::secrets::Detector;
 use crate::collect::yaml::Node;
 use crate::facts::image::{Image, ImageRef};
@@ -135,16 +136,6 @@ fn subject(input: &ContainerInput<'_, '_>, container: &str, kind: FactKind) -> S
         s = s.with_label("helm_source", src);
     }
     s
-}
-
-/// What the container may do to its node and itself.
-struct Privileges {
-    capabilities: Capabilities,
-    read_only_rootfs: bool,
-    privileged: bool,
-    security: SecurityProfiles,
-    no_new_privileges: bool,
-    host_namespaces: HostNamespaces,
 }
 
 /// The container's `securityContext` (capabilities, read-only root,
