@@ -19,19 +19,8 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(["-c", "core.hooksPath=/dev/null", "-c", "init.defaultBranch=main"])
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", support::stderr(&out));
-}
 
 /// Copies a project without its labels, keeping symlinks as links (a
 /// sites-enabled link is part of what is audited).
@@ -98,13 +87,13 @@ fn every_corpus_project_scans_without_errors_on_valid_files() {
         let name = project.file_name().unwrap().to_string_lossy().into_owned();
         let copy = scratch.path().join(&name);
         copy_project(project, &copy);
-        git(&copy, &["init", "-q"]);
-        git(&copy, &["add", "-A"]);
+        support::git(&copy, &["init", "-q"]);
+        support::git(&copy, &["add", "-A"]);
         if let Ok(list) = std::fs::read_to_string(project.join("git-tracked.txt")) {
             let forced: Vec<&str> =
                 list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
             if !forced.is_empty() {
-                git(&copy, &[&["add", "-f", "--"][..], &forced].concat());
+                support::git(&copy, &[&["add", "-f", "--"][..], &forced].concat());
             }
         }
 

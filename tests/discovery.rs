@@ -15,19 +15,8 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"])
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", support::stderr(&out));
-}
 
 fn write(dir: &Path, rel: &str, text: &str) {
     let path = dir.join(rel);
@@ -83,9 +72,9 @@ fn tracked_files_are_scanned_even_when_gitignore_matches_them() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     project(d);
-    git(d, &["init", "-q"]);
-    git(d, &["add", ".gitignore"]);
-    git(d, &["add", "-f", "nginx/conf.d/site.conf"]);
+    support::git(d, &["init", "-q"]);
+    support::git(d, &["add", ".gitignore"]);
+    support::git(d, &["add", "-f", "nginx/conf.d/site.conf"]);
     let expected = [
         "hsts-missing | a.example.test (listen 443) | nginx/conf.d/site.conf",
         "hsts-missing | b.example.test (listen 443) | nginx/conf.d/site.conf",
@@ -93,7 +82,7 @@ fn tracked_files_are_scanned_even_when_gitignore_matches_them() {
     let ignored = "4 files matched by .gitignore and not tracked by git, not scanned: app.local.conf, nginx/conf.d/draft.conf, node_modules/ (2 files)";
     // Every index format git writes (v4 compresses path names).
     for version in ["2", "4"] {
-        git(d, &["update-index", "--index-version", version]);
+        support::git(d, &["update-index", "--index-version", version]);
         let (_, report) = support::scan_json(d, &["."]);
         assert_eq!(findings(&report), expected, "index v{version}");
         assert_eq!(report["errors"], serde_json::json!([]));
@@ -107,7 +96,7 @@ fn tracked_files_are_scanned_even_when_gitignore_matches_them() {
         ["nginx: 1 file matched by .gitignore and not tracked by git, not scanned: nginx/conf.d/draft.conf"]
     );
     // Committed, the same.
-    git(d, &["commit", "-qm", "site"]);
+    support::git(d, &["commit", "-qm", "site"]);
     let (_, report) = support::scan_json(d, &["."]);
     assert_eq!(findings(&report), expected);
 }
