@@ -296,4 +296,29 @@ mod tests {
         );
         assert_eq!(w.user, User::default_root());
     }
+
+    /// The live Swarm test publishes in host mode (ingress tasks were
+    /// rejected on the CI kernel); ingress mode, the default, maps the same:
+    /// every interface of the nodes, with the port swarm assigned when the
+    /// spec left it out.
+    #[test]
+    fn ingress_and_host_mode_ports_are_published_on_every_interface() {
+        use bollard::models::{EndpointPortConfigPublishModeEnum as Mode, ServiceEndpoint};
+        let port = |mode, published| EndpointPortConfig {
+            target_port: Some(6379),
+            published_port: published,
+            publish_mode: Some(mode),
+            ..Default::default()
+        };
+        for mode in [Mode::INGRESS, Mode::HOST] {
+            let s = service(TaskSpecContainerSpec::default(), TaskSpec::default(), vec![port(mode, Some(6379))]);
+            let got = ports(&s);
+            assert_eq!(got.len(), 1, "{mode:?}");
+            assert!(got.iter().all(|p| p.all_interfaces && p.host_port.as_deref() == Some("6379")), "{mode:?}");
+        }
+        let mut s = service(TaskSpecContainerSpec::default(), TaskSpec::default(), vec![port(Mode::INGRESS, None)]);
+        s.endpoint =
+            Some(ServiceEndpoint { ports: Some(vec![port(Mode::INGRESS, Some(30001))]), ..Default::default() });
+        assert_eq!(ports(&s).first().and_then(|p| p.host_port.clone()).as_deref(), Some("30001"));
+    }
 }
