@@ -156,18 +156,21 @@ fn evaluate(
     request: &ScanRequest,
     errors: &mut Vec<ScanError>,
 ) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    match Engine::new(rules, &request.config.policy) {
+    let mut findings = match Engine::new(rules, &request.config.policy) {
         Ok(engine) => {
             // IDs from locations relative to the scan root, however the
             // path was typed.
             let engine = engine.with_id_root(crate::rules::id_root(&request.paths));
-            let (f, e) = engine.evaluate(facts);
-            findings.extend(f);
+            // Moved, not copied: 70,000 findings are 25 MB of structs.
+            let (findings, e) = engine.evaluate(facts);
             errors.extend(e);
+            findings
         }
-        Err(e) => errors.push(e),
-    }
+        Err(e) => {
+            errors.push(e);
+            Vec::new()
+        }
+    };
     sort_and_dedupe(&mut findings);
     overlays::drop_inherited_findings(&mut findings);
     findings
