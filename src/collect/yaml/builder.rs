@@ -11,15 +11,21 @@ use super::{Node, NodeKind, Scalar, Style, YamlError, YamlErrorKind};
 
 /// Parses every document of `text` within `limits`.
 pub fn build(text: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
-    match build_once(text, limits) {
-        // libyaml-safer panics ("unexpected end of input") on a block
-        // scalar that ends the file without a line break (`command: |` and
-        // its last line, no newline at the end), which libyaml reads; with
-        // the line break it reads the same document. The scalar's value
-        // gains that final line break under `|` and `|+`: no rule reads it.
-        Err(Unreadable) if !text.ends_with('\n') => build_once(&format!("{text}\n"), limits).unwrap_or_else(unreadable),
-        other => other.unwrap_or_else(unreadable),
-    }
+    // libyaml-safer panics ("unexpected end of input", an unwrap) where the
+    // file ends without a line break inside a block scalar (`command: |` and
+    // its last line) or right after a `\` in a double-quoted one; libyaml
+    // reads the first and rejects the second, and both give libyaml's own
+    // answer with a line break at the end. The only difference it makes: a
+    // block scalar ending the file keeps a final line break under `|` and
+    // `|+`, which no rule reads. Lines and columns are unchanged.
+    let owned;
+    let text = if text.is_empty() || text.ends_with('\n') {
+        text
+    } else {
+        owned = format!("{text}\n");
+        owned.as_str()
+    };
+    build_once(text, limits).unwrap_or_else(unreadable)
 }
 
 /// The parser panicked: the text is none of this module's making.
