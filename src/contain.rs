@@ -24,11 +24,21 @@ thread_local! {
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
+/// Panics the quiet hook has seen, caught or not: the fuzz harness reports
+/// how many a target's cases raised inside contained code (a library's).
+static PANICS_SEEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many panics the quiet hook has seen in this process.
+pub fn panics_seen() -> u64 {
+    PANICS_SEEN.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Replaces the default panic hook with one that records the panic for the
 /// catch site instead of printing it. The location in the scan error is
 /// what debugging starts from.
 pub fn install_quiet_hook() {
     panic::set_hook(Box::new(|info| {
+        PANICS_SEEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let message = payload_text(info.payload());
         let described = match info.location() {
             Some(at) => format!("{message} (at {}:{})", at.file(), at.line()),

@@ -85,6 +85,11 @@ fn every_parser_survives_mutated_input() {
     let seconds = env_u64("FUZZ_SECONDS");
     let seed = env_u64("FUZZ_SEED").unwrap_or(0x5eed_cafe);
     let only = std::env::var("FUZZ_TARGET").ok();
+    // As the binary runs: panics are recorded for the catch site, not
+    // printed. Those a parser raised and the product contained (a library's
+    // panic turned into an error for the file) are counted per target below;
+    // one that reaches the harness is a crash.
+    stackaudit::contain::install_quiet_hook();
     let mut crashes = Vec::new();
     let mut total = 0u64;
     for target in targets() {
@@ -94,6 +99,7 @@ fn every_parser_survives_mutated_input() {
         let corpus = seeds(&target);
         let mut rng = Rng::new(seed ^ fxhash(target.name));
         let started = Instant::now();
+        let panics_before = stackaudit::contain::panics_seen();
         let mut executed = 0u64;
         let mut slowest = Duration::ZERO;
         let mut check = |input: &[u8], case: u64, executed: &mut u64| {
@@ -135,14 +141,17 @@ fn every_parser_survives_mutated_input() {
         }
         total += executed;
         eprintln!(
-            "fuzz {:<14} {executed:>8} cases in {:>6.1} s, slowest {:>6.1} ms, {} seeds",
+            "fuzz {:<14} {executed:>8} cases in {:>6.1} s, slowest {:>6.1} ms, {} seeds, {} contained panics",
             target.name,
             started.elapsed().as_secs_f64(),
             slowest.as_secs_f64() * 1e3,
-            corpus.len()
+            corpus.len(),
+            stackaudit::contain::panics_seen() - panics_before
         );
     }
     eprintln!("fuzz total: {total} cases, {} crashes", crashes.len());
+    // Back to the default hook, so a failure here is printed.
+    drop(std::panic::take_hook());
     assert!(crashes.is_empty(), "{}", crashes.join("\n"));
 }
 

@@ -33,15 +33,11 @@ pub struct Target {
     pub cost: u64,
 }
 
-/// Runs one case; a panic becomes the error text.
+/// Runs one case; a panic that reaches here (one the product did not
+/// contain) becomes the error text, with its location when the quiet hook
+/// is installed.
 pub fn run_case(target: &Target, input: &[u8]) -> Result<(), String> {
-    catch_unwind(AssertUnwindSafe(|| (target.run)(input))).map_err(|payload| {
-        payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "panic with a non-string payload".into())
-    })
+    catch_unwind(AssertUnwindSafe(|| (target.run)(input))).map_err(|payload| crate::contain::describe(payload.as_ref()))
 }
 
 fn text(input: &[u8]) -> std::borrow::Cow<'_, str> {
@@ -443,4 +439,28 @@ fn runtime() -> &'static tokio::runtime::Runtime {
 fn empty_roots() -> &'static Arc<rustls::RootCertStore> {
     static ROOTS: OnceLock<Arc<rustls::RootCertStore>> = OnceLock::new();
     ROOTS.get_or_init(|| Arc::new(rustls::RootCertStore::empty()))
+}
+
+#[cfg(test)]
+mod run_case_tests {
+    use super::*;
+
+    fn boom(input: &[u8]) {
+        if input.first() == Some(&b'!') {
+            panic!("parser gave up on {} bytes", input.len());
+        }
+    }
+
+    #[test]
+    fn a_panic_that_reaches_the_harness_is_a_crash_with_its_message() {
+        crate::contain::install_quiet_hook();
+        let target = Target { name: "boom", seeds: &[], inline_seeds: &[], dict: &[], run: boom, cost: 1 };
+        assert_eq!(run_case(&target, b"fine"), Ok(()));
+        let before = crate::contain::panics_seen();
+        let err = run_case(&target, b"!xy").unwrap_err();
+        assert!(err.starts_with("parser gave up on 3 bytes"), "{err}");
+        assert!(err.contains("fuzzing/mod.rs"), "the location is kept: {err}");
+        assert!(crate::contain::panics_seen() > before);
+        drop(std::panic::take_hook());
+    }
 }
