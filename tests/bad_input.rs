@@ -618,3 +618,25 @@ fn history_lock_replaced_by_a_fifo_or_a_symlink() {
     let kept: Vec<_> = std::fs::read_dir(&history).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(kept, [std::ffi::OsString::from(".stackaudit.lock")], "no report written into the history");
 }
+
+/// `ssh://` with no `ssh` on PATH: one error naming the host and saying ssh
+/// cannot run, not a hang or a panic.
+#[test]
+fn an_ssh_docker_host_without_an_ssh_binary() {
+    let dir = tree_with_a_known_finding();
+    // A PATH with `timeout` (the bounded run needs it) and nothing else.
+    let empty = tempfile::tempdir().unwrap();
+    let timeout =
+        String::from_utf8(Command::new("sh").args(["-c", "command -v timeout"]).output().unwrap().stdout).unwrap();
+    std::os::unix::fs::symlink(timeout.trim(), empty.path().join("timeout")).unwrap();
+    let ssh_uri = "ssh://auditor@engine.example";
+    let run = run_bounded_env(
+        dir.path(),
+        &["scan", ".", "--docker-host", ssh_uri, "--format", "json"],
+        &[("PATH", empty.path().display().to_string())],
+    );
+    let report = run.report();
+    let error = assert_error_naming(&run, &report, ssh_uri);
+    assert!(error.contains("cannot run ssh"), "{error}");
+    assert_known_finding_kept(&report);
+}
