@@ -39,7 +39,16 @@ pub async fn audit(
 ) -> Collected {
     let config = &ctx.config.docker;
     let mut out = Collected::default();
-    let docker = match connect::client(host, config.timeout_secs.max(1)) {
+    // A TLS host's CA, certificate and key are read from disk: blocking
+    // I/O, kept off the async workers like the other collectors' files.
+    let connecting = {
+        let (host, timeout) = (host.clone(), config.timeout_secs.max(1));
+        tokio::task::spawn_blocking(move || connect::client(&host, timeout)).await
+    };
+    let connected = connecting.unwrap_or_else(|e| {
+        Err(HostError::Api { kind: ErrorKind::Internal, message: format!("opening the client failed: {e}") })
+    });
+    let docker = match connected {
         Ok(d) => d,
         Err(e) => {
             out.error(at(e.to_scan_error(&host.shown, "cannot connect"), declared_in));

@@ -186,19 +186,21 @@ fn tls_endpoint(authority: &str, files: &TlsFiles) -> Result<capped::Endpoint, S
             .with_root_certificates(roots)
             .with_client_auth_cert(chain, key)
             .map_err(|e| format!("client certificate {} and key {}: {e}", files.cert.display(), files.key.display()))?;
-    let host = match authority.rsplit_once(':') {
-        Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => h,
-        _ => authority,
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let (authority, name) = tls_address(authority);
     let server_name =
-        ServerName::try_from(host.to_string()).map_err(|_| format!("{host:?} is not a host name or address"))?;
-    let authority = if authority.rsplit_once(':').is_some_and(|(_, p)| p.chars().all(|c| c.is_ascii_digit())) {
-        authority.to_string()
-    } else {
-        format!("{authority}:2376")
-    };
+        ServerName::try_from(name.to_string()).map_err(|_| format!("{name:?} is not a host name or address"))?;
     Ok(capped::Endpoint::Tls { authority, server_name, config: std::sync::Arc::new(config) })
+}
+
+/// Where to connect (`host:port`, Docker's TLS port 2376 when none is
+/// given) and the name the certificate must carry (an IPv6 address without
+/// its brackets).
+fn tls_address(authority: &str) -> (String, &str) {
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()) => (h, p),
+        _ => (authority, "2376"),
+    };
+    (format!("{host}:{port}"), host.trim_start_matches('[').trim_end_matches(']'))
 }
 
 /// Parses an `ssh://` Docker URI as the docker CLI does: an optional user
@@ -275,6 +277,18 @@ mod tests {
         // A host that looks like an option stays the destination.
         let target = ssh_target("ssh://-oProxyCommand=x").unwrap();
         assert!(ssh_args(&target, 20).join(" ").ends_with("-- -oProxyCommand=x docker system dial-stdio"));
+    }
+
+    #[test]
+    fn tls_addresses_default_to_dockers_tls_port_and_name_the_host_without_brackets() {
+        assert_eq!(
+            tls_address("docker.example.test:2376"),
+            ("docker.example.test:2376".to_string(), "docker.example.test")
+        );
+        assert_eq!(tls_address("docker.example.test"), ("docker.example.test:2376".to_string(), "docker.example.test"));
+        assert_eq!(tls_address("10.0.0.5:443"), ("10.0.0.5:443".to_string(), "10.0.0.5"));
+        assert_eq!(tls_address("[2001:db8::5]:2376"), ("[2001:db8::5]:2376".to_string(), "2001:db8::5"));
+        assert_eq!(tls_address("[2001:db8::5]"), ("[2001:db8::5]:2376".to_string(), "2001:db8::5"));
     }
 
     #[test]
