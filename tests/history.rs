@@ -61,6 +61,7 @@ fn report(findings: Vec<Finding>, minute: u32) -> Report {
         facts: vec![],
         rules: vec![],
         diff: None,
+        fact_spool: None,
     }
 }
 

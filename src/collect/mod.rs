@@ -8,6 +8,7 @@ pub mod interpolate;
 pub mod locations;
 pub mod privileges;
 pub mod source;
+pub mod stream;
 pub mod yaml;
 
 pub mod cluster;
@@ -24,16 +25,17 @@ pub mod tls;
 
 use crate::config::Config;
 pub use source::{FileSource, NetworkSource, Source, Work};
+pub use stream::{FactSink, PartId};
 
 /// Every source, in report order. Adding a source: its folder under
 /// `collect/` and one line here; its name is what `--only`/`--skip` and
 /// `[scan] only/skip` accept (see [`source_names`]).
 pub static SOURCES: &[&(dyn Source + Send)] = &[
-    &FileSource { name: "compose", collect: compose::collect },
-    &FileSource { name: "dockerfile", collect: dockerfile::collect },
-    &FileSource { name: "kubernetes", collect: kubernetes::collect },
-    &FileSource { name: "nginx", collect: nginx::collect },
-    &FileSource { name: "secrets", collect: secrets::collect },
+    &FileSource { name: "compose", collect: compose::collect, first: false },
+    &FileSource { name: "dockerfile", collect: dockerfile::collect, first: true },
+    &FileSource { name: "kubernetes", collect: kubernetes::collect, first: false },
+    &FileSource { name: "nginx", collect: nginx::collect, first: false },
+    &FileSource { name: "secrets", collect: secrets::collect, first: false },
     &NetworkSource { name: "docker", collect: |ctx, _| Box::pin(docker::collect(ctx)) },
     &NetworkSource { name: "kubernetes-api", collect: |ctx, progress| Box::pin(cluster::collect(ctx, progress)) },
     &NetworkSource { name: "tls", collect: |ctx, _| Box::pin(tls::collect(ctx)) },
@@ -55,6 +57,10 @@ use crate::facts::Fact;
 #[derive(Debug, Default)]
 pub struct Collected {
     pub facts: Vec<Fact>,
+    /// Facts already handed to the pipeline's [`FactSink`], each part with
+    /// the number of `facts` before it, so the order of facts across both
+    /// stays the order of the files they came from.
+    pub streamed: Vec<(usize, PartId)>,
     pub errors: Vec<ScanError>,
     pub skipped: Vec<Skipped>,
     pub stats: Stats,
@@ -68,6 +74,8 @@ pub struct Stats {
 
 impl Collected {
     pub fn merge(&mut self, other: Collected) {
+        let before = self.facts.len();
+        self.streamed.extend(other.streamed.into_iter().map(|(at, part)| (at + before, part)));
         self.facts.extend(other.facts);
         self.errors.extend(other.errors);
         self.skipped.extend(other.skipped);
@@ -161,6 +169,9 @@ pub struct CollectContext<'a> {
     /// scan and the classification of literal values (environment, build
     /// args) use the same one.
     pub detector: &'a secrets::Detector,
+    /// Where a collector hands each unit's facts once it has them (a
+    /// streamed scan, see [`stream`]); `None`: they stay in `Collected`.
+    pub sink: Option<&'a dyn FactSink>,
 }
 
 #[cfg(test)]

@@ -29,12 +29,21 @@ pub trait Source: Sync {
 
     /// Its work for this run.
     fn work<'a>(&self, ctx: &'a CollectContext<'a>, progress: &'a dyn Progress) -> Work<'a>;
+
+    /// Whether other sources' facts need its facts before they are
+    /// evaluated (a Dockerfile's base image gives the role of the services
+    /// built from it): a streamed scan runs it before the others.
+    fn runs_first(&self) -> bool {
+        false
+    }
 }
 
 /// A source that reads discovered files with one function.
 pub struct FileSource {
     pub name: &'static str,
     pub collect: fn(&Discovery, &CollectContext<'_>) -> Collected,
+    /// See [`Source::runs_first`].
+    pub first: bool,
 }
 
 impl Source for FileSource {
@@ -48,6 +57,10 @@ impl Source for FileSource {
 
     fn work<'a>(&self, _ctx: &'a CollectContext<'a>, _progress: &'a dyn Progress) -> Work<'a> {
         Work::Files(self.collect)
+    }
+
+    fn runs_first(&self) -> bool {
+        self.first
     }
 }
 

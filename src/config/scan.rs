@@ -26,6 +26,11 @@ pub struct ScanConfig {
     pub only: Vec<String>,
     /// Never run these sources (`--skip`).
     pub skip: Vec<String>,
+    /// Hand each file's facts to a temporary file once they are evaluated,
+    /// so memory stays bounded by the findings, not by every fact of the
+    /// tree. `false` keeps every fact in memory until the reports are
+    /// written; so does a scan where no temporary file can be made.
+    pub spool_facts: bool,
 }
 
 impl ScanConfig {
@@ -51,6 +56,7 @@ impl Default for ScanConfig {
             max_config_bytes: crate::input::DEFAULT_MAX_CONFIG_BYTES,
             only: Vec::new(),
             skip: Vec::new(),
+            spool_facts: true,
         }
     }
 }

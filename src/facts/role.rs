@@ -110,9 +110,16 @@ impl Role {
 /// project, the containers of one compose project on one Docker host, the
 /// services of one swarm stack, the objects of one manifest file or namespace.
 pub fn assign_roles(facts: &mut [Fact]) {
-    // An image built here takes the role of the base its Dockerfile's final
-    // stage starts from (a gateway built `FROM openresty/openresty`).
-    let bases: BTreeMap<String, Role> = facts
+    let bases = dockerfile_bases(facts);
+    assign_roles_with(facts, &bases);
+}
+
+/// The role each scanned Dockerfile's final stage gives the image built
+/// from it, by the Dockerfile's path: an image built here takes the role of
+/// the base its final stage starts from (a gateway built `FROM
+/// openresty/openresty`).
+pub fn dockerfile_bases(facts: &[Fact]) -> BTreeMap<String, Role> {
+    facts
         .iter()
         .filter_map(|f| match &f.data {
             FactData::Image(i) if i.used_by == "dockerfile" && i.final_stage => {
@@ -120,7 +127,12 @@ pub fn assign_roles(facts: &mut [Fact]) {
             }
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// [`assign_roles`] with the Dockerfile roles known beforehand (a streamed
+/// scan reads the Dockerfiles before the files that build from them).
+pub fn assign_roles_with(facts: &mut [Fact], bases: &BTreeMap<String, Role>) {
     let mut proxied: BTreeMap<String, bool> = BTreeMap::new();
     for fact in facts.iter_mut() {
         let group = deployment(fact);

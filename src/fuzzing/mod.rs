@@ -422,7 +422,7 @@ fn config() -> &'static crate::config::Config {
 }
 
 fn context() -> crate::collect::CollectContext<'static> {
-    crate::collect::CollectContext { config: config(), detector: detector() }
+    crate::collect::CollectContext { config: config(), detector: detector(), sink: None }
 }
 
 fn runtime() -> &'static tokio::runtime::Runtime {

@@ -13,21 +13,36 @@ use crate::facts::{Fact, FactData, Location};
 use crate::findings::{Finding, Suppression};
 use crate::secrets::ignore_covers;
 
-pub fn apply(facts: &[Fact], findings: &mut [Finding]) {
-    let marked: HashMap<&Location, (&str, &[String])> = facts
-        .iter()
-        .filter_map(|f| match (&f.data, &f.origin) {
-            (FactData::Secret(s), Some(at)) => Some((at, (s.rule_id.as_str(), s.inline_ignore.as_deref()?))),
+/// An inline marker on a secret's line.
+#[derive(Debug, Clone)]
+pub struct InlineMark {
+    at: Location,
+    secret_rule: String,
+    rules: Vec<String>,
+}
+
+impl InlineMark {
+    /// The marker a secret fact records, if any.
+    pub fn of(fact: &Fact) -> Option<Self> {
+        match (&fact.data, &fact.origin) {
+            (FactData::Secret(s), Some(at)) => {
+                Some(Self { at: at.clone(), secret_rule: s.rule_id.clone(), rules: s.inline_ignore.clone()? })
+            }
             _ => None,
-        })
-        .collect();
+        }
+    }
+}
+
+/// Marks the findings at a marked line whose rule the marker covers.
+pub fn apply(marks: &[InlineMark], findings: &mut [Finding]) {
+    let marked: HashMap<&Location, &InlineMark> = marks.iter().map(|m| (&m.at, m)).collect();
     if marked.is_empty() {
         return;
     }
     for finding in findings.iter_mut().filter(|f| !f.suppressed) {
         let Some(at) = &finding.location else { continue };
-        let Some((secret_rule, rules)) = marked.get(at) else { continue };
-        if ignore_covers(rules, &finding.rule_id) || ignore_covers(rules, secret_rule) {
+        let Some(mark) = marked.get(at) else { continue };
+        if ignore_covers(&mark.rules, &finding.rule_id) || ignore_covers(&mark.rules, &mark.secret_rule) {
             finding.suppressed = true;
             finding.suppression = Some(Suppression {
                 reason: "inline stackaudit:ignore comment".into(),

@@ -26,6 +26,9 @@ use chrono::NaiveDate;
 use crate::facts::Fact;
 use crate::findings::{Finding, Severity};
 
+pub use inline::InlineMark;
+pub use labels::LabelIgnore;
+
 pub use baseline::Baseline;
 pub use decision::{Gate, GateStatus, Notice};
 pub use suppress::Suppressions;
@@ -39,10 +42,37 @@ pub fn counts(finding: &Finding) -> bool {
     finding.counts()
 }
 
+/// What the collected facts ask of the gate: container labels and inline
+/// markers, taken from the facts as they pass, so a streamed scan need not
+/// keep them.
+#[derive(Debug, Clone, Default)]
+pub struct Marks {
+    labels: Vec<LabelIgnore>,
+    inline: Vec<InlineMark>,
+}
+
+impl Marks {
+    pub fn of(facts: &[Fact]) -> Self {
+        let mut marks = Self::default();
+        marks.add(facts);
+        marks
+    }
+
+    pub fn add(&mut self, facts: &[Fact]) {
+        self.labels.extend(facts.iter().filter_map(LabelIgnore::of));
+        self.inline.extend(facts.iter().filter_map(InlineMark::of));
+    }
+
+    pub fn extend(&mut self, other: Marks) {
+        self.labels.extend(other.labels);
+        self.inline.extend(other.inline);
+    }
+}
+
 /// Every suppression input of one run.
 pub struct Inputs<'a> {
-    /// The collected facts: container labels and inline markers are in them.
-    pub facts: &'a [Fact],
+    /// What the collected facts' labels and markers ask for.
+    pub marks: &'a Marks,
     /// The ignore file, loaded.
     pub ignore: Option<&'a Suppressions>,
     /// The IDs of a previous run's findings.
@@ -55,8 +85,8 @@ pub struct Inputs<'a> {
 /// ignore file, in that order: the first reason is the one kept) and those
 /// the baseline knows; returns the notices (expired or unused entries).
 pub fn apply(inputs: &Inputs<'_>, findings: &mut [Finding]) -> Vec<Notice> {
-    labels::apply(inputs.facts, findings);
-    inline::apply(inputs.facts, findings);
+    labels::apply(&inputs.marks.labels, findings);
+    inline::apply(&inputs.marks.inline, findings);
     let notices = inputs.ignore.map(|s| s.apply(findings, inputs.today)).unwrap_or_default();
     if let Some(baseline) = inputs.baseline {
         baseline.apply(findings);

@@ -17,6 +17,7 @@ use crate::rules::{Engine, RuleSet};
 
 mod overlays;
 mod sources;
+mod stream;
 
 /// Everything a scan needs, already merged from config file and flags.
 #[derive(Debug, Clone, Default)]
@@ -52,14 +53,21 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
 
     progress.stage("loading rules");
     let detector = Detector::pending();
+    let engine = stream::EngineCell::new();
+    let streamer = streams(request).then(|| crate::report::spool::SpoolWriter::new().ok()).flatten();
+    let streamer = streamer.map(|spool| stream::Streamer::new(&engine, config, spool));
     // The rules load on their own thread while the files are found and the
     // sources run: until evaluation only the secret matcher needs them, and
-    // it waits for them. A TLS audit's probes start without waiting.
+    // it waits for them (as a streamed scan's evaluation does). A TLS
+    // audit's probes start without waiting.
     let (loaded, discovery, mut collected) = std::thread::scope(|scope| {
         let loading = scope.spawn(|| {
-            let _unblock = ProvideOnExit(&detector);
+            let _unblock = (ProvideOnExit(&detector), stream::SetOnExit(&engine));
             let (rules, errors) = load_rules(request);
             detector.provide(rules.secret_specs().map(|(id, spec)| (id.to_string(), spec.clone())).collect());
+            if streamer.is_some() {
+                let _ = engine.set(new_engine(&rules, request));
+            }
             // The live targets' probes take longer than this: their rules
             // are compiled meanwhile instead of after them.
             live_kinds(request).into_iter().for_each(|kind| rules.precompile(kind));
@@ -68,13 +76,13 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
         progress.stage("discovering files");
         let discovery = discover(&request.paths, &config.scan.exclude);
         progress.stage("collecting");
-        let ctx = CollectContext { config, detector: &detector };
+        let sink = streamer.as_ref().map(|s| s as &dyn collect::FactSink);
+        let ctx = CollectContext { config, detector: &detector, sink };
         let collected = sources::collect_all(&discovery, &ctx, &request.sources, progress);
         (loading.join(), discovery, collected)
     });
     // A fault while loading is not one rule's: the run's containment has it.
     let (rules, mut errors) = loaded.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-    enrich(&mut collected.facts, config);
     // After the rules' own errors, as when the matcher was built up front.
     errors.extend(matcher_problems(&rules, &detector));
     errors.extend(discovery.errors.iter().cloned());
@@ -82,9 +90,24 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
     errors.append(&mut collected.errors);
 
     progress.stage("evaluating rules");
-    let mut findings = evaluate(&rules, &collected.facts, request, &mut errors);
+    let (mut findings, marks, spool) = match streamer {
+        Some(streamer) => {
+            // The live targets' facts, held until now, are the first part.
+            collected.stream_into(&streamer);
+            let streamed = streamer.finish(&collected.streamed);
+            errors.extend(streamed.errors);
+            (streamed.findings, streamed.marks, streamed.facts)
+        }
+        None => {
+            enrich(&mut collected.facts, config);
+            let findings = evaluate(&rules, &collected.facts, request, &mut errors);
+            (findings, gate::Marks::of(&collected.facts), None)
+        }
+    };
+    sort_and_dedupe(&mut findings);
+    overlays::drop_inherited_findings(&mut findings);
 
-    let (notices, diff) = decide_suppressions(request, &collected.facts, &mut findings, &mut errors);
+    let (notices, diff) = decide_suppressions(request, &marks, &mut findings, &mut errors);
     let rules_used = rule_infos(&findings, &rules);
     let summary = Summary::of(&findings, errors.len());
     let new_ids = diff.as_ref().filter(|_| request.fail_on_new).map(|d| d.new_ids());
@@ -110,7 +133,22 @@ pub fn run(request: &ScanRequest, progress: &dyn Progress) -> Report {
         facts: collected.facts,
         rules: rules_used,
         diff,
+        fact_spool: spool,
     }
+}
+
+/// Whether the scan hands facts over as they are collected (see `stream`):
+/// unless the config says otherwise, or a live cluster is audited (image
+/// drift compares it with every manifest at once).
+fn streams(request: &ScanRequest) -> bool {
+    let config = &request.config;
+    config.scan.spool_facts && !(config.kubernetes.enabled && request.sources.runs("kubernetes-api"))
+}
+
+fn new_engine(rules: &RuleSet, request: &ScanRequest) -> Result<Engine, ScanError> {
+    // IDs from locations relative to the scan root, however the path was
+    // typed.
+    Engine::new(rules, &request.config.policy).map(|e| e.with_id_root(crate::rules::id_root(&request.paths)))
 }
 
 /// Stage 1: the built-in rules and the user's rule folders.
@@ -149,18 +187,15 @@ fn enrich(facts: &mut Vec<crate::facts::Fact>, config: &Config) {
     collect::cluster::drift::resolve(facts);
 }
 
-/// Stage 4: every rule over every fact, then one finding per defect.
+/// Stage 4: every rule over every fact.
 fn evaluate(
     rules: &RuleSet,
     facts: &[crate::facts::Fact],
     request: &ScanRequest,
     errors: &mut Vec<ScanError>,
 ) -> Vec<Finding> {
-    let mut findings = match Engine::new(rules, &request.config.policy) {
+    match new_engine(rules, request) {
         Ok(engine) => {
-            // IDs from locations relative to the scan root, however the
-            // path was typed.
-            let engine = engine.with_id_root(crate::rules::id_root(&request.paths));
             // Moved, not copied: 70,000 findings are 25 MB of structs.
             let (findings, e) = engine.evaluate(facts);
             errors.extend(e);
@@ -170,17 +205,14 @@ fn evaluate(
             errors.push(e);
             Vec::new()
         }
-    };
-    sort_and_dedupe(&mut findings);
-    overlays::drop_inherited_findings(&mut findings);
-    findings
+    }
 }
 
 /// Stage 5: the gate's suppression inputs (ignore file, baseline IDs, the
-/// labels and markers in the facts) and the comparison with a previous run.
+/// labels and markers taken from the facts) and the comparison with a previous run.
 fn decide_suppressions(
     request: &ScanRequest,
-    facts: &[crate::facts::Fact],
+    marks: &gate::Marks,
     findings: &mut [Finding],
     errors: &mut Vec<ScanError>,
 ) -> (Vec<Notice>, Option<crate::history::Diff>) {
@@ -189,7 +221,7 @@ fn decide_suppressions(
         request.ignore_file.as_deref().and_then(|path| Suppressions::load(path).map_err(|e| errors.push(e)).ok());
     let baseline = request.baseline.as_deref().and_then(|path| load_baseline(path).map_err(|e| errors.push(e)).ok());
     let inputs =
-        gate::Inputs { facts, ignore: ignore.as_ref(), baseline: baseline.as_ref(), today: Utc::now().date_naive() };
+        gate::Inputs { marks, ignore: ignore.as_ref(), baseline: baseline.as_ref(), today: Utc::now().date_naive() };
     notices.extend(gate::apply(&inputs, findings));
 
     let diff = request.previous.as_deref().and_then(|path| match crate::report::json::load(path) {

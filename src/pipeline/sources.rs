@@ -27,18 +27,21 @@ pub fn collect_all(
     let selected: Vec<&'static (dyn Source + Send)> =
         SOURCES.iter().copied().filter(|s| selection.runs(s.name())).collect();
     let (files, network): (Vec<_>, Vec<_>) = selected.into_iter().partition(|s| s.reads_files());
+    let run = |source: &&'static (dyn Source + Send)| match source.work(ctx, progress) {
+        Work::Files(collect) => {
+            let name = source.name();
+            collect::contained(name, &format!("{name} collector"), || collect(discovery, ctx)).streamed(ctx)
+        }
+        Work::Network(_) => Collected::default(),
+    };
+    // A streamed scan evaluates facts as they come: the sources others'
+    // facts depend on go first.
+    let first = |source: &&'static (dyn Source + Send)| ctx.sink.is_some() && source.runs_first();
     let (file_parts, mut out) = rayon::join(
         || {
-            files
-                .par_iter()
-                .map(|source| match source.work(ctx, progress) {
-                    Work::Files(collect) => {
-                        let name = source.name();
-                        collect::contained(name, &format!("{name} collector"), || collect(discovery, ctx))
-                    }
-                    Work::Network(_) => Collected::default(),
-                })
-                .collect::<Collected>()
+            let early: Vec<Collected> =
+                files.par_iter().map(|s| if first(s) { run(s) } else { Collected::default() }).collect();
+            files.par_iter().zip(early).map(|(s, done)| if first(s) { done } else { run(s) }).collect::<Collected>()
         },
         || run_network(&network, ctx, progress),
     );
@@ -94,7 +97,7 @@ fn run_network(
             .map(|&source| {
                 let (config, detector, relay) = (config.clone(), detector.clone(), Relay(sender.clone()));
                 let task = tokio::spawn(async move {
-                    let ctx = CollectContext { config: &config, detector: &detector };
+                    let ctx = CollectContext { config: &config, detector: &detector, sink: None };
                     let collected = match source.work(&ctx, &relay) {
                         Work::Network(work) => {
                             let name = source.name();

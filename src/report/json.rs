@@ -33,7 +33,10 @@ pub fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> {
     fields.value("errors", &report.errors)?;
     fields.value("skipped", &report.skipped)?;
     fields.value("notices", &report.notices)?;
-    fields.array("facts", &report.facts)?;
+    match &report.fact_spool {
+        Some(spool) if spool.count() > 0 => fields.spooled("facts", spool, &report.facts)?,
+        _ => fields.array("facts", &report.facts)?,
+    }
     fields.value("rules", &report.rules)?;
     if let Some(diff) = &report.diff {
         fields.value("diff", diff)?;
@@ -97,6 +100,33 @@ impl Fields<'_> {
         self.out.write_all(b"\n  ]")?;
         Ok(())
     }
+
+    /// An array whose first elements are spooled text, then `items`.
+    fn spooled<T: Serialize + Sync>(
+        &mut self,
+        name: &str,
+        spool: &super::spool::SpooledFacts,
+        items: &[T],
+    ) -> anyhow::Result<()> {
+        self.key(name)?;
+        self.out.write_all(b"[")?;
+        spool.copy_to(self.out, true)?;
+        for item in items {
+            let mut text = Vec::new();
+            element(item, &mut text)?;
+            self.out.write_all(&text)?;
+        }
+        self.out.write_all(b"\n  ]")?;
+        Ok(())
+    }
+}
+
+/// One element of a top-level array as [`write`] gives it, with the `,`
+/// that precedes every element but the first (a spooled part's text).
+pub(super) fn element(item: &impl Serialize, out: &mut Vec<u8>) -> serde_json::Result<()> {
+    out.extend_from_slice(b",\n    ");
+    out.extend_from_slice(&indented(item, b"\n    ")?);
+    Ok(())
 }
 
 /// `value` pretty-printed, each line after the first indented by `newline`'s

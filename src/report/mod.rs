@@ -5,6 +5,7 @@
 pub mod escape;
 mod model;
 pub mod schema;
+pub mod spool;
 
 pub mod html;
 pub mod json;

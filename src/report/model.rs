@@ -45,6 +45,11 @@ pub struct Report {
     /// What changed since the previous run (`--previous`, `--history`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diff: Option<Diff>,
+    /// A streamed scan's facts, held in a temporary file rather than in
+    /// `facts`: the JSON report writes them first in its `facts` array.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub fact_spool: Option<super::spool::SpooledFacts>,
 }
 
 /// What a reader needs to know about a rule, copied from its rule file.

@@ -57,6 +57,7 @@ fn escaped(report: &Report) -> Option<Report> {
         facts: Vec::new(),
         rules: Vec::new(),
         diff: report.diff.clone(),
+        fact_spool: None,
     };
     let mut value = serde_json::to_value(&slim).ok()?;
     let before = value.clone();

@@ -104,6 +104,13 @@ impl Engine {
 
     /// Runs every expression rule over every fact.
     pub fn evaluate(&self, facts: &[Fact]) -> (Vec<Finding>, Vec<ScanError>) {
+        let (findings, errors) = self.evaluate_counted(facts);
+        (findings, errors.finish())
+    }
+
+    /// [`evaluate`](Self::evaluate) with the errors still counted per rule,
+    /// so the results of parts of a scan add up to those of the whole.
+    pub fn evaluate_counted(&self, facts: &[Fact]) -> (Vec<Finding>, RuleErrors) {
         let env = environment();
         let per_fact: Vec<FactOutcome> = facts
             .par_iter()
@@ -135,24 +142,13 @@ impl Engine {
         // Sized once: growing a 70,000-finding vector by doubling showed in
         // the profile as page faults on each copy.
         let mut findings = Vec::with_capacity(per_fact.iter().map(|(f, _)| f.len()).sum());
-        // One error per rule, with a count: a broken rule over 10,000
-        // workloads should read as one problem, not 10,000.
-        let mut errors: BTreeMap<String, (ScanError, usize)> = BTreeMap::new();
+        let mut errors = RuleErrors::default();
         for (f, e) in per_fact {
             findings.extend(f);
             for (rule_id, err) in e {
-                errors.entry(rule_id).and_modify(|(_, n)| *n += 1).or_insert((err, 1));
+                errors.add(rule_id, err, 1);
             }
         }
-        let errors = errors
-            .into_values()
-            .map(|(mut err, n)| {
-                if n > 1 {
-                    err.message = format!("{} (and {} more subjects)", err.message, n - 1);
-                }
-                err
-            })
-            .collect();
         (findings, errors)
     }
 
@@ -218,6 +214,38 @@ impl Engine {
             }
         }
         (findings, errors)
+    }
+}
+
+/// Evaluation errors, one per rule with a count: a broken rule over 10,000
+/// workloads should read as one problem, not 10,000.
+#[derive(Debug, Default)]
+pub struct RuleErrors(BTreeMap<String, (ScanError, usize)>);
+
+impl RuleErrors {
+    fn add(&mut self, rule_id: String, error: ScanError, count: usize) {
+        self.0.entry(rule_id).and_modify(|(_, n)| *n += count).or_insert((error, count));
+    }
+
+    /// `later`'s errors after these: the first error of a rule is kept.
+    pub fn merge(&mut self, later: RuleErrors) {
+        for (rule_id, (error, count)) in later.0 {
+            self.add(rule_id, error, count);
+        }
+    }
+
+    /// The errors as reported: the first of each rule, with how many more
+    /// subjects it failed on.
+    pub fn finish(self) -> Vec<ScanError> {
+        self.0
+            .into_values()
+            .map(|(mut err, n)| {
+                if n > 1 {
+                    err.message = format!("{} (and {} more subjects)", err.message, n - 1);
+                }
+                err
+            })
+            .collect()
     }
 }
 

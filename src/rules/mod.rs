@@ -14,7 +14,7 @@ mod secret_findings;
 mod selftest;
 
 pub use budget::MAX_STEPS as MAX_EVAL_STEPS;
-pub use eval::{id_root, make_finding, Engine, FindingShape, Hit};
+pub use eval::{id_root, make_finding, Engine, FindingShape, Hit, RuleErrors};
 pub use load::{builtin_sources, load_dir, load_rule_source, RuleSet};
 pub use model::{Check, CheckFile, Logic, Rule, RuleFile, RuleMeta, RuleTest};
 pub use selftest::{run_all as self_test_all, self_test, TestFailure};

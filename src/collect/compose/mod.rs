@@ -122,7 +122,7 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
             });
             // Released even when the project panicked, so the tree is freed.
             p.files.iter().for_each(|f| sources.done_with(&f.path));
-            part
+            part.streamed(ctx)
         })
         .collect();
     out.merge(parts);

@@ -30,7 +30,7 @@ use futures::future::join_all;
 use super::{CollectContext, Collected};
 use crate::diagnostics::{ErrorKind, ScanError};
 
-pub use image_user::resolve_image_users;
+pub use image_user::{resolve_image_users, ImageUsers};
 
 pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
     let config = ctx.config;

@@ -189,7 +189,7 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
         discovery.files.iter().filter_map(|f| dockerfile_name(f.file_name()).map(|n| (f, n))).collect();
     files
         .par_iter()
-        .map(|(f, n)| super::contained(SOURCE, &f.display, || collect_file(f, *n, limit, ctx.detector)))
+        .map(|(f, n)| super::contained(SOURCE, &f.display, || collect_file(f, *n, limit, ctx.detector)).streamed(ctx))
         .collect()
 }
 

@@ -61,18 +61,19 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
                 ..FileOutcome::default()
             });
             batch.add(outcome);
+            // A streamed scan takes the secrets a few hundred at a time,
+            // rather than those of the whole tree at the end.
+            if let Some(sink) = ctx.sink.filter(|_| batch.collected.facts.len() >= STREAM_BATCH) {
+                batch.collected.stream_into(sink);
+            }
             batch
         })
         .reduce(Batch::default, Batch::join);
-    out.facts.extend(batch.collected.facts);
-    out.skipped.extend(batch.collected.skipped);
-    out.errors.extend(batch.collected.errors);
-    out.stats.files += batch.collected.stats.files;
-    out.stats.bytes += batch.collected.stats.bytes;
+    out.merge(batch.collected);
     if let Some(text) = &discovery.stdin {
         out.facts.extend(scan_text(detector.matcher(), "<stdin>", text.as_bytes()));
     }
-    tracing::debug!(files = out.stats.files, bytes = out.stats.bytes, secrets = out.facts.len(), "secret scan done");
+    tracing::debug!(files = out.stats.files, bytes = out.stats.bytes, held = out.facts.len(), "secret scan done");
     out
 }
 
@@ -92,6 +93,9 @@ fn exclude_set(patterns: &[String], out: &mut Collected) -> GlobSet {
 }
 
 /// The outcomes of a run of files, and the buffer their reads reuse.
+/// Secrets a worker holds before a streamed scan takes them.
+const STREAM_BATCH: usize = 256;
+
 #[derive(Default)]
 struct Batch {
     collected: Collected,

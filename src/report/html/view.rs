@@ -265,17 +265,15 @@ fn gate(report: &Report) -> Gate {
 /// The platform each workload subject was declared on, so the source filter
 /// can tell compose services from Kubernetes and running containers.
 fn workload_platforms(report: &Report) -> HashMap<(Option<&str>, &str), String> {
-    report
-        .facts
-        .iter()
-        .filter_map(|fact| match &fact.data {
-            FactData::Workload(w) => {
-                let platform = serde_json::to_value(w.platform).ok()?.as_str()?.to_string();
-                Some(((fact.subject.scope.as_deref(), fact.subject.name.as_str()), platform))
-            }
-            _ => None,
-        })
-        .collect()
+    let spooled = report.fact_spool.iter().flat_map(|spool| spool.platforms().iter());
+    let held = report.facts.iter().filter_map(|fact| match &fact.data {
+        FactData::Workload(w) => {
+            let platform = serde_json::to_value(w.platform).ok()?.as_str()?.to_string();
+            Some(((fact.subject.scope.as_deref(), fact.subject.name.as_str()), platform))
+        }
+        _ => None,
+    });
+    spooled.map(|((scope, name), platform)| ((scope.as_deref(), name.as_str()), platform.clone())).chain(held).collect()
 }
 
 fn finding_row(
