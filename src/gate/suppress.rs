@@ -168,7 +168,7 @@ impl Rule {
             }
         }
         if let Some(glob) = &self.path {
-            let path = f.location.as_ref().or(f.declared_in.as_ref()).map(|l| l.path.as_str());
+            let path = f.location.as_ref().or(f.declared_in.as_ref()).map(|l| &*l.path);
             if !path.is_some_and(|p| glob.is_match(p)) {
                 return false;
             }
