@@ -29,11 +29,11 @@ pub fn apply(facts: &[Fact], findings: &mut [Finding]) {
         let Some((secret_rule, rules)) = marked.get(at) else { continue };
         if ignore_covers(rules, &finding.rule_id) || ignore_covers(rules, secret_rule) {
             finding.suppressed = true;
-            finding.suppression = Some(Suppression {
+            finding.suppression = Some(Box::new(Suppression {
                 reason: "inline stackaudit:ignore comment".into(),
                 source: at.to_string(),
                 expires: None,
-            });
+            }));
         }
     }
 }

@@ -40,11 +40,11 @@ pub fn apply(facts: &[Fact], findings: &mut [Finding]) {
         });
         if let Some((subject, _, reason)) = hit {
             finding.suppressed = true;
-            finding.suppression = Some(Suppression {
+            finding.suppression = Some(Box::new(Suppression {
                 reason: reason.clone(),
                 source: format!("label {IGNORE_LABEL} on container {}", subject.display()),
                 expires: None,
-            });
+            }));
         }
     }
 }

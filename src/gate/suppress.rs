@@ -127,11 +127,11 @@ impl Suppressions {
                 matched += 1;
                 if !expired && !f.suppressed {
                     f.suppressed = true;
-                    f.suppression = Some(Suppression {
+                    f.suppression = Some(Box::new(Suppression {
                         reason: rule.reason.clone(),
                         source: rule.source.clone(),
                         expires: rule.expires,
-                    });
+                    }));
                 }
             }
             if expired {
