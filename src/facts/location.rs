@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 pub struct Location {
     /// Path as the user passed it (relative paths stay relative), `<stdin>`
-    /// for piped input. Shared: the locations of one file (a compose
-    /// service's thirty settings, every finding pointing there) hold one
-    /// copy of its path, and cloning a location only bumps a count.
+    /// for piped input.
+    // Shared: the locations of one file (a compose service's thirty
+    // settings, every finding pointing there) hold one copy of its path,
+    // and cloning a location only bumps a count.
     pub path: Arc<str>,
     /// 1-based line, when the source has lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
