@@ -24,7 +24,7 @@ pub struct ScanError {
 impl std::fmt::Display for ScanError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.location {
-            Some(loc) if loc.path == self.target => {
+            Some(loc) if *loc.path == *self.target => {
                 write!(f, "{}: {loc}: {}", self.source, self.message)
             }
             _ => write!(f, "{}: {}: {}", self.source, self.target, self.message),

@@ -68,7 +68,9 @@ pub struct Finding {
     pub severity: Severity,
     pub title: Arc<str>,
     pub message: String,
-    pub subject: Subject,
+    // Shared by every finding of one fact (a workload's dozen findings hold
+    // one copy of its name, scope and labels); serialised as the subject.
+    pub subject: Arc<Subject>,
     /// What exactly is wrong within the subject: a capability, a mount, a port.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
@@ -84,8 +86,10 @@ pub struct Finding {
     pub references: Arc<[String]>,
     pub remediation: Arc<str>,
     pub suppressed: bool,
+    // Boxed: almost every finding has none, and 80 bytes inline in each of
+    // 70,000 findings is 5 MB of `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suppression: Option<Suppression>,
+    pub suppression: Option<Box<Suppression>>,
     /// Present in the baseline report: known, so it does not fail the gate.
     #[serde(default)]
     pub baseline: bool,

@@ -123,7 +123,7 @@ fn a_broken_ignore_file_is_an_error_naming_its_line() {
     ] {
         let err = Suppressions::parse(text, "ignore.toml").unwrap_err();
         let loc = err.location.clone().expect("the error has a location");
-        assert_eq!((loc.path.as_str(), loc.line), ("ignore.toml", Some(line)), "{err}");
+        assert_eq!((&*loc.path, loc.line), ("ignore.toml", Some(line)), "{err}");
         assert_eq!(err.kind, stackaudit::diagnostics::ErrorKind::Config);
     }
 }

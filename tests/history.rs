@@ -30,7 +30,7 @@ fn finding(rule: &str, subject: &str, severity: Severity) -> Finding {
         severity,
         title: format!("title of {rule}").into(),
         message: format!("{rule} on {}", subject.name),
-        subject,
+        subject: subject.into(),
         key: None,
         location: Some(Location::line("docker-compose.yml", 3)),
         declared_in: None,

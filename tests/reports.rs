@@ -378,7 +378,7 @@ fn junit_groups_by_rule_and_subject_and_counts() {
 fn junit_escapes_markup_and_control_characters() {
     let mut report = hostile();
     report.findings[1].message = "bell\u{7} nul\u{0} esc\u{1b} ]]> & <tag attr=\"x\">".into();
-    report.findings[1].subject.name = "tab\tnew\nline\r\"quoted\" 'single'".into();
+    std::sync::Arc::make_mut(&mut report.findings[1].subject).name = "tab\tnew\nline\r\"quoted\" 'single'".into();
     let xml = junit::render(&report);
     let parsed = parse_junit(&xml);
     assert!(parsed.cases.iter().any(|c| c.1.contains("tab\tnew\nline\r\"quoted\" 'single'")), "names round-trip");

@@ -1,6 +1,8 @@
 //! Where a fact came from: a file position, or the config entry that named a
 //! network target. Findings inherit these so every report can point somewhere.
 
+use std::sync::Arc;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -8,7 +10,10 @@ use serde::{Deserialize, Serialize};
 pub struct Location {
     /// Path as the user passed it (relative paths stay relative), `<stdin>`
     /// for piped input.
-    pub path: String,
+    // Shared: the locations of one file (a compose service's thirty
+    // settings, every finding pointing there) hold one copy of its path,
+    // and cloning a location only bumps a count.
+    pub path: Arc<str>,
     /// 1-based line, when the source has lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
@@ -18,16 +23,53 @@ pub struct Location {
 }
 
 impl Location {
-    pub fn file(path: impl Into<String>) -> Self {
-        Self { path: path.into(), line: None, column: None }
+    pub fn file(path: impl SharedPath) -> Self {
+        Self { path: path.into_shared(), line: None, column: None }
     }
 
-    pub fn at(path: impl Into<String>, line: u32, column: u32) -> Self {
-        Self { path: path.into(), line: Some(line), column: Some(column) }
+    pub fn at(path: impl SharedPath, line: u32, column: u32) -> Self {
+        Self { path: path.into_shared(), line: Some(line), column: Some(column) }
     }
 
-    pub fn line(path: impl Into<String>, line: u32) -> Self {
-        Self { path: path.into(), line: Some(line), column: None }
+    pub fn line(path: impl SharedPath, line: u32) -> Self {
+        Self { path: path.into_shared(), line: Some(line), column: None }
+    }
+}
+
+/// What a location's path can be made from: text to copy once, or an
+/// `Arc<str>` already holding it, which is shared rather than copied. (Not
+/// `Into<Arc<str>>`, which `&String` does not implement.)
+pub trait SharedPath {
+    fn into_shared(self) -> Arc<str>;
+}
+
+impl SharedPath for Arc<str> {
+    fn into_shared(self) -> Arc<str> {
+        self
+    }
+}
+
+impl SharedPath for &Arc<str> {
+    fn into_shared(self) -> Arc<str> {
+        Arc::clone(self)
+    }
+}
+
+impl SharedPath for &str {
+    fn into_shared(self) -> Arc<str> {
+        Arc::from(self)
+    }
+}
+
+impl SharedPath for String {
+    fn into_shared(self) -> Arc<str> {
+        Arc::from(self)
+    }
+}
+
+impl SharedPath for &String {
+    fn into_shared(self) -> Arc<str> {
+        Arc::from(self.as_str())
     }
 }
 

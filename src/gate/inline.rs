@@ -44,11 +44,11 @@ pub fn apply(marks: &[InlineMark], findings: &mut [Finding]) {
         let Some(mark) = marked.get(at) else { continue };
         if ignore_covers(&mark.rules, &finding.rule_id) || ignore_covers(&mark.rules, &mark.secret_rule) {
             finding.suppressed = true;
-            finding.suppression = Some(Suppression {
+            finding.suppression = Some(Box::new(Suppression {
                 reason: "inline stackaudit:ignore comment".into(),
                 source: at.to_string(),
                 expires: None,
-            });
+            }));
         }
     }
 }

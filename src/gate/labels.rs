@@ -48,11 +48,11 @@ pub fn apply(ignores: &[LabelIgnore], findings: &mut [Finding]) {
         });
         if let Some(i) = hit {
             finding.suppressed = true;
-            finding.suppression = Some(Suppression {
+            finding.suppression = Some(Box::new(Suppression {
                 reason: i.reason.clone(),
                 source: format!("label {IGNORE_LABEL} on container {}", i.subject.display()),
                 expires: None,
-            });
+            }));
         }
     }
 }

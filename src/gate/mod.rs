@@ -137,7 +137,7 @@ mod tests {
             severity,
             title: String::new().into(),
             message: String::new(),
-            subject: Subject::new(FactKind::Workload, "app"),
+            subject: Subject::new(FactKind::Workload, "app").into(),
             key: None,
             location: None,
             declared_in: None,

@@ -127,11 +127,11 @@ impl Suppressions {
                 matched += 1;
                 if !expired && !f.suppressed {
                     f.suppressed = true;
-                    f.suppression = Some(Suppression {
+                    f.suppression = Some(Box::new(Suppression {
                         reason: rule.reason.clone(),
                         source: rule.source.clone(),
                         expires: rule.expires,
-                    });
+                    }));
                 }
             }
             if expired {
@@ -168,7 +168,7 @@ impl Rule {
             }
         }
         if let Some(glob) = &self.path {
-            let path = f.location.as_ref().or(f.declared_in.as_ref()).map(|l| l.path.as_str());
+            let path = f.location.as_ref().or(f.declared_in.as_ref()).map(|l| &*l.path);
             if !path.is_some_and(|p| glob.is_match(p)) {
                 return false;
             }

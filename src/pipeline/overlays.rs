@@ -50,7 +50,7 @@ mod tests {
             severity: crate::findings::Severity::High,
             title: String::new().into(),
             message: String::new(),
-            subject,
+            subject: subject.into(),
             key: None,
             location: Some(Location::at("base/deployment.yaml", line, 5)),
             declared_in: None,

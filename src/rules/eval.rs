@@ -90,13 +90,16 @@ impl Engine {
         let Some(root) = &self.id_root else { return };
         for f in findings {
             let Some(relative) = f.subject.scope.as_deref().and_then(|s| relative_scope(s, root)) else { continue };
-            let subject = Subject { scope: Some(relative.to_string()), ..f.subject.clone() };
+            let subject = Subject { scope: Some(relative.to_string()), ..(*f.subject).clone() };
             let key = match &fact.data {
                 FactData::Secret(secret) => Some(super::secret_findings::structure_key(secret)),
                 _ => f.key.clone(),
             };
             let id = fingerprint(&f.rule_id, &subject, key.as_deref());
             if id != f.id {
+                // Usually its only legacy ID: room for one, not the four a
+                // first push makes room for.
+                f.legacy_ids.reserve_exact(1);
                 f.legacy_ids.push(std::mem::replace(&mut f.id, id));
             }
         }
@@ -183,6 +186,9 @@ impl Engine {
             findings.extend(secret_finding(&ctx, rules, pattern, fact, secret, &mut errors));
             return (findings, errors);
         }
+        // One subject for all the fact's findings, made at the first.
+        let subject = std::cell::OnceCell::new();
+        let subject = || subject.get_or_init(|| Arc::new(fact.subject.clone())).clone();
         for (rule, index) in rules {
             let Logic::Expression(checks) = &rule.logic else { continue };
             // `index` was taken from this rule's own checks when it was indexed.
@@ -192,7 +198,9 @@ impl Engine {
             let outcome = crate::contain::catch(|| {
                 crate::contain::test_trigger(&rule.meta.id);
                 run_check(check, &ctx).map(|hits| {
-                    hits.into_iter().map(|hit| make_finding(rule, check_field(check), fact, hit)).collect::<Vec<_>>()
+                    hits.into_iter()
+                        .map(|hit| make_finding(rule, check_field(check), fact, subject(), hit))
+                        .collect::<Vec<_>>()
                 })
             });
             match outcome {
@@ -355,8 +363,10 @@ fn relative_scope<'a>(scope: &'a str, root: &str) -> Option<&'a str> {
 }
 
 /// Turns a hit into a finding: message filled in, located at the offending
-/// setting when the collector recorded where it is.
-pub fn make_finding(rule: &Rule, shape: FindingShape<'_>, fact: &Fact, hit: Hit) -> Finding {
+/// setting when the collector recorded where it is. `subject` is what the
+/// finding is reported under, shared with the fact's other findings; the
+/// message and ID are made from the fact's own subject.
+pub fn make_finding(rule: &Rule, shape: FindingShape<'_>, fact: &Fact, subject: Arc<Subject>, hit: Hit) -> Finding {
     let meta = &rule.meta;
     let location = locate(fact, shape.field, hit.key.as_deref());
     let subject_text = fact.subject.display();
@@ -372,7 +382,7 @@ pub fn make_finding(rule: &Rule, shape: FindingShape<'_>, fact: &Fact, hit: Hit)
         severity: meta.severity,
         title: meta.title.clone(),
         message,
-        subject: fact.subject.clone(),
+        subject,
         key: hit.key,
         location,
         declared_in: fact.declared_in.clone(),

@@ -31,6 +31,8 @@ pub fn secret_finding(
     secret: &Secret,
     errors: &mut Vec<(String, ScanError)>,
 ) -> Option<Finding> {
+    let title = pattern.map(|p| &*p.meta.title);
+    let shared = Arc::new(subject(fact, secret, title));
     let mut finding = None;
     for (rule, index) in claims {
         let Logic::Expression(checks) = &rule.logic else { continue };
@@ -43,7 +45,7 @@ pub fn secret_finding(
                         evidence: hit.evidence.or_else(|| Some(evidence(secret))),
                     };
                     let shape = FindingShape { field: check.field.as_deref(), message: check.message.as_deref() };
-                    let mut f = make_finding(rule, shape, fact, hit);
+                    let mut f = make_finding(rule, shape, fact, Arc::clone(&shared), hit);
                     // The context rule's severity is a floor: a private key
                     // stays critical wherever it is.
                     if let Some(p) = pattern {
@@ -58,7 +60,7 @@ pub fn secret_finding(
     }
     let mut finding = match (finding, pattern) {
         (Some(f), _) => f,
-        (None, Some(rule)) => pattern_finding(rule, fact, secret),
+        (None, Some(rule)) => pattern_finding(rule, fact, secret, shared),
         (None, None) => {
             errors.push((
                 secret.rule_id.clone(),
@@ -72,24 +74,24 @@ pub fn secret_finding(
             return None;
         }
     };
-    let title = pattern.map(|p| &*p.meta.title);
-    finding.subject = subject(fact, secret, title);
     finding.id = fingerprint(&finding.rule_id, &finding.subject, Some(&structure_key(secret)));
     finding.legacy_ids = legacy_ids(fact, secret, title);
     Some(finding)
 }
 
 /// The pattern rule's finding: its message, with the masked evidence.
-fn pattern_finding(rule: &Rule, fact: &Fact, secret: &Secret) -> Finding {
+/// `subject` is the finding's (named by this rule's title when the secret
+/// has neither key nor object).
+fn pattern_finding(rule: &Rule, fact: &Fact, secret: &Secret, subject: Arc<Subject>) -> Finding {
     let meta = &rule.meta;
     let evidence = evidence(secret);
     let message = meta
         .message
-        .replace("{subject}", &subject(fact, secret, Some(&meta.title)).display())
+        .replace("{subject}", &subject.display())
         .replace("{key}", secret.key.as_deref().unwrap_or("a value"))
         .replace("{evidence}", &evidence);
     let hit = Hit { key: secret.key.clone(), evidence: Some(evidence) };
-    let mut finding = make_finding(rule, FindingShape { field: None, message: None }, fact, hit);
+    let mut finding = make_finding(rule, FindingShape { field: None, message: None }, fact, subject, hit);
     finding.message = message;
     finding
 }

@@ -44,17 +44,18 @@ pub fn hostile() -> Report {
     let payloads = [SCRIPT_PAYLOAD, ATTR_PAYLOAD, SINGLE_QUOTE_PAYLOAD];
     for (i, f) in r.findings.iter_mut().enumerate() {
         let p = payloads[i % payloads.len()];
-        f.subject.name = format!("{p}-{i}");
-        f.subject.scope = Some(format!("{}/docker-compose.yml", payloads[(i + 1) % payloads.len()]));
-        f.subject.labels.insert("image".into(), p.to_string());
+        let subject = std::sync::Arc::make_mut(&mut f.subject);
+        subject.name = format!("{p}-{i}");
+        subject.scope = Some(format!("{}/docker-compose.yml", payloads[(i + 1) % payloads.len()]));
+        subject.labels.insert("image".into(), p.to_string());
         f.message = format!("message {p} \u{2028}\u{2029} </script><!--");
         f.evidence = Some(format!("evidence {p}"));
         f.key = Some(p.to_string());
         if let Some(loc) = f.location.as_mut() {
-            loc.path = format!("{p}.yml");
+            loc.path = format!("{p}.yml").into();
         }
         if let Some(loc) = f.declared_in.as_mut() {
-            loc.path = format!("{p}.toml");
+            loc.path = format!("{p}.toml").into();
         }
         f.remediation = format!("fix {p}").into();
         let mut refs = f.references.to_vec();

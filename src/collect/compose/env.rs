@@ -82,9 +82,10 @@ pub fn environment(
             for e in errors {
                 err(entry, format!("env_file {display} line {}: {}", e.line, e.message));
             }
+            let shared: std::sync::Arc<str> = std::sync::Arc::from(display.as_str());
             for e in parsed {
                 let var = EnvVar { name: e.key, value: EnvValue::External, secret: None };
-                put(var, Location::line(&display, e.line), &mut vars);
+                put(var, Location::line(&shared, e.line), &mut vars);
             }
         }
     }

@@ -4,6 +4,7 @@
 //! reported under.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::facts::Location;
 
@@ -13,8 +14,8 @@ use super::Problem;
 /// One file of a project.
 #[derive(Debug, Clone)]
 pub struct ProjectFile {
-    /// As reports show it.
-    pub display: String,
+    /// As reports show it; shared by every location in the file.
+    pub display: Arc<str>,
     /// The folder its relative paths (build contexts, env files) start
     /// from: the project folder for every `-f` file, the file's own folder
     /// for an `extends` file, the included project's folder for `include`.
@@ -35,15 +36,17 @@ impl Project {
     /// Adds a file; returns its index for `Val::file`.
     pub fn add(&mut self, display: &str, dir: &Path, dir_display: &str) -> usize {
         self.files.push(ProjectFile {
-            display: display.to_string(),
+            display: Arc::from(display),
             dir: dir.to_path_buf(),
             dir_display: dir_display.to_string(),
         });
         self.files.len() - 1
     }
 
+    /// Where `v` is; its path is the file's shared one, not a copy.
     pub fn location(&self, v: &Val) -> Location {
-        Location::at(self.file(v.file), v.line, v.col)
+        let path = self.entry(v.file).map_or_else(|| Arc::from(""), |f| Arc::clone(&f.display));
+        Location::at(path, v.line, v.col)
     }
 
     /// A problem at `v`; no value interpolated into `v` is echoed.
@@ -52,7 +55,7 @@ impl Project {
     }
 
     pub fn file(&self, index: usize) -> &str {
-        self.entry(index).map(|f| f.display.as_str()).unwrap_or_default()
+        self.entry(index).map(|f| &*f.display).unwrap_or_default()
     }
 
     fn entry(&self, index: usize) -> Option<&ProjectFile> {

@@ -3,12 +3,14 @@
 //! only at the entry.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::facts::Location;
 
 /// The config file's text, read once per scan.
 pub struct ConfigText {
-    path: String,
+    /// One copy shared by every location in the file.
+    path: Arc<str>,
     lines: Vec<String>,
     /// 1-based line of each `[[dns]]` header, in order.
     entries: Vec<u32>,
@@ -21,7 +23,11 @@ impl ConfigText {
         // read again (or was swapped for something that is not a regular
         // file), findings simply point at the entry instead.
         let text = crate::input::read_text(source, crate::config::MAX_CONFIG_FILE_BYTES).ok()?;
-        Some(Self { path: source.display().to_string(), lines: text.lines().map(str::to_string).collect(), entries })
+        Some(Self {
+            path: Arc::from(source.display().to_string()),
+            lines: text.lines().map(str::to_string).collect(),
+            entries,
+        })
     }
 
     /// The settings of the `index`-th `[[dns]]` entry.
@@ -74,7 +80,7 @@ fn looks_like_array_item(trimmed: &str) -> bool {
 }
 
 pub struct EntryLines {
-    path: String,
+    path: Arc<str>,
     keys: HashMap<String, u32>,
     body: Vec<(u32, String)>,
 }
@@ -114,7 +120,7 @@ mod tests {
         let lines: Vec<String> = body.lines().map(str::to_string).collect();
         let entries =
             lines.iter().enumerate().filter(|(_, l)| l.trim() == "[[dns]]").map(|(i, _)| i as u32 + 1).collect();
-        ConfigText { path: "stackaudit.toml".into(), lines, entries }
+        ConfigText { path: Arc::from("stackaudit.toml"), lines, entries }
     }
 
     #[test]

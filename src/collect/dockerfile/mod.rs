@@ -242,6 +242,8 @@ fn collect_file(file: &DiscoveredFile, name: DockerfileName, limit: u64, detecto
 /// The `dockerfile` fact and the `image` facts of one analysed file.
 pub fn facts(display: &str, analysis: Analysis) -> Vec<Fact> {
     let mut facts = Vec::with_capacity(1 + analysis.base_images.len());
+    // One copy of the path for every location in the file.
+    let shared: std::sync::Arc<str> = std::sync::Arc::from(display);
     for base in &analysis.base_images {
         let subject = Subject::scoped(FactKind::Image, &base.stage, display).with_label("image", &base.reference.raw);
         let mut fact = Fact::new(
@@ -252,13 +254,13 @@ pub fn facts(display: &str, analysis: Analysis) -> Vec<Fact> {
                 final_stage: base.final_stage,
             }),
         );
-        fact.origin = Some(Location::line(display, base.line));
-        fact.locations.insert("image".into(), Location::line(display, base.line));
+        fact.origin = Some(Location::line(&shared, base.line));
+        fact.locations.insert("image".into(), Location::line(&shared, base.line));
         facts.push(fact);
     }
     let mut fact = Fact::new(Subject::new(FactKind::Dockerfile, display), FactData::Dockerfile(analysis.dockerfile));
-    fact.origin = analysis.final_from_line.map(|l| Location::line(display, l));
-    fact.locations = analysis.lines.iter().map(|(k, l)| (k.clone(), Location::line(display, *l))).collect();
+    fact.origin = analysis.final_from_line.map(|l| Location::line(&shared, l));
+    fact.locations = analysis.lines.iter().map(|(k, l)| (k.clone(), Location::line(&shared, *l))).collect();
     facts.insert(0, fact);
     facts
 }

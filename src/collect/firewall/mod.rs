@@ -102,22 +102,21 @@ pub async fn collect(ctx: &CollectContext<'_>) -> Collected {
 fn ruleset_fact(data: Firewall, from_file: bool, declared: Option<Location>) -> Fact {
     let subject = Subject::new(FactKind::Firewall, data.source.clone()).with_label("backend", data.backend.clone());
     let mut locations = std::collections::BTreeMap::new();
+    let shared: std::sync::Arc<str> = std::sync::Arc::from(data.source.as_str());
     if from_file {
         for p in &data.ports {
             if let Some(line) = p.decided_by.as_ref().and_then(|r| r.line) {
-                locations.insert(
-                    format!("ports.{}", port_key(p.port, p.port_end)),
-                    Location::line(&data.source, line as u32),
-                );
+                locations
+                    .insert(format!("ports.{}", port_key(p.port, p.port_end)), Location::line(&shared, line as u32));
             }
         }
         for p in &data.published {
             if let Some(line) = p.rule.line {
-                locations.insert(format!("published.{}", p.port), Location::line(&data.source, line as u32));
+                locations.insert(format!("published.{}", p.port), Location::line(&shared, line as u32));
             }
         }
     }
-    let origin = from_file.then(|| Location::file(&data.source));
+    let origin = from_file.then(|| Location::file(&shared));
     let mut fact = Fact::new(subject, FactData::Firewall(data));
     fact.origin = origin;
     fact.declared_in = declared;

@@ -112,14 +112,15 @@ pub fn collect(discovery: &Discovery, ctx: &CollectContext<'_>) -> Collected {
 
     // Kustomize renderings: the objects a kustomization changed, as it
     // deploys them.
-    let table: Vec<&str> = sources.iter().map(|s| s.display.as_str()).collect();
+    let table: Vec<std::sync::Arc<str>> = sources.iter().map(|s| std::sync::Arc::from(s.display.as_str())).collect();
     let known_errors: HashSet<(Option<crate::facts::Location>, String)> =
         plain.errors.iter().map(|e| (e.location.clone(), e.message.clone())).collect();
     let mut rendered = Collected::default();
     for rendering in &plan.renderings {
-        let Some(k) = sources.get(rendering.kustomization) else { continue };
-        let at =
-            Where { place: Place { own: &k.display, table: &table }, scope: &k.display, overlay: Some(&k.display) };
+        let (Some(k), Some(own)) = (sources.get(rendering.kustomization), table.get(rendering.kustomization)) else {
+            continue;
+        };
+        let at = Where { place: Place { own, table: &table }, scope: &k.display, overlay: Some(&k.display) };
         let part = super::contained(SOURCE, &k.display, || rendered::audit(at, &rendering.objects, ctx));
         rendered.facts.extend(part.facts);
         rendered.errors.extend(

@@ -88,8 +88,9 @@ pub fn audit(s: &Source, flat: &Flattened<'_>, ctx: &CollectContext<'_>, service
         out.skipped
             .push(Skipped { path: s.display.clone(), reason: format!("not audited: {}", not_audited.join("; ")) });
     }
+    let own: std::sync::Arc<str> = std::sync::Arc::from(s.display.as_str());
     let a = audit::Audit {
-        at: Where { place: Place::file(&s.display), scope: &s.display, overlay: None },
+        at: Where { place: Place::file(&own), scope: &s.display, overlay: None },
         detector: ctx.detector,
         helm_sources: &s.helm_sources,
         services,

@@ -274,7 +274,7 @@ impl<'s> Loader<'s> {
         self.out.errors.push(
             ScanError::new(
                 SOURCE,
-                &at.path,
+                &*at.path,
                 ErrorKind::Unsupported,
                 format!(
                     "blocks nested deeper than {MAX_BLOCK_DEPTH} levels, counting included files (stackaudit's limit for nginx configuration); {} not audited",
@@ -291,7 +291,7 @@ impl<'s> Loader<'s> {
         let Some(pattern) = d.arg(0) else {
             self.out
                 .errors
-                .push(ScanError::new(SOURCE, &at.path, ErrorKind::Malformed, "\"include\" needs a file name").at(at));
+                .push(ScanError::new(SOURCE, &*at.path, ErrorKind::Malformed, "\"include\" needs a file name").at(at));
             return;
         };
         let key = (pattern.to_string(), d.file);
@@ -331,7 +331,7 @@ impl<'s> Loader<'s> {
                 self.out.errors.push(
                     ScanError::new(
                         SOURCE,
-                        &at.path,
+                        &*at.path,
                         ErrorKind::Malformed,
                         format!("include loop: {}", chain.join(" → ")),
                     )
@@ -343,7 +343,7 @@ impl<'s> Loader<'s> {
                 self.out.errors.push(
                     ScanError::new(
                         SOURCE,
-                        &at.path,
+                        &*at.path,
                         ErrorKind::Unsupported,
                         format!("includes nested deeper than {MAX_INCLUDE_DEPTH} files (stackaudit's limit for nginx configuration)"),
                     )

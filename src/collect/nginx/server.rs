@@ -5,6 +5,7 @@
 //! header set above it, HSTS included.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::facts::nginx::{HstsHeader, NginxServer, PlainHttp, TlsSettings, WeakCipherClass};
 use crate::facts::{Fact, FactData, FactKind, Location, Subject};
@@ -42,7 +43,9 @@ pub fn server_facts(loaded: &Loaded, scope: &str) -> Vec<Fact> {
     let mut facts = Vec::new();
     // Every index the loader hands out is valid; an empty name rather than a
     // panic if one ever were not.
-    let locate = |d: &Directive| Location::line(loaded.files.get(d.file).map_or("", String::as_str), d.line);
+    // One shared path per file, which every location in it points to.
+    let files: Vec<Arc<str>> = loaded.files.iter().map(|f| Arc::from(f.as_str())).collect();
+    let locate = |d: &Directive| Location::line(files.get(d.file).cloned().unwrap_or_else(|| Arc::from("")), d.line);
     for http in http_blocks {
         for server in http.iter().filter(|d| d.name == "server" && d.block.is_some()) {
             let settings = Settings::new(&locate, server);
@@ -220,7 +223,7 @@ impl<'a> Analysis<'a> {
             }
         }
 
-        let file = self.settings.owner().path;
+        let file = self.settings.owner().path.to_string();
         let data = NginxServer {
             file: file.clone(),
             line: server.line,

@@ -200,7 +200,8 @@ fn scan_file(detector: &Detector, file: &DiscoveredFile, max: u64, buf: &mut Vec
         });
         found.truncate(MAX_SECRETS_PER_FILE);
     }
-    outcome.facts = found.into_iter().map(|f| secret_fact(&file.display, f)).collect();
+    let shared = std::sync::Arc::from(file.display.as_str());
+    outcome.facts = found.into_iter().map(|f| secret_fact(&file.display, &shared, f)).collect();
     // A buffer that held one huge file is not kept for the rest of the walk.
     if buf.capacity() > 4 * 1024 * 1024 {
         *buf = Vec::new();
@@ -211,10 +212,12 @@ fn scan_file(detector: &Detector, file: &DiscoveredFile, max: u64, buf: &mut Vec
 /// The secrets in one text, as facts located in `path`. Only the masked
 /// preview and the keyed fingerprint of each value leave this function.
 pub fn scan_text(matcher: &Matcher, path: &str, text: &[u8]) -> Vec<Fact> {
-    matcher.scan_file(path, text).into_iter().map(|found| secret_fact(path, found)).collect()
+    let shared = std::sync::Arc::from(path);
+    matcher.scan_file(path, text).into_iter().map(|found| secret_fact(path, &shared, found)).collect()
 }
 
-fn secret_fact(path: &str, found: Found) -> Fact {
+/// `shared` is `path` once for all the file's locations.
+fn secret_fact(path: &str, shared: &std::sync::Arc<str>, found: Found) -> Fact {
     let Found { rule_id, key, value, line, column, context, ignore, ordinal, .. } = found;
     // A Kubernetes object names what holds the value; elsewhere the key
     // does, or the rule when there is no key (a PEM file).
@@ -235,6 +238,6 @@ fn secret_fact(path: &str, found: Found) -> Fact {
         ordinal,
     };
     let mut fact = Fact::new(Subject::scoped(FactKind::Secret, name, path), FactData::Secret(data));
-    fact.origin = Some(Location::at(path, line, column));
+    fact.origin = Some(Location::at(shared, line, column));
     fact
 }
