@@ -43,19 +43,6 @@ fn purge_freed_memory_at_once() {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_purge_delay_option_is_the_one_mimalloc_documents() {
-        // Its default in mimalloc 3 is 1000 (ms), which no neighbouring
-        // option has: a different index would read another default.
-        // SAFETY: reads one integer option.
-        #[allow(unsafe_code, reason = "mimalloc's options are read through its C API")]
-        let delay = unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) };
-        assert_eq!(delay, 1000);
-    }
-}
-
 /// mimalloc asks for transparent huge pages on its arenas, so the first touch
 /// of any 2 MiB region zeroes all of it: 14% of the CPU of a one-endpoint TLS
 /// audit (RSS 40 MB for 22 MB used), and 0.4-0.6 s of system time in the
@@ -76,5 +63,18 @@ fn no_transparent_huge_pages() {
             0 as libc::c_ulong,
             0 as libc::c_ulong,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_purge_delay_option_is_the_one_mimalloc_documents() {
+        // Its default in mimalloc 3 is 1000 (ms), which no neighbouring
+        // option has: a different index would read another default.
+        // SAFETY: reads one integer option.
+        #[allow(unsafe_code, reason = "mimalloc's options are read through its C API")]
+        let delay = unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) };
+        assert_eq!(delay, 1000);
     }
 }
