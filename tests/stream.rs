@@ -96,6 +96,11 @@ fn streamed_and_whole_scans_write_the_same_report() {
                 .map(|f| f["rule_id"].as_str().unwrap())
                 .collect::<Vec<_>>();
             assert!(suppressed.iter().any(|r| r.starts_with("secret-")), "{suppressed:?}");
+            // The HTML report's source filter reads the platforms from the
+            // spool when the facts are not held.
+            let html = support::run_in(dir, &["scan", "--format", "html", "--exit-zero", "."]);
+            let page = support::stdout(&html);
+            assert!(page.contains("data-source=\"workload:compose\""), "no compose workload source in the page");
         }
     }
 }

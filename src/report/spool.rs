@@ -114,8 +114,12 @@ impl SpooledFacts {
 }
 
 /// A workload fact's `(scope, name)` and platform.
-pub fn platform_of(fact: &Fact) -> Option<((Option<String>, String), String)> {
+fn platform_of(fact: &Fact) -> Option<((Option<String>, String), String)> {
+    Some(((fact.subject.scope.clone(), fact.subject.name.clone()), workload_platform(fact)?))
+}
+
+/// A workload fact's platform as reports name it (`compose`, `kubernetes`).
+pub fn workload_platform(fact: &Fact) -> Option<String> {
     let FactData::Workload(w) = &fact.data else { return None };
-    let platform = serde_json::to_value(w.platform).ok()?.as_str()?.to_string();
-    Some(((fact.subject.scope.clone(), fact.subject.name.clone()), platform))
+    Some(serde_json::to_value(w.platform).ok()?.as_str()?.to_string())
 }

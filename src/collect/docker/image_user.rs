@@ -31,7 +31,9 @@ pub fn resolve_image_users(facts: &mut [Fact], config: &ImagesConfig) {
 
 /// Image users asked of the engine once per image, however many parts of a
 /// scan ask: a streamed scan resolves each compose project as it is read.
-/// One connection and one time limit serve the whole scan.
+/// One connection and one time limit serve the whole scan. Lookups run one
+/// part at a time, under the lock: a part waits only for images it has not
+/// seen answered yet, and after the first parts nearly every image has been.
 pub struct ImageUsers {
     enabled: bool,
     timeout_secs: u64,

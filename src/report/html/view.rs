@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::facts::{FactData, FactKind, Location};
+use crate::facts::{FactKind, Location};
 use crate::findings::{Finding, Severity};
 use crate::report::{GateStatus, Report};
 
@@ -266,12 +266,9 @@ fn gate(report: &Report) -> Gate {
 /// can tell compose services from Kubernetes and running containers.
 fn workload_platforms(report: &Report) -> HashMap<(Option<&str>, &str), String> {
     let spooled = report.fact_spool.iter().flat_map(|spool| spool.platforms().iter());
-    let held = report.facts.iter().filter_map(|fact| match &fact.data {
-        FactData::Workload(w) => {
-            let platform = serde_json::to_value(w.platform).ok()?.as_str()?.to_string();
-            Some(((fact.subject.scope.as_deref(), fact.subject.name.as_str()), platform))
-        }
-        _ => None,
+    let held = report.facts.iter().filter_map(|fact| {
+        let platform = crate::report::spool::workload_platform(fact)?;
+        Some(((fact.subject.scope.as_deref(), fact.subject.name.as_str()), platform))
     });
     spooled.map(|((scope, name), platform)| ((scope.as_deref(), name.as_str()), platform.clone())).chain(held).collect()
 }
