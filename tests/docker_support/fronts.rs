@@ -65,6 +65,9 @@ const SSH: &str = r#"#!/bin/sh
 # then carries stdio as `docker system dial-stdio` on the far side would.
 printf '%s\n' "$@" >> "$FAKE_SSH_LOG"
 if [ "$FAKE_SSH_MODE" = endless ]; then
+  # Answer only once the request has begun to arrive, as a daemon would:
+  # hyper rejects bytes that reach an idle connection before any request.
+  head -c 1 > /dev/null
   printf 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 999999999999\r\n\r\n'
   exec yes aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 fi
