@@ -761,6 +761,23 @@ fn include_imports_a_project_with_its_own_folder_and_env() {
     assert!(hits_of(&report, "db").iter().all(|h| h.0 != "image-unpinned-tag"));
 }
 
+/// Planning parses only files whose text could name another: a key spelt
+/// with escapes still counts, so the included file is not audited twice.
+#[test]
+fn an_include_key_spelt_with_escapes_still_claims_the_included_file() {
+    let dir = folder(&[
+        ("app/compose.yaml", b"\"\\u0069nclude\": [./db/compose.yaml]\nservices:\n  web:\n    image: web:1.2\n"),
+        ("app/db/compose.yaml", b"services:\n  db:\n    image: db:1.2\n    privileged: true\n"),
+    ]);
+    let (code, report) = scan_dir(dir.path());
+    assert_eq!(errors(&report), vec![], "exit {code}");
+    assert_eq!(
+        workloads(&report),
+        vec![("db".to_string(), "app/compose.yaml".to_string()), ("web".to_string(), "app/compose.yaml".to_string())],
+        "the included file is audited once, inside the project that includes it"
+    );
+}
+
 #[test]
 fn include_cycles_and_conflicts_are_errors_and_bounded() {
     let dir = folder(&[

@@ -119,10 +119,25 @@ impl Sources {
         }
     }
 
+    /// [`load`](Self::load) of a file whose text the caller already read.
+    pub fn load_text(&self, path: &Path, display: &str, text: &str) -> Result<Arc<Loaded>, Failure> {
+        let slot = self.slot(key(path));
+        slot.get_or_init(|| self.parse_text(path, display, text).map(Arc::new)).clone()
+    }
+
+    /// The file's text, read under the scan's size limit.
+    pub fn read_text(&self, path: &Path, display: &str) -> Result<String, ScanError> {
+        read_text(path, self.limit).map_err(|e| e.into_scan_error(SOURCE, display))
+    }
+
     fn read(&self, path: &Path, display: &str) -> Result<Loaded, Failure> {
-        let text = read_text(path, self.limit).map_err(|e| Failure::Read(e.into_scan_error(SOURCE, display)))?;
+        let text = self.read_text(path, display).map_err(Failure::Read)?;
+        self.parse_text(path, display, &text)
+    }
+
+    fn parse_text(&self, path: &Path, display: &str, text: &str) -> Result<Loaded, Failure> {
         self.count(&key(path), text.len() as u64);
-        match parse(&text, display) {
+        match parse(text, display) {
             Ok(docs) => Ok(Loaded { display: display.to_string(), path: path.to_path_buf(), docs }),
             Err(e) => {
                 self.error(e);
