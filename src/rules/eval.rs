@@ -60,6 +60,9 @@ pub struct Engine {
     /// same IDs whether it was scanned as `.`, `./stack`, `stack/` or by
     /// absolute path, and a baseline made one way holds the other way.
     id_root: Option<String>,
+    /// Whether findings carry the IDs earlier versions gave them: only a
+    /// baseline or a previous report is matched against those.
+    legacy_ids: bool,
 }
 
 impl Engine {
@@ -73,13 +76,21 @@ impl Engine {
             .filter(|r| matches!(r.logic, Logic::Secret(_)))
             .map(|r| (r.meta.id.to_string(), r.clone()))
             .collect();
-        Ok(Self { by_kind: rules.by_kind(), secret_rules, policy, id_root: None })
+        Ok(Self { by_kind: rules.by_kind(), secret_rules, policy, id_root: None, legacy_ids: true })
     }
 
     /// Hashes finding scopes relative to `root`, the one scanned folder in
     /// display form (see [`id_root`]).
     pub fn with_id_root(mut self, root: Option<String>) -> Self {
         self.id_root = root.filter(|r| !r.is_empty());
+        self
+    }
+
+    /// Leaves out the IDs earlier versions gave findings, for a scan that
+    /// compares with no baseline or previous report: on a large tree they
+    /// were a tenth of the findings' memory.
+    pub fn without_legacy_ids(mut self) -> Self {
+        self.legacy_ids = false;
         self
     }
 
@@ -96,7 +107,9 @@ impl Engine {
                 _ => f.key.clone(),
             };
             let id = fingerprint(&f.rule_id, &subject, key.as_deref());
-            if id != f.id {
+            if !self.legacy_ids {
+                f.id = id;
+            } else if id != f.id {
                 // Usually its only legacy ID: room for one, not the four a
                 // first push makes room for.
                 f.legacy_ids.reserve_exact(1);
@@ -126,6 +139,9 @@ impl Engine {
                 |root, fact| {
                     crate::contain::catch(|| {
                         let (mut findings, errors) = self.evaluate_fact(root, fact);
+                        if !self.legacy_ids {
+                            findings.iter_mut().for_each(|f| f.legacy_ids = Vec::new());
+                        }
                         self.rebase_ids(fact, &mut findings);
                         (findings, errors)
                     })
