@@ -207,3 +207,35 @@ fn a_fault_outside_every_contained_unit_is_one_line_and_exit_2() {
     assert!(stderr.contains("src/contain.rs:"), "{stderr}");
     assert_no_raw_panic(&stderr);
 }
+
+/// A fault while the rules load, while a streamed scan's collectors wait
+/// for them: they are released (no hang), and the run ends as any fault
+/// outside a contained unit does.
+#[test]
+fn a_fault_while_the_rules_load_releases_the_waiting_collectors() {
+    let dir = tree();
+    let mut child = support::bin()
+        .current_dir(dir.path())
+        .env("STACKAUDIT_TEST_PANIC", "<rules>")
+        .args(["scan", "--format", "json", "."])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the scan waited for rules that never loaded");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.starts_with("error: internal error"), "{stderr}");
+    assert_no_raw_panic(&stderr);
+}

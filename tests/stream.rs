@@ -104,3 +104,23 @@ fn streamed_and_whole_scans_write_the_same_report() {
         }
     }
 }
+
+/// No temporary file can be made for the spool (TMPDIR names no folder):
+/// the scan holds its facts instead, and the report is the same, with no
+/// error.
+#[test]
+fn a_scan_without_a_temporary_folder_holds_its_facts_instead() {
+    let scratch = tempfile::tempdir().unwrap();
+    let examples = support::root().join("examples/stack");
+    let out = support::bin()
+        .current_dir(&examples)
+        .env("TMPDIR", scratch.path().join("missing"))
+        .args(["scan", "--format", "json", "--exit-zero", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", support::stderr(&out));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["errors"], serde_json::json!([]));
+    let held = report(&examples, false, scratch.path());
+    assert_eq!(comparable(json), comparable(held));
+}
