@@ -106,6 +106,30 @@ impl Finding {
     pub fn counts(&self) -> bool {
         !self.suppressed && !self.baseline
     }
+
+    /// For unit tests: a low finding of `rule_id` on `subject`, every other
+    /// field empty; tests set what they check with struct update syntax.
+    #[cfg(test)]
+    pub(crate) fn bare(rule_id: &str, id: &str, subject: Subject) -> Self {
+        Finding {
+            id: id.to_string(),
+            rule_id: rule_id.into(),
+            severity: Severity::Low,
+            title: String::new().into(),
+            message: String::new(),
+            subject: subject.into(),
+            key: None,
+            location: None,
+            declared_in: None,
+            evidence: None,
+            references: Vec::new().into(),
+            remediation: String::new().into(),
+            suppressed: false,
+            suppression: None,
+            baseline: false,
+            legacy_ids: Vec::new(),
+        }
+    }
 }
 
 /// Why a finding does not count.

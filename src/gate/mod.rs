@@ -131,24 +131,7 @@ mod tests {
     use crate::facts::{FactKind, Subject};
 
     pub(super) fn finding(severity: Severity) -> Finding {
-        Finding {
-            id: "x".into(),
-            rule_id: "r".into(),
-            severity,
-            title: String::new().into(),
-            message: String::new(),
-            subject: Subject::new(FactKind::Workload, "app").into(),
-            key: None,
-            location: None,
-            declared_in: None,
-            evidence: None,
-            references: vec![].into(),
-            remediation: String::new().into(),
-            suppressed: false,
-            suppression: None,
-            baseline: false,
-            legacy_ids: vec![],
-        }
+        Finding { severity, ..Finding::bare("r", "x", Subject::new(FactKind::Workload, "app")) }
     }
 
     #[test]

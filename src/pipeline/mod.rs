@@ -397,22 +397,10 @@ mod tests {
 
     fn finding(rule: &str, severity: Severity, id: &str, line: u32, message: &str) -> Finding {
         Finding {
-            id: id.to_string(),
-            legacy_ids: Vec::new(),
-            rule_id: rule.into(),
             severity,
-            title: String::new().into(),
             message: message.to_string(),
-            subject: Subject::new(FactKind::Workload, "web").into(),
-            key: None,
             location: Some(Location::at("compose.yaml", line, 5)),
-            declared_in: None,
-            evidence: None,
-            references: Vec::new().into(),
-            remediation: String::new().into(),
-            suppressed: false,
-            suppression: None,
-            baseline: false,
+            ..Finding::bare(rule, id, Subject::new(FactKind::Workload, "web"))
         }
     }
 

@@ -44,22 +44,9 @@ mod tests {
             subject = subject.with_label("overlay", scope);
         }
         Finding {
-            id: format!("{scope}{line}"),
-            legacy_ids: Vec::new(),
-            rule_id: "workload-privileged".into(),
             severity: crate::findings::Severity::High,
-            title: String::new().into(),
-            message: String::new(),
-            subject: subject.into(),
-            key: None,
             location: Some(Location::at("base/deployment.yaml", line, 5)),
-            declared_in: None,
-            evidence: None,
-            references: Vec::new().into(),
-            remediation: String::new().into(),
-            suppressed: false,
-            suppression: None,
-            baseline: false,
+            ..Finding::bare("workload-privileged", &format!("{scope}{line}"), subject)
         }
     }
 

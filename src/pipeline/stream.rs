@@ -182,27 +182,9 @@ impl Drop for SetOnExit<'_> {
 mod tests {
     use super::*;
     use crate::facts::{FactKind, Subject};
-    use crate::findings::Severity;
 
     fn finding(n: usize) -> Finding {
-        Finding {
-            id: n.to_string(),
-            legacy_ids: Vec::new(),
-            rule_id: "r".into(),
-            severity: Severity::Low,
-            title: String::new().into(),
-            message: String::new(),
-            subject: Subject::new(FactKind::Workload, "w").into(),
-            key: None,
-            location: None,
-            declared_in: None,
-            evidence: None,
-            references: Vec::new().into(),
-            remediation: String::new().into(),
-            suppressed: false,
-            suppression: None,
-            baseline: false,
-        }
+        Finding::bare("r", &n.to_string(), Subject::new(FactKind::Workload, "w"))
     }
 
     #[test]
