@@ -68,7 +68,9 @@ impl Fields<'_> {
 
     fn value(&mut self, name: &str, value: &impl Serialize) -> anyhow::Result<()> {
         self.key(name)?;
-        self.out.write_all(&indented(value, b"\n  ")?)?;
+        let mut text = Vec::new();
+        indented(value, 1, &mut text)?;
+        self.out.write_all(&text)?;
         Ok(())
     }
 
@@ -88,7 +90,7 @@ impl Fields<'_> {
                     for (i, item) in chunk.iter().enumerate() {
                         let first = w == 0 && c == 0 && i == 0;
                         text.extend_from_slice(if first { b"\n    " } else { b",\n    " });
-                        text.extend_from_slice(&indented(item, b"\n    ")?);
+                        indented(item, 2, &mut text)?;
                     }
                     Ok(text)
                 })
@@ -125,24 +127,87 @@ impl Fields<'_> {
 /// that precedes every element but the first (a spooled part's text).
 pub(super) fn element(item: &impl Serialize, out: &mut Vec<u8>) -> serde_json::Result<()> {
     out.extend_from_slice(b",\n    ");
-    out.extend_from_slice(&indented(item, b"\n    ")?);
-    Ok(())
+    indented(item, 2, out)
 }
 
-/// `value` pretty-printed, each line after the first indented by `newline`'s
-/// spaces: JSON strings escape their line breaks, so every raw `\n` in the
-/// text is a line break of the layout.
-fn indented(value: &impl Serialize, newline: &[u8]) -> serde_json::Result<Vec<u8>> {
-    let text = serde_json::to_vec_pretty(value)?;
-    let breaks = text.iter().filter(|&&b| b == b'\n').count();
-    let mut out = Vec::with_capacity(text.len() + breaks * newline.len());
-    for (i, line) in text.split(|&b| b == b'\n').enumerate() {
-        if i > 0 {
-            out.extend_from_slice(newline);
-        }
-        out.extend_from_slice(line);
+/// `value` as serde_json's pretty printer writes it, appended to `out` as
+/// if it sat `depth` levels deep (two more spaces a level on every line
+/// after the first). Written so directly: pretty-printing and then
+/// re-indenting line by line took a third of writing the fact spool.
+fn indented(value: &impl Serialize, depth: usize, out: &mut Vec<u8>) -> serde_json::Result<()> {
+    value.serialize(&mut serde_json::Serializer::with_formatter(out, Nested { depth, has_value: false }))
+}
+
+/// serde_json's `PrettyFormatter` (two spaces a level) starting at `depth`.
+struct Nested {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Nested {
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth = self.depth.saturating_add(1);
+        self.has_value = false;
+        w.write_all(bracket)
     }
-    Ok(out)
+
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth = self.depth.saturating_sub(1);
+        if self.has_value {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(bracket)
+    }
+
+    fn item<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(w)
+    }
+
+    fn indent<W: ?Sized + Write>(&self, w: &mut W) -> std::io::Result<()> {
+        (0..self.depth).try_for_each(|_| w.write_all(b"  "))
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// Largest saved report read back (reports, baselines, diffs, history).
