@@ -20,6 +20,7 @@ use crate::findings::{fingerprint, Finding};
 use super::load::RuleSet;
 use super::model::{Check, Logic, Rule};
 use super::secret_findings::secret_finding;
+use super::template::{fill, Fill};
 
 /// The CEL environment rules compile and run in: the standard library plus
 /// the string, list and math extensions.
@@ -385,13 +386,12 @@ fn relative_scope<'a>(scope: &'a str, root: &str) -> Option<&'a str> {
 pub fn make_finding(rule: &Rule, shape: FindingShape<'_>, fact: &Fact, subject: Arc<Subject>, hit: Hit) -> Finding {
     let meta = &rule.meta;
     let location = locate(fact, shape.field, hit.key.as_deref());
-    let subject_text = fact.subject.display();
-    let message = shape
-        .message
-        .unwrap_or(&meta.message)
-        .replace("{subject}", &subject_text)
-        .replace("{key}", hit.key.as_deref().unwrap_or(""))
-        .replace("{evidence}", hit.evidence.as_deref().unwrap_or(""));
+    let with = Fill {
+        subject: &fact.subject.display(),
+        key: hit.key.as_deref().unwrap_or(""),
+        evidence: hit.evidence.as_deref().unwrap_or(""),
+    };
+    let message = fill(shape.message.unwrap_or(&meta.message), &with);
     Finding {
         id: fingerprint(&meta.id, &fact.subject, hit.key.as_deref()),
         rule_id: meta.id.clone(),

@@ -12,6 +12,7 @@ mod model;
 pub mod pattern;
 mod secret_findings;
 mod selftest;
+mod template;
 
 pub use budget::MAX_STEPS as MAX_EVAL_STEPS;
 pub use eval::{id_root, make_finding, Engine, FindingShape, Hit, RuleErrors};

@@ -20,6 +20,7 @@ use crate::findings::{fingerprint, Finding};
 
 use super::eval::{make_finding, run_check, FindingShape, Hit};
 use super::model::{Logic, Rule};
+use super::template::{fill, Fill};
 use std::sync::Arc;
 
 /// The finding for one secret fact, or the error that prevented it.
@@ -85,11 +86,9 @@ pub fn secret_finding(
 fn pattern_finding(rule: &Rule, fact: &Fact, secret: &Secret, subject: Arc<Subject>) -> Finding {
     let meta = &rule.meta;
     let evidence = evidence(secret);
-    let message = meta
-        .message
-        .replace("{subject}", &subject.display())
-        .replace("{key}", secret.key.as_deref().unwrap_or("a value"))
-        .replace("{evidence}", &evidence);
+    let with =
+        Fill { subject: &subject.display(), key: secret.key.as_deref().unwrap_or("a value"), evidence: &evidence };
+    let message = fill(&meta.message, &with);
     let hit = Hit { key: secret.key.clone(), evidence: Some(evidence) };
     let mut finding = make_finding(rule, FindingShape { field: None, message: None }, fact, subject, hit);
     finding.message = message;
