@@ -140,9 +140,6 @@ impl Engine {
                 |root, fact| {
                     crate::contain::catch(|| {
                         let (mut findings, errors) = self.evaluate_fact(root, fact);
-                        if !self.legacy_ids {
-                            findings.iter_mut().for_each(|f| f.legacy_ids = Vec::new());
-                        }
                         self.rebase_ids(fact, &mut findings);
                         (findings, errors)
                     })
@@ -200,7 +197,11 @@ impl Engine {
         ctx.add_variable_as_val(fact.kind().as_str(), value);
         if let FactData::Secret(secret) = &fact.data {
             let pattern = self.secret_rules.get(&secret.rule_id);
-            findings.extend(secret_finding(&ctx, rules, pattern, fact, secret, &mut errors));
+            let mut found = secret_finding(&ctx, rules, pattern, fact, secret, &mut errors);
+            if let Some(finding) = found.as_mut().filter(|_| self.legacy_ids) {
+                finding.legacy_ids = super::secret_findings::legacy_ids(fact, secret, pattern);
+            }
+            findings.extend(found);
             return (findings, errors);
         }
         // One subject for all the fact's findings, made at the first.

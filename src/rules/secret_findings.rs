@@ -76,7 +76,6 @@ pub fn secret_finding(
         }
     };
     finding.id = fingerprint(&finding.rule_id, &finding.subject, Some(&structure_key(secret)));
-    finding.legacy_ids = legacy_ids(fact, secret, title);
     Some(finding)
 }
 
@@ -124,8 +123,10 @@ pub(super) fn structure_key(secret: &Secret) -> String {
     )
 }
 
-/// The IDs earlier versions gave this secret's finding(s).
-fn legacy_ids(fact: &Fact, secret: &Secret, title: Option<&str>) -> Vec<String> {
+/// The IDs earlier versions gave this secret's finding(s); `pattern` is
+/// the rule that recognised it, as for [`secret_finding`].
+pub fn legacy_ids(fact: &Fact, secret: &Secret, pattern: Option<&Arc<Rule>>) -> Vec<String> {
+    let title = pattern.map(|p| &*p.meta.title);
     let path = fact.subject.scope.clone().unwrap_or_default();
     let name = secret.key.clone().or_else(|| title.map(str::to_string)).unwrap_or_default();
     // The file scan's finding: the keyed value fingerprint was the key.

@@ -12,12 +12,13 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use super::detect::{base_rank, override_rank};
 use super::project::{join_display, parent_display};
-use super::source::{key, Sources};
+use super::source::{key, Loaded, Sources};
 use crate::collect::dotenv;
 use crate::input::read_text;
 
@@ -165,22 +166,22 @@ pub fn plan(inputs: Inputs<'_>, sources: &Sources) -> Vec<Plan> {
     // Included files belong to the project that includes them, when one
     // reaches them from a file nothing includes: files that only include
     // each other (a cycle) are still audited, and the cycle reported.
-    // Read every candidate once, on every core, before walking them. Only
-    // a file that could name another is parsed here: a tree parsed now
-    // stays cached until its project is done, and a tree of 1,000 projects
-    // held every parse tree at once, most of the scan's peak memory.
-    let referencing: Vec<bool> = candidates
+    // Every candidate's text is read here, on every core, but only a file
+    // that could name another is parsed: a tree parsed now stays cached
+    // until its project is done, and a tree of 1,000 projects held every
+    // parse tree at once, most of the scan's peak memory. The others are
+    // read again, and parsed, when their project runs.
+    let referencing: Vec<(&Candidate, Arc<Loaded>)> = candidates
         .par_iter()
-        .map(|c| match sources.read_text(&c.file.path, &c.file.display) {
-            Ok(text) if !may_reference_others(&text) => false,
-            Ok(text) => sources.load_text(&c.file.path, &c.file.display, &text).is_ok(),
-            Err(_) => false,
+        .filter_map(|c| {
+            let text = sources.read_text(&c.file.path, &c.file.display).ok()?;
+            let loaded = may_reference_others(&text).then(|| sources.load_text(&c.file.path, &c.file.display, &text));
+            Some((c, loaded?.ok()?))
         })
         .collect();
     let mut includes: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
     let mut included: HashSet<PathBuf> = HashSet::new();
-    for (c, _) in candidates.iter().zip(referencing).filter(|(_, referencing)| *referencing) {
-        let Ok(loaded) = sources.load(&c.file.path, &c.file.display) else { continue };
+    for (c, loaded) in referencing {
         let dir = c.file.path.parent().unwrap_or(Path::new(""));
         for doc in &loaded.docs {
             for rel in referenced_includes(doc) {
